@@ -1,0 +1,180 @@
+//! The router's configuration: routing mode, live-agent keywords and the texts users see.
+
+use serde::{Deserialize, Serialize};
+
+/// How a conversation gets to an agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoutingMode {
+    /// The bridge asks the virtual agent itself while in `Bot`; on hand-off it posts the bot
+    /// transcript into the conversation and creates the Flex Interaction. One Twilio call per
+    /// relayed message in steady state.
+    #[default]
+    Bridge,
+    /// Every user message goes into the conversation; a Studio flow splits live-agent requests to
+    /// "Send to Flex" and sends the rest back through `POST /chatbot-to-discord`.
+    Studio,
+}
+
+/// Everything the user reads from flexcord itself. Placeholders in braces are filled in by the
+/// router: `{user}`, `{case}` (as `#1042`), `{agent}`, `{title}`, `{status}`, `{kind}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Templates {
+    /// Ephemeral answer to `/helpme` in the server.
+    pub check_dms: String,
+    /// First message in the DM.
+    pub greeting: String,
+    /// A live agent was requested and the case exists.
+    pub case_created: String,
+    /// A live agent was requested but the case system failed: routed anyway.
+    pub transferring_without_case: String,
+    /// The agent joined.
+    pub agent_joined: String,
+    /// The agent left (without closing).
+    pub agent_left: String,
+    /// The chat ended.
+    pub chat_ended: String,
+    /// Asking for a 1–5 rating.
+    pub rating_prompt: String,
+    /// After a rating.
+    pub rating_thanks: String,
+    /// The virtual agent found nothing.
+    pub no_answer: String,
+    /// The virtual agent failed or timed out.
+    pub bot_unavailable: String,
+    /// Asked for an agent while already waiting for or talking to one.
+    pub already_with_agent: String,
+    /// Bug report filed.
+    pub bug_filed: String,
+    /// Feature request filed.
+    pub feature_filed: String,
+    /// A report could not be filed.
+    pub report_failed: String,
+    /// `/case` by someone without the staff role.
+    pub case_forbidden: String,
+    /// `/case` for a case that does not exist.
+    pub case_not_found: String,
+    /// The user's DM could not be opened (`/helpme`).
+    pub dm_failed: String,
+    /// Told to the agent side when the user's DMs are closed.
+    pub dm_closed_notice: String,
+    /// Something failed while relaying; the user is asked to retry.
+    pub relay_failed: String,
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Self {
+            check_dms: "Check your DMs — I've sent you a message there.".into(),
+            greeting: "Hi {user}! I'm the virtual support agent. Ask me anything, or press \
+                       \"Talk to a live agent\" at any time."
+                .into(),
+            case_created: "Case {case} created. Transferring you to a live agent — please stay \
+                           in this chat."
+                .into(),
+            transferring_without_case: "Transferring you to a live agent — please stay in this \
+                                        chat."
+                .into(),
+            agent_joined: "{agent} joined the chat.".into(),
+            agent_left: "{agent} left the chat.".into(),
+            chat_ended: "The chat has ended. Thanks for contacting us!".into(),
+            rating_prompt: "How did we do? Rate this chat from 1 (bad) to 5 (great).".into(),
+            rating_thanks: "Thanks for your feedback ({rating}/5) on case {case}.".into(),
+            no_answer: "I couldn't find an article about that. Try other words, or press \
+                        \"Talk to a live agent\"."
+                .into(),
+            bot_unavailable: "I can't answer right now. Press \"Talk to a live agent\" and a \
+                              person will help you."
+                .into(),
+            already_with_agent: "You're already connected to our support team (case {case}).".into(),
+            bug_filed: "Thanks! Your bug report is case {case}.".into(),
+            feature_filed: "Thanks! Your feature request is case {case}.".into(),
+            report_failed: "Sorry, your report could not be filed right now. Please try again \
+                            in a few minutes."
+                .into(),
+            case_forbidden: "Only support staff can look cases up.".into(),
+            case_not_found: "There is no case {case}.".into(),
+            dm_failed: "I couldn't send you a DM. Please allow direct messages from server \
+                        members and try again."
+                .into(),
+            dm_closed_notice: "[flexcord] The customer's Discord DMs are closed; they did not \
+                               receive the last message."
+                .into(),
+            relay_failed: "Your message could not be delivered. Please try again.".into(),
+        }
+    }
+}
+
+/// Fills `{name}` placeholders. Unknown placeholders stay as they are, so a typo in a deployment's
+/// template shows up in the text instead of failing the send.
+#[must_use]
+pub fn render(template: &str, vars: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end) => {
+                let name = &after[..end];
+                match vars.iter().find(|(k, _)| *k == name) {
+                    Some((_, v)) => out.push_str(v),
+                    None => {
+                        out.push('{');
+                        out.push_str(name);
+                        out.push('}');
+                    }
+                }
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The router's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RouterConfig {
+    /// Bridge or studio.
+    pub routing: RoutingMode,
+    /// Words that ask for a live agent when a DM is (or contains as a whole word/phrase) one of
+    /// them, compared case-insensitively.
+    pub handoff_keywords: Vec<String>,
+    /// Texts users see.
+    pub templates: Templates,
+    /// At most this many transcript lines are kept per chat (oldest dropped first).
+    pub transcript_limit: usize,
+}
+
+impl Default for RouterConfig {
+    fn default() -> Self {
+        Self {
+            routing: RoutingMode::Bridge,
+            handoff_keywords: ["agent", "human", "live agent", "real person", "talk to someone"]
+                .map(String::from)
+                .to_vec(),
+            templates: Templates::default(),
+            transcript_limit: 200,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render;
+
+    #[test]
+    fn render_fills_known_and_keeps_unknown_placeholders() {
+        assert_eq!(render("case {case} for {user}", &[("case", "#7"), ("user", "Ann")]), "case #7 for Ann");
+        assert_eq!(render("hi {nobody}", &[]), "hi {nobody}");
+        assert_eq!(render("open { brace", &[]), "open { brace");
+        assert_eq!(render("", &[("a", "b")]), "");
+    }
+}

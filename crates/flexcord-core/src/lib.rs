@@ -1,0 +1,33 @@
+//! The heart of flexcord: domain types, the ports every adapter implements, and the [`Router`]
+//! — the per-user state machine `Bot → AwaitingAgent → WithAgent → Ended → Bot` that decides
+//! what happens to every Discord and Flex event.
+//!
+//! This crate does **no I/O**: no HTTP, no SQL, no sockets, no clocks, no logging. It talks to
+//! the world only through the traits in [`ports`], which adapter crates implement and the binary
+//! wires together. That keeps the routing logic testable with in-memory fakes
+//! (`flexcord-testkit`) and embeddable in any tokio service.
+//!
+//! It is not a Discord or Twilio client, and it does not know what either's wire formats look
+//! like: adapters translate those into [`event`] values.
+//!
+//! # Layout
+//! - [`ids`]: typed ids (Discord snowflakes, Twilio SIDs, case numbers).
+//! - [`content`], [`case`], [`session`]: the domain model.
+//! - [`event`]: inbound events from Discord and Flex.
+//! - [`outbox`]: durable sends, delivered after their cause is recorded.
+//! - [`ports`]: the traits adapters implement.
+//! - [`config`]: routing mode, keywords, user-facing texts.
+//! - [`router`]: the state machine.
+
+pub mod case;
+pub mod config;
+pub mod content;
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod outbox;
+pub mod ports;
+pub mod router;
+pub mod session;
+
+pub use router::Router;

@@ -1,0 +1,136 @@
+//! The contact center: Twilio Flex Conversations, seen from the router.
+
+use async_trait::async_trait;
+use thiserror::Error;
+
+use crate::content::MessageContent;
+use crate::event::UserProfile;
+use crate::ids::{CaseId, ChannelId, ConversationSid, Identity, MediaSid, MessageId};
+use crate::session::{InteractionRef, TranscriptLine};
+
+/// What the agent's task should carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskRequest {
+    /// The customer.
+    pub user: UserProfile,
+    /// Their case, when the case system managed to open one.
+    pub case_id: Option<CaseId>,
+    /// Why they asked (their last message), for the task's attributes.
+    pub summary: String,
+}
+
+/// Why a contact-center call failed.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ContactCenterError {
+    /// The conversation is closed or gone: open a new one.
+    #[error("conversation is closed or unknown: {0}")]
+    ConversationGone(String),
+    /// Rate limited or a server/network problem; retrying later may work.
+    #[error("transient failure: {0}")]
+    Transient(String),
+    /// Credentials are wrong or lack permission.
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// Twilio refused the request (validation, limits); retrying will not help.
+    #[error("rejected: {0}")]
+    Rejected(String),
+}
+
+impl ContactCenterError {
+    /// True when the same call may succeed later.
+    #[must_use]
+    pub const fn is_transient(&self) -> bool {
+        matches!(self, Self::Transient(_))
+    }
+}
+
+/// Flex as the router needs it.
+#[async_trait]
+pub trait ContactCenter: Send + Sync + std::fmt::Debug {
+    /// Finds the user's open (non-closed) conversation, or creates one with the user as
+    /// participant (`discord:<id>`), the DM channel in its attributes, a close timer, and the
+    /// conversation-scoped webhooks the routing mode needs.
+    ///
+    /// # Errors
+    ///
+    /// [`ContactCenterError::Transient`] / [`ContactCenterError::Unauthorized`] /
+    /// [`ContactCenterError::Rejected`].
+    async fn open_conversation(
+        &self,
+        user: &UserProfile,
+        dm: ChannelId,
+    ) -> Result<ConversationSid, ContactCenterError>;
+
+    /// Posts a user's message (text and attachments) into the conversation as `author`, with
+    /// webhooks enabled. One Twilio request for text-only messages. When `maybe_sent` is true an
+    /// earlier attempt may have succeeded before a crash: the adapter checks for a message
+    /// carrying `source` first and does not post it twice.
+    ///
+    /// # Errors
+    ///
+    /// [`ContactCenterError::ConversationGone`] when the conversation is closed; others as above.
+    async fn post_user_message(
+        &self,
+        conversation: &ConversationSid,
+        author: &Identity,
+        source: MessageId,
+        content: &MessageContent,
+        maybe_sent: bool,
+    ) -> Result<(), ContactCenterError>;
+
+    /// Posts the transcript so far (one message, bridge as author, no webhooks) so the agent sees
+    /// what the user and the virtual agent said.
+    ///
+    /// # Errors
+    ///
+    /// As for [`ContactCenter::post_user_message`].
+    async fn post_transcript(
+        &self,
+        conversation: &ConversationSid,
+        lines: &[TranscriptLine],
+    ) -> Result<(), ContactCenterError>;
+
+    /// Posts a notice for the agent (bridge as author, no webhooks).
+    ///
+    /// # Errors
+    ///
+    /// As for [`ContactCenter::post_user_message`].
+    async fn post_notice(
+        &self,
+        conversation: &ConversationSid,
+        text: &str,
+    ) -> Result<(), ContactCenterError>;
+
+    /// Bridge mode: routes the conversation to an agent by creating a Flex Interaction
+    /// (customer-initiated, `media_channel_sid` = the conversation).
+    ///
+    /// # Errors
+    ///
+    /// As for [`ContactCenter::open_conversation`].
+    async fn create_task(
+        &self,
+        conversation: &ConversationSid,
+        task: &TaskRequest,
+    ) -> Result<InteractionRef, ContactCenterError>;
+
+    /// Ends the chat from the customer's side: closes the Interaction channel when there is one
+    /// (the task completes), else closes the conversation.
+    ///
+    /// # Errors
+    ///
+    /// [`ContactCenterError::ConversationGone`] when it is already closed (callers treat that as
+    /// success); others as above.
+    async fn close(
+        &self,
+        conversation: &ConversationSid,
+        interaction: Option<&InteractionRef>,
+    ) -> Result<(), ContactCenterError>;
+
+    /// A temporary download URL for an agent's media.
+    ///
+    /// # Errors
+    ///
+    /// As for [`ContactCenter::open_conversation`].
+    async fn media_url(&self, media: &MediaSid) -> Result<String, ContactCenterError>;
+}

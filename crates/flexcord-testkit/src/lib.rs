@@ -1,0 +1,1 @@
+//! In-memory fakes of every `flexcord-core` port (dev-dependency only).
