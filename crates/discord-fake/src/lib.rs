@@ -1,0 +1,20 @@
+//! Test support for anything that talks to Discord through twilight 0.18: a fake gateway
+//! ([`FakeGateway`]), JSON fixtures that twilight-model 0.18 accepts ([`fixtures`]), and wiremock
+//! helpers that answer the REST calls a bot makes ([`rest`]).
+//!
+//! This crate is a **dev-dependency only**: it is used by `flexcord-discord`'s tests and later by
+//! whole-system tests, benchmarks and the sandbox. It is not a Discord implementation: it knows
+//! just enough of the protocol (Hello, Identify, READY, heartbeats, Resume, op 7) for a twilight
+//! shard to connect, receive scripted dispatches and survive a reconnect, and it binds only to
+//! `127.0.0.1`.
+//!
+//! Wiring a twilight bot to the fakes (see `reference/twilight-testing.md`):
+//! - gateway: `ConfigBuilder::proxy_url(gateway.url())` — a base URL with no trailing slash;
+//! - REST: `Client::builder().proxy(server.address().to_string(), true)` — `host:port`, no scheme.
+
+mod gateway;
+
+pub mod fixtures;
+pub mod rest;
+
+pub use gateway::{FakeGateway, GatewayLog, GatewayOptions};

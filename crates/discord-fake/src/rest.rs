@@ -1,0 +1,460 @@
+//! wiremock helpers for Discord's REST API as twilight calls it (`/api/v10/...` on
+//! `server.address()`): default answers for everything a bot does, a small stateful guild (channels
+//! and roles, so set-up code can be run twice), and readers for what was sent.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path_regex};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use crate::fixtures::{self, FixtureUser};
+
+/// DM channel ids handed out by the fake are `DM_CHANNEL_OFFSET + recipient id`.
+pub const DM_CHANNEL_OFFSET: u64 = 1_000_000;
+/// The first id the fake gives a created message; later ones count up.
+pub const FIRST_MESSAGE_ID: u64 = 900_000;
+/// The first id the fake gives a created guild channel; later ones count up.
+pub const FIRST_CHANNEL_ID: u64 = 700_000;
+
+/// The DM channel the fake opens for `user_id` (`POST /users/@me/channels`).
+#[must_use]
+pub const fn dm_channel_id(user_id: u64) -> u64 {
+    DM_CHANNEL_OFFSET + user_id
+}
+
+#[derive(Debug, Default)]
+struct GuildState {
+    channels: Vec<Value>,
+    roles: Vec<Value>,
+}
+
+/// The stateful part of the fake REST API: one guild's channels and roles. Clones share state.
+#[derive(Debug, Clone)]
+pub struct FakeDiscordRest {
+    guild: Arc<Mutex<GuildState>>,
+    next_channel: Arc<AtomicU64>,
+    next_message: Arc<AtomicU64>,
+}
+
+impl FakeDiscordRest {
+    fn lock(&self) -> MutexGuard<'_, GuildState> {
+        self.guild.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Adds an existing text channel to the guild; returns its id.
+    pub fn add_channel(&self, name: &str) -> u64 {
+        let id = self.next_channel.fetch_add(1, Ordering::Relaxed);
+        self.lock().channels.push(fixtures::guild_text_channel(id, fixtures::GUILD_ID, name, &[]));
+        id
+    }
+
+    /// Adds a role to the guild (`GET /guilds/{id}/roles` lists it after @everyone).
+    pub fn add_role(&self, id: u64, name: &str, permissions: u64) {
+        self.lock().roles.push(fixtures::role(id, name, permissions));
+    }
+
+    /// The guild's channels as the fake holds them now (Discord's JSON shape).
+    #[must_use]
+    pub fn channels(&self) -> Vec<Value> {
+        self.lock().channels.clone()
+    }
+
+    /// The channel with this name, if any.
+    #[must_use]
+    pub fn channel_named(&self, name: &str) -> Option<Value> {
+        self.lock().channels.iter().find(|c| c["name"] == name).cloned()
+    }
+}
+
+/// Mounts default answers for the REST calls a bot makes, at wiremock's default priority (5), so
+/// a test can override any of them with a mock of higher priority (`.with_priority(1)`):
+///
+/// | call | answer |
+/// |---|---|
+/// | `POST /users/@me/channels` | DM channel `{"id": dm_channel_id(recipient), "type": 1}` |
+/// | `POST /channels/{id}/messages` | a Message echoing `content`, ids from [`FIRST_MESSAGE_ID`] up |
+/// | `POST /channels/{id}/typing` | 204 |
+/// | `POST /interactions/{id}/{token}/callback` | 204 |
+/// | `PATCH /webhooks/{app}/{token}/messages/{id}` | a Message (edit of the original) |
+/// | `POST /webhooks/{app}/{token}` | a Message (follow-up) |
+/// | `GET`/`POST /guilds/{id}/channels` | the stateful channel list / a created channel |
+/// | `PUT /channels/{id}/permissions/{overwrite}` | 204, and the overwrite is stored |
+/// | `GET /guilds/{id}/roles` | @everyone plus [`FakeDiscordRest::add_role`] roles |
+/// | `PUT /applications/{app}/commands`, `.../guilds/{id}/commands` | the body echoed back |
+pub async fn mount_discord_defaults(server: &MockServer) -> FakeDiscordRest {
+    let rest = FakeDiscordRest {
+        guild: Arc::new(Mutex::new(GuildState {
+            channels: Vec::new(),
+            roles: vec![fixtures::role(fixtures::GUILD_ID, "@everyone", 0)],
+        })),
+        next_channel: Arc::new(AtomicU64::new(FIRST_CHANNEL_ID)),
+        next_message: Arc::new(AtomicU64::new(FIRST_MESSAGE_ID)),
+    };
+
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/api/v10/users/@me/channels$"))
+        .respond_with(|req: &Request| {
+            let recipient = json_body(req)
+                .and_then(|b| b["recipient_id"].as_str().and_then(|s| s.parse::<u64>().ok()))
+                .unwrap_or(0);
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "id": dm_channel_id(recipient).to_string(), "type": 1 }))
+        })
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/api/v10/channels/\d+/messages$"))
+        .respond_with(MessageEcho(Arc::clone(&rest.next_message)))
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/api/v10/channels/\d+/typing$"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/api/v10/interactions/\d+/[^/]+/callback$"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path_regex(r"^/api/v10/webhooks/\d+/[^/]+/messages/[^/]+$"))
+        .respond_with(MessageEcho(Arc::clone(&rest.next_message)))
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/api/v10/webhooks/\d+/[^/]+$"))
+        .respond_with(MessageEcho(Arc::clone(&rest.next_message)))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/api/v10/guilds/\d+/channels$"))
+        .respond_with(ListChannels(rest.clone()))
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/api/v10/guilds/\d+/channels$"))
+        .respond_with(CreateChannel(rest.clone()))
+        .mount(server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path_regex(r"^/api/v10/channels/\d+/permissions/\d+$"))
+        .respond_with(PutOverwrite(rest.clone()))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/api/v10/guilds/\d+/roles$"))
+        .respond_with(ListRoles(rest.clone()))
+        .mount(server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path_regex(r"^/api/v10/applications/\d+(/guilds/\d+)?/commands$"))
+        .respond_with(|req: &Request| {
+            ResponseTemplate::new(200).set_body_json(json_body(req).unwrap_or_else(|| json!([])))
+        })
+        .mount(server)
+        .await;
+    rest
+}
+
+/// A Discord JSON error answer: `{"code": code, "message": message}` with `status`.
+#[must_use]
+pub fn discord_error(status: u16, code: u64, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(json!({ "code": code, "message": message }))
+}
+
+/// Makes sending to `channel_id` fail as Discord does for a user whose DMs are closed
+/// (403, code 50007), overriding the default.
+pub async fn mount_dm_closed(server: &MockServer, channel_id: u64) {
+    Mock::given(method("POST"))
+        .and(path_regex(format!(r"^/api/v10/channels/{channel_id}/messages$")))
+        .respond_with(discord_error(403, 50007, "Cannot send messages to this user"))
+        .with_priority(1)
+        .mount(server)
+        .await;
+}
+
+/// Echoes a created/edited message: a valid Message JSON with the posted content.
+#[derive(Debug)]
+struct MessageEcho(Arc<AtomicU64>);
+
+impl Respond for MessageEcho {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let id = self.0.fetch_add(1, Ordering::Relaxed);
+        let channel = req
+            .url
+            .path_segments()
+            .and_then(|mut s| s.nth(3))
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(1);
+        let content = json_body(req)
+            .and_then(|b| b["content"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let author = FixtureUser::bot(fixtures::BOT_USER_ID, "flexcord");
+        ResponseTemplate::new(200).set_body_json(fixtures::message(id, channel, &author, &content))
+    }
+}
+
+#[derive(Debug)]
+struct ListChannels(FakeDiscordRest);
+
+impl Respond for ListChannels {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        ResponseTemplate::new(200).set_body_json(self.0.channels())
+    }
+}
+
+#[derive(Debug)]
+struct ListRoles(FakeDiscordRest);
+
+impl Respond for ListRoles {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        ResponseTemplate::new(200).set_body_json(self.0.lock().roles.clone())
+    }
+}
+
+#[derive(Debug)]
+struct CreateChannel(FakeDiscordRest);
+
+impl Respond for CreateChannel {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let Some(body) = json_body(req) else {
+            return discord_error(400, 50035, "Invalid Form Body");
+        };
+        let Some(name) = body["name"].as_str() else {
+            return discord_error(400, 50035, "Invalid Form Body");
+        };
+        let id = self.0.next_channel.fetch_add(1, Ordering::Relaxed);
+        let overwrites: Vec<Value> = body["permission_overwrites"]
+            .as_array()
+            .map(|o| o.iter().cloned().map(normalize_overwrite).collect())
+            .unwrap_or_default();
+        let channel = fixtures::guild_text_channel(id, fixtures::GUILD_ID, name, &overwrites);
+        self.0.lock().channels.push(channel.clone());
+        ResponseTemplate::new(201).set_body_json(channel)
+    }
+}
+
+#[derive(Debug)]
+struct PutOverwrite(FakeDiscordRest);
+
+impl Respond for PutOverwrite {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let segments: Vec<&str> = req.url.path_segments().map(Iterator::collect).unwrap_or_default();
+        // ["api", "v10", "channels", cid, "permissions", oid]
+        let (Some(cid), Some(oid), Some(mut body)) =
+            (segments.get(3), segments.get(5), json_body(req))
+        else {
+            return discord_error(400, 50035, "Invalid Form Body");
+        };
+        body["id"] = json!(oid);
+        let mut state = self.0.lock();
+        let Some(channel) = state.channels.iter_mut().find(|c| c["id"] == *cid) else {
+            return discord_error(404, 10003, "Unknown Channel");
+        };
+        let mut overwrites = channel["permission_overwrites"].as_array().cloned().unwrap_or_default();
+        overwrites.retain(|o| o["id"] != *oid);
+        overwrites.push(normalize_overwrite(body));
+        channel["permission_overwrites"] = Value::Array(overwrites);
+        ResponseTemplate::new(204)
+    }
+}
+
+/// Discord always returns `allow` and `deny` (as strings); requests may leave either out.
+fn normalize_overwrite(mut overwrite: Value) -> Value {
+    for key in ["allow", "deny"] {
+        if overwrite[key].is_null() {
+            overwrite[key] = json!("0");
+        }
+    }
+    overwrite
+}
+
+/// The JSON a request carried: its body, or the `payload_json` part of a multipart body.
+#[must_use]
+pub fn json_body(req: &Request) -> Option<Value> {
+    match multipart_boundary(req) {
+        Some(boundary) => multipart_parts(&req.body, &boundary)
+            .into_iter()
+            .find(|p| p.name == "payload_json")
+            .and_then(|p| serde_json::from_slice(&p.data).ok()),
+        None => serde_json::from_slice(&req.body).ok(),
+    }
+}
+
+/// A file uploaded in a multipart request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadedFile {
+    /// The form field name (`files[0]`, ...).
+    pub field: String,
+    /// The file name.
+    pub filename: String,
+    /// The bytes.
+    pub data: Vec<u8>,
+}
+
+/// Files uploaded with a multipart request, in order.
+#[must_use]
+pub fn uploaded_files(req: &Request) -> Vec<UploadedFile> {
+    let Some(boundary) = multipart_boundary(req) else { return Vec::new() };
+    multipart_parts(&req.body, &boundary)
+        .into_iter()
+        .filter_map(|p| {
+            p.filename.map(|filename| UploadedFile { field: p.name, filename, data: p.data })
+        })
+        .collect()
+}
+
+fn multipart_boundary(req: &Request) -> Option<String> {
+    let ct = req.headers.get("content-type")?.to_str().ok()?;
+    if !ct.starts_with("multipart/form-data") {
+        return None;
+    }
+    ct.split(';').find_map(|p| p.trim().strip_prefix("boundary=")).map(|b| b.trim_matches('"').to_owned())
+}
+
+#[derive(Debug)]
+struct Part {
+    name: String,
+    filename: Option<String>,
+    data: Vec<u8>,
+}
+
+fn multipart_parts(body: &[u8], boundary: &str) -> Vec<Part> {
+    let delimiter = format!("--{boundary}");
+    let mut parts = Vec::new();
+    for chunk in split_bytes(body, delimiter.as_bytes()).into_iter().skip(1) {
+        let Some(header_end) = find(chunk, b"\r\n\r\n") else { continue };
+        let headers = String::from_utf8_lossy(&chunk[..header_end]);
+        let mut data = &chunk[header_end + 4..];
+        if let Some(stripped) = data.strip_suffix(b"\r\n") {
+            data = stripped;
+        }
+        let attr = |key: &str| {
+            let needle = format!("{key}=\"");
+            let start = headers.find(&needle)? + needle.len();
+            let len = headers[start..].find('"')?;
+            Some(headers[start..start + len].to_owned())
+        };
+        let Some(name) = attr("name") else { continue };
+        parts.push(Part { name, filename: attr("filename"), data: data.to_vec() });
+    }
+    parts
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn split_bytes<'a>(mut body: &'a [u8], delimiter: &[u8]) -> Vec<&'a [u8]> {
+    let mut out = Vec::new();
+    while let Some(i) = find(body, delimiter) {
+        out.push(&body[..i]);
+        body = &body[i + delimiter.len()..];
+    }
+    out.push(body);
+    out
+}
+
+/// True when `path` matches `pattern` segment by segment, `*` matching any one segment
+/// (`/api/v10/channels/*/messages`).
+#[must_use]
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    let mut p = pattern.split('/');
+    let mut q = path.split('/');
+    loop {
+        match (p.next(), q.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a == "*" || a == b => {}
+            _ => return false,
+        }
+    }
+}
+
+/// The requests received so far with method `verb` and a path matching `pattern` (see
+/// [`path_matches`]), in arrival order.
+pub async fn requests(server: &MockServer, verb: &str, pattern: &str) -> Vec<Request> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.method.as_str().eq_ignore_ascii_case(verb) && path_matches(pattern, r.url.path()))
+        .collect()
+}
+
+/// Polls the recorded requests until `done` holds for them; returns them then, or `None` after
+/// `timeout`. (wiremock has no notification, so this polls every 10 ms.)
+pub async fn wait_for(
+    server: &MockServer,
+    timeout: Duration,
+    mut done: impl FnMut(&[Request]) -> bool,
+) -> Option<Vec<Request>> {
+    let poll = async {
+        loop {
+            let all = server.received_requests().await.unwrap_or_default();
+            if done(&all) {
+                return all;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(timeout, poll).await.ok()
+}
+
+/// The JSON bodies of the messages created in `channel_id`, in order.
+pub async fn messages_sent_to(server: &MockServer, channel_id: u64) -> Vec<Value> {
+    requests(server, "POST", &format!("/api/v10/channels/{channel_id}/messages"))
+        .await
+        .iter()
+        .filter_map(json_body)
+        .collect()
+}
+
+/// The `content` of every message created in `channel_id`, in order: what the user read.
+pub async fn texts_sent_to(server: &MockServer, channel_id: u64) -> Vec<String> {
+    messages_sent_to(server, channel_id)
+        .await
+        .iter()
+        .map(|b| b["content"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// Interaction callbacks received: (interaction id, body), in order.
+pub async fn interaction_callbacks(server: &MockServer) -> Vec<(u64, Value)> {
+    requests(server, "POST", "/api/v10/interactions/*/*/callback")
+        .await
+        .iter()
+        .filter_map(|r| {
+            let id = r.url.path_segments()?.nth(3)?.parse().ok()?;
+            Some((id, json_body(r)?))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_patterns_match_whole_segments() {
+        assert!(path_matches("/api/v10/channels/*/messages", "/api/v10/channels/12/messages"));
+        assert!(!path_matches("/api/v10/channels/*/messages", "/api/v10/channels/12/typing"));
+        assert!(!path_matches("/api/v10/channels/*", "/api/v10/channels/12/messages"));
+    }
+
+    #[test]
+    fn multipart_parts_are_split_by_boundary() {
+        let body = b"--XX\r\nContent-Disposition: form-data; name=\"payload_json\"\r\n\r\n{\"a\":1}\r\n\
+--XX\r\nContent-Disposition: form-data; name=\"files[0]\"; filename=\"a.txt\"\r\n\r\nhi\r\n--XX--\r\n";
+        let parts = multipart_parts(body, "XX");
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].name, "payload_json");
+        assert_eq!(parts[0].data, b"{\"a\":1}");
+        assert_eq!(parts[1].filename.as_deref(), Some("a.txt"));
+        assert_eq!(parts[1].data, b"hi");
+    }
+}
