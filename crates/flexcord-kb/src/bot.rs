@@ -1,0 +1,182 @@
+//! [`FaqBot`]: the embedded virtual agent, and its [`VirtualAgent`] implementation.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use flexcord_core::ports::{Answer, AnswerItem, Article, Question, VirtualAgent, VirtualAgentError};
+use sqlx::sqlite::SqlitePool;
+use tokio::sync::Mutex;
+use tokio::task::JoinHandle;
+
+use crate::config::KbConfig;
+use crate::error::KbError;
+use crate::handoff::HandoffPhrases;
+use crate::report::IndexReport;
+use crate::{excerpt, query, scan, store};
+
+/// An answer must come well inside the few seconds the router waits.
+const ANSWER_DEADLINE: Duration = Duration::from_secs(3);
+
+/// The FAQ bot: a knowledge-base folder indexed into SQLite FTS5. Cheap to clone (all clones
+/// share one index).
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), flexcord_kb::KbError> {
+/// use flexcord_kb::{FaqBot, KbConfig};
+/// let bot = FaqBot::open(KbConfig { dir: "./kb".into(), ..KbConfig::default() }).await?;
+/// let report = bot.index_dir().await?; // at start, and from `flexcord kb index`
+/// println!("knowledge base: {report}");
+/// let answer = bot.ask("I forgot my password").await?;
+/// # let _ = answer; Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct FaqBot {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: KbConfig,
+    pool: SqlitePool,
+    handoff: HandoffPhrases,
+    /// One index run at a time (start-up, the CLI, the watcher), so two runs never race to
+    /// insert the same new file.
+    indexing: Mutex<()>,
+}
+
+impl FaqBot {
+    /// Opens (or creates) the index. Does not read the folder: call [`FaqBot::index_dir`].
+    ///
+    /// # Errors
+    ///
+    /// [`KbError::Db`] when the database cannot be opened; [`KbError::Fts5Unavailable`] when
+    /// the linked SQLite lacks FTS5.
+    pub async fn open(config: KbConfig) -> Result<Self, KbError> {
+        let pool = store::open(&config.db).await?;
+        let handoff = HandoffPhrases::new(&config.handoff_phrases);
+        Ok(Self { inner: Arc::new(Inner { config, pool, handoff, indexing: Mutex::new(()) }) })
+    }
+
+    /// The configuration it was opened with.
+    #[must_use]
+    pub fn config(&self) -> &KbConfig {
+        &self.inner.config
+    }
+
+    /// Brings the index in line with the folder: new and changed files (by content hash) are
+    /// (re-)indexed, removed ones deleted, unchanged ones left alone. Files that cannot be
+    /// indexed are listed in [`IndexReport::skipped`]; the rest of the folder still is.
+    ///
+    /// # Errors
+    ///
+    /// [`KbError::MissingDir`] / [`KbError::Empty`] (the index is then left as it was);
+    /// [`KbError::ReadDir`]; [`KbError::Db`].
+    pub async fn index_dir(&self) -> Result<IndexReport, KbError> {
+        let _one_at_a_time = self.inner.indexing.lock().await;
+        let pool = &self.inner.pool;
+        let known = store::known_hashes(pool).await?;
+        let dir = self.inner.config.dir.clone();
+        let max_bytes = self.inner.config.max_file_bytes;
+        let (known, scan) = tokio::task::spawn_blocking(move || {
+            let scan = scan::scan(&dir, &known, max_bytes);
+            (known, scan)
+        })
+        .await
+        .map_err(|e| KbError::Task(e.to_string()))?;
+        let report = store::apply(pool, &known, scan?).await?;
+        tracing::debug!(dir = %self.dir().display(), %report, "knowledge base indexed");
+        Ok(report)
+    }
+
+    /// Re-runs [`FaqBot::index_dir`] every `every` (first run after one period: call it once
+    /// yourself at start so errors surface). Changes and failures are logged; the task runs until
+    /// aborted through the returned handle.
+    #[must_use = "the watcher runs until its handle is aborted"]
+    pub fn watch(&self, every: Duration) -> JoinHandle<()> {
+        let bot = self.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every.max(Duration::from_millis(10)));
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            ticks.tick().await; // the first tick is immediate
+            loop {
+                ticks.tick().await;
+                match bot.index_dir().await {
+                    Ok(report) if report.changed() => {
+                        tracing::info!(%report, "knowledge base re-indexed");
+                    }
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "knowledge base re-index failed"),
+                }
+            }
+        })
+    }
+
+    /// The best articles for `text`, best first, at most [`KbConfig::max_results`]. Empty when
+    /// the text has no usable words or nothing matches. Hostile text is safe: it never reaches
+    /// FTS5's query syntax.
+    ///
+    /// # Errors
+    ///
+    /// [`KbError::Db`] when the index cannot be read.
+    pub async fn search(&self, text: &str) -> Result<Vec<Article>, KbError> {
+        let Some(fts_query) = query::fts_query(text) else {
+            return Ok(Vec::new());
+        };
+        let hits = store::search(&self.inner.pool, &fts_query, self.inner.config.max_results).await?;
+        Ok(hits
+            .into_iter()
+            .map(|hit| Article { title: hit.title, url: hit.url, excerpt: excerpt::tidy(&hit.snippet) })
+            .collect())
+    }
+
+    /// The full answer to `text`: a hand-off when a live-agent phrase is present, otherwise an
+    /// intro line and the best articles, or a "nothing found, ask for an agent" line.
+    ///
+    /// # Errors
+    ///
+    /// As for [`FaqBot::search`].
+    pub async fn ask(&self, text: &str) -> Result<Answer, KbError> {
+        let config = &self.inner.config;
+        if self.inner.handoff.matches(text) {
+            return Ok(Answer { items: Vec::new(), hand_off: true });
+        }
+        let articles = self.search(text).await?;
+        let items = if articles.is_empty() {
+            vec![AnswerItem::Text(config.no_match_text.clone())]
+        } else {
+            std::iter::once(AnswerItem::Text(config.intro_text.clone()))
+                .chain(articles.into_iter().map(AnswerItem::Article))
+                .collect()
+        };
+        Ok(Answer { items, hand_off: false })
+    }
+
+    /// How many articles are searchable.
+    ///
+    /// # Errors
+    ///
+    /// [`KbError::Db`].
+    pub async fn article_count(&self) -> Result<u64, KbError> {
+        store::count(&self.inner.pool).await
+    }
+
+    fn dir(&self) -> &Path {
+        &self.inner.config.dir
+    }
+}
+
+#[async_trait]
+impl VirtualAgent for FaqBot {
+    async fn answer(&self, question: &Question) -> Result<Answer, VirtualAgentError> {
+        match tokio::time::timeout(ANSWER_DEADLINE, self.ask(&question.text)).await {
+            Err(_elapsed) => Err(VirtualAgentError::Timeout),
+            Ok(Ok(answer)) => Ok(answer),
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "FAQ bot failed to answer");
+                Err(VirtualAgentError::Unavailable(error.to_string()))
+            }
+        }
+    }
+}

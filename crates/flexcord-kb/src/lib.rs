@@ -1,0 +1,50 @@
+//! flexcord's embedded FAQ bot, the default virtual agent: a folder of Markdown articles indexed
+//! into SQLite FTS5 and answered by bm25 ranking.
+//!
+//! [`FaqBot::open`] creates the index (in memory, or in a SQLite file of its own — the KB always
+//! uses SQLite, whatever store the rest of flexcord uses), [`FaqBot::index_dir`] syncs it with the
+//! folder by content hash and returns an [`IndexReport`], and [`FaqBot`] implements
+//! [`flexcord_core::ports::VirtualAgent`]: a question gets a hand-off when it asks for a person,
+//! otherwise an intro line plus up to [`KbConfig::max_results`] articles (title, link, excerpt),
+//! or a friendly "nothing found" offering a live agent.
+//!
+//! # Articles
+//!
+//! Any `*.md` file under the folder (hidden files and folders ignored). Optional front matter:
+//!
+//! ```text
+//! ---
+//! title: Overrides the first heading
+//! url: https://help.example/articles/reset-password
+//! tags: [login, password]        # or: tags: login, password   # or a "- item" list
+//! ---
+//! # Reset your password
+//! Markdown body…
+//! ```
+//!
+//! The title is the front-matter `title`, else the first `#` heading, else the file name. Files
+//! that are too large, not UTF-8, binary or blank are skipped and reported, never fatal.
+//!
+//! # Not
+//!
+//! Not a conversational bot: it keeps no context between questions and does no NLP beyond
+//! stemming and stop words. Not a general search engine: one folder, small articles. Not a file
+//! watcher using OS notifications: [`FaqBot::watch`] re-checks hashes on a timer, which is
+//! simple and portable and cheap for a few hundred files.
+
+mod article;
+mod bot;
+mod config;
+mod error;
+mod excerpt;
+mod front_matter;
+mod handoff;
+mod query;
+mod report;
+mod scan;
+mod store;
+
+pub use bot::FaqBot;
+pub use config::{DEFAULT_HANDOFF_PHRASES, KbConfig, KbDb};
+pub use error::KbError;
+pub use report::{IndexReport, SkipReason, Skipped};
