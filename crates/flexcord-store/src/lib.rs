@@ -1,0 +1,47 @@
+//! Durable state for flexcord: the [`SessionStore`](flexcord_core::ports::SessionStore) port
+//! (sessions, processed-event ids, the outbox) and the embedded
+//! [`CaseManagement`](flexcord_core::ports::CaseManagement) port, on SQLite or PostgreSQL.
+//!
+//! - **SQLite** (`sqlite://flexcord.db`) is the embedded default: one file, WAL mode, one
+//!   instance of the bridge.
+//! - **PostgreSQL** (`postgres://…`) is for several instances sharing one database: dedupe,
+//!   optimistic session versions and outbox leases hold across processes.
+//!
+//! The schema is embedded in the binary and migrated when a [`Store`] is opened; concurrent
+//! openers serialise on a lock, so rolling restarts are safe.
+//!
+//! This crate is **not** a general database layer: it knows only the tables flexcord needs, and
+//! it never decides anything — the router in `flexcord-core` does. It does not prune on its own
+//! either: call [`spawn_retention`] (or `SessionStore::prune`) from the binary.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), flexcord_store::OpenError> {
+//! use std::sync::Arc;
+//! use flexcord_core::ports::{CaseManagement, SessionStore};
+//! use flexcord_store::{Store, StoreConfig};
+//!
+//! let store = Store::open(&StoreConfig::new("sqlite://flexcord.db")).await?;
+//! let sessions: Arc<dyn SessionStore> = Arc::new(store.clone());
+//! let cases: Arc<dyn CaseManagement> = Arc::new(store.cases());
+//! # let _ = (sessions, cases);
+//! # Ok(()) }
+//! ```
+
+mod cases;
+mod codec;
+mod config;
+mod dialect;
+mod error;
+mod migrate;
+mod outbox;
+mod retention;
+mod session_store;
+mod sessions;
+mod store;
+
+pub use cases::LocalCases;
+pub use config::{Backend, StoreConfig};
+pub use error::OpenError;
+pub use outbox::DeadLetter;
+pub use retention::spawn_retention;
+pub use store::Store;

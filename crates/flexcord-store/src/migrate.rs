@@ -1,0 +1,133 @@
+//! The embedded schema migrations and their runner.
+//!
+//! Hand-rolled rather than `sqlx::migrate!` so that concurrent openers are serialised on both
+//! backends the same way: the whole run is one transaction holding a lock (PostgreSQL: a
+//! transaction-scoped advisory lock; SQLite: `BEGIN IMMEDIATE`, the database write lock), and
+//! applied versions are re-read under that lock.
+
+use crate::codec::now_ms;
+use crate::dialect::Dialect;
+use crate::error::OpenError;
+use crate::store::{Pool, on_pool};
+
+/// One schema step. Versions increase; a released migration is never edited.
+#[derive(Debug)]
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sql: &'static str,
+}
+
+const SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    name: "init",
+    sql: include_str!("../migrations/sqlite/0001_init.sql"),
+}];
+
+const POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    name: "init",
+    sql: include_str!("../migrations/postgres/0001_init.sql"),
+}];
+
+const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS flexcord_migrations (\
+    version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+
+/// Schema names are spliced into SQL (identifiers cannot be bound), so only plain ones pass.
+pub(crate) fn check_schema_name(schema: &str) -> Result<(), OpenError> {
+    let ok = !schema.is_empty()
+        && schema.len() <= 63
+        && schema.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !schema.starts_with(|c: char| c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(OpenError::InvalidConfig(format!(
+            "schema name {schema:?} must be 1-63 of a-z, 0-9, _ and not start with a digit"
+        )))
+    }
+}
+
+fn migrate_error(e: sqlx::Error) -> OpenError {
+    OpenError::Migrate(e.to_string())
+}
+
+/// Applies every migration the database has not seen yet.
+pub(crate) async fn run(pool: &Pool, schema: Option<&str>) -> Result<(), OpenError> {
+    let migrations = match pool {
+        Pool::Sqlite(_) => SQLITE,
+        Pool::Postgres(_) => POSTGRES,
+    };
+    // PostgreSQL only (SQLite's lock is `BEGIN IMMEDIATE` itself). The key is per schema, so
+    // flexcord instances in different schemas of one database do not wait on each other.
+    let lock = matches!(pool, Pool::Postgres(_)).then(|| {
+        (
+            "SELECT pg_advisory_xact_lock(hashtext($1))",
+            format!("flexcord:migrate:{}", schema.unwrap_or("public")),
+        )
+    });
+    let create_schema = match (pool, schema) {
+        (Pool::Postgres(_), Some(schema)) => {
+            check_schema_name(schema)?;
+            Some(format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+        }
+        _ => None,
+    };
+    on_pool!(pool, |p| {
+        let mut tx = p.begin_write().await.map_err(migrate_error)?;
+        if let Some((sql, key)) = &lock {
+            sqlx::query(sql).bind(key).execute(&mut *tx).await.map_err(migrate_error)?;
+        }
+        if let Some(sql) = &create_schema {
+            sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(migrate_error)?;
+        }
+        sqlx::raw_sql(CREATE_TABLE).execute(&mut *tx).await.map_err(migrate_error)?;
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM flexcord_migrations")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(migrate_error)?;
+        let applied = applied.unwrap_or(0);
+        for migration in migrations.iter().filter(|m| m.version > applied) {
+            sqlx::raw_sql(migration.sql).execute(&mut *tx).await.map_err(|e| {
+                OpenError::Migrate(format!("{} ({}): {e}", migration.version, migration.name))
+            })?;
+            sqlx::query(
+                "INSERT INTO flexcord_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            )
+            .bind(migration.version)
+            .bind(migration.name)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await
+            .map_err(migrate_error)?;
+        }
+        // A database migrated by a newer release is left alone: its additions are backwards
+        // compatible by rule, so rolling upgrades can run old and new side by side.
+        tx.commit().await.map_err(migrate_error)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_strictly_increase() {
+        for list in [SQLITE, POSTGRES] {
+            assert!(list.windows(2).all(|w| w[0].version < w[1].version));
+            assert!(list.first().is_some_and(|m| m.version == 1));
+        }
+        assert_eq!(SQLITE.len(), POSTGRES.len(), "both backends have the same steps");
+    }
+
+    #[test]
+    fn schema_names_are_plain_identifiers() {
+        assert!(check_schema_name("flexcord").is_ok());
+        assert!(check_schema_name("t_42").is_ok());
+        assert!(check_schema_name("").is_err());
+        assert!(check_schema_name("9lives").is_err());
+        assert!(check_schema_name("x; DROP TABLE cases").is_err());
+        assert!(check_schema_name("Upper").is_err());
+    }
+}

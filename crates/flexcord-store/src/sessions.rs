@@ -1,0 +1,277 @@
+//! Sessions as rows: reading them by user, DM channel or conversation, and the atomic
+//! [`Commit`] (dedupe key, versioned session save, outbox inserts in one transaction).
+
+use flexcord_core::ids::{
+    CaseId, ChannelId, ConversationSid, InteractionChannelSid, InteractionSid, UserId,
+};
+use flexcord_core::ports::{Commit, CommitOutcome, StoreError};
+use flexcord_core::session::{InteractionRef, Session, SessionState, TranscriptLine};
+
+use crate::codec::{now_ms, snowflake_from_sql, snowflake_to_sql};
+use crate::dialect::Dialect;
+use crate::error::store_error;
+use crate::store::{Store, on_pool};
+
+const SESSION_COLUMNS: &str = "user_id, user_name, dm_channel, state, conversation_sid, \
+    interaction_sid, interaction_channel_sid, case_id, agent_name, transcript, version";
+
+/// A `sessions` row, before its values are checked.
+#[derive(Debug, sqlx::FromRow)]
+struct SessionRow {
+    user_id: i64,
+    user_name: String,
+    dm_channel: i64,
+    state: String,
+    conversation_sid: Option<String>,
+    interaction_sid: Option<String>,
+    interaction_channel_sid: Option<String>,
+    case_id: Option<i64>,
+    agent_name: Option<String>,
+    transcript: String,
+    version: i64,
+}
+
+fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {detail}"))
+}
+
+fn parse_state(value: &str) -> Result<SessionState, StoreError> {
+    [SessionState::Bot, SessionState::AwaitingAgent, SessionState::WithAgent, SessionState::Ended]
+        .into_iter()
+        .find(|s| s.as_str() == value)
+        .ok_or_else(|| corrupt("session state", format_args!("{value:?}")))
+}
+
+impl SessionRow {
+    fn into_session(self) -> Result<Session, StoreError> {
+        let interaction = match (self.interaction_sid, self.interaction_channel_sid) {
+            (Some(interaction), Some(channel)) => Some(InteractionRef {
+                interaction: InteractionSid::parse(&interaction)
+                    .map_err(|e| corrupt("interaction", e))?,
+                channel: InteractionChannelSid::parse(&channel)
+                    .map_err(|e| corrupt("interaction channel", e))?,
+            }),
+            (None, None) => None,
+            _ => return Err(corrupt("interaction", "sid without channel or channel without sid")),
+        };
+        let transcript: Vec<TranscriptLine> =
+            serde_json::from_str(&self.transcript).map_err(|e| corrupt("transcript", e))?;
+        Ok(Session {
+            user: UserId(snowflake_from_sql(self.user_id)),
+            user_name: self.user_name,
+            dm_channel: ChannelId(snowflake_from_sql(self.dm_channel)),
+            state: parse_state(&self.state)?,
+            conversation: self
+                .conversation_sid
+                .map(|sid| ConversationSid::parse(&sid))
+                .transpose()
+                .map_err(|e| corrupt("conversation", e))?,
+            interaction,
+            case_id: self
+                .case_id
+                .map(|id| u64::try_from(id).map(CaseId))
+                .transpose()
+                .map_err(|e| corrupt("case id", e))?,
+            agent_name: self.agent_name,
+            transcript,
+            version: u64::try_from(self.version).map_err(|e| corrupt("version", e))?,
+        })
+    }
+}
+
+impl Store {
+    /// The first session matching `column = $1` (most recently updated first, should a channel
+    /// or conversation ever appear twice).
+    pub(crate) async fn session_where<T>(
+        &self,
+        column: &'static str,
+        value: T,
+    ) -> Result<Option<Session>, StoreError>
+    where
+        T: for<'q> sqlx::Encode<'q, sqlx::Sqlite>
+            + sqlx::Type<sqlx::Sqlite>
+            + for<'q> sqlx::Encode<'q, sqlx::Postgres>
+            + sqlx::Type<sqlx::Postgres>
+            + Send
+            + Clone,
+    {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE {column} = $1 \
+             ORDER BY updated_at DESC LIMIT 1"
+        );
+        let row: Option<SessionRow> = on_pool!(&self.pool, |p| {
+            sqlx::query_as(&sql).bind(value.clone()).fetch_optional(p).await
+        })
+        .map_err(store_error)?;
+        row.map(SessionRow::into_session).transpose()
+    }
+
+    pub(crate) async fn session_by_user(&self, user: UserId) -> Result<Option<Session>, StoreError> {
+        self.session_where("user_id", snowflake_to_sql(user.get())).await
+    }
+
+    pub(crate) async fn session_by_dm(
+        &self,
+        channel: ChannelId,
+    ) -> Result<Option<Session>, StoreError> {
+        self.session_where("dm_channel", snowflake_to_sql(channel.get())).await
+    }
+
+    pub(crate) async fn session_by_conv(
+        &self,
+        conversation: &ConversationSid,
+    ) -> Result<Option<Session>, StoreError> {
+        self.session_where("conversation_sid", conversation.as_str().to_owned()).await
+    }
+
+    pub(crate) async fn write_commit(&self, commit: &Commit) -> Result<CommitOutcome, StoreError> {
+        // Encode everything before touching the database: nothing can fail half-way for a
+        // reason unrelated to the database.
+        let session = commit.session.as_ref().map(EncodedSession::new).transpose()?;
+        let outbox = commit
+            .outbox
+            .iter()
+            .map(|m| {
+                serde_json::to_string(m)
+                    .map(|payload| (m.ordering_key(), payload))
+                    .map_err(|e| corrupt("outbox message not encodable", e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let now = now_ms();
+
+        on_pool!(&self.pool, |p| {
+            let mut tx = p.begin_write().await.map_err(store_error)?;
+            if let Some(key) = &commit.dedupe_key {
+                let inserted = sqlx::query(
+                    "INSERT INTO processed_events (key, created_at) VALUES ($1, $2) \
+                     ON CONFLICT (key) DO NOTHING",
+                )
+                .bind(key)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?
+                .rows_affected();
+                if inserted == 0 {
+                    // Dropping `tx` rolls back; nothing was written anyway.
+                    return Ok(CommitOutcome::Duplicate);
+                }
+            }
+
+            let mut session_version = None;
+            if let Some(s) = &session {
+                let written = if s.expected_version == 0 {
+                    sqlx::query(
+                        "INSERT INTO sessions (user_id, user_name, dm_channel, state, \
+                         conversation_sid, interaction_sid, interaction_channel_sid, case_id, \
+                         agent_name, transcript, version, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11) \
+                         ON CONFLICT (user_id) DO NOTHING",
+                    )
+                    .bind(s.user_id)
+                    .bind(&s.user_name)
+                    .bind(s.dm_channel)
+                    .bind(s.state)
+                    .bind(&s.conversation_sid)
+                    .bind(&s.interaction_sid)
+                    .bind(&s.interaction_channel_sid)
+                    .bind(s.case_id)
+                    .bind(&s.agent_name)
+                    .bind(&s.transcript)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                } else {
+                    sqlx::query(
+                        "UPDATE sessions SET user_name = $2, dm_channel = $3, state = $4, \
+                         conversation_sid = $5, interaction_sid = $6, \
+                         interaction_channel_sid = $7, case_id = $8, agent_name = $9, \
+                         transcript = $10, version = version + 1, updated_at = $11 \
+                         WHERE user_id = $1 AND version = $12",
+                    )
+                    .bind(s.user_id)
+                    .bind(&s.user_name)
+                    .bind(s.dm_channel)
+                    .bind(s.state)
+                    .bind(&s.conversation_sid)
+                    .bind(&s.interaction_sid)
+                    .bind(&s.interaction_channel_sid)
+                    .bind(s.case_id)
+                    .bind(&s.agent_name)
+                    .bind(&s.transcript)
+                    .bind(now)
+                    .bind(s.expected_version)
+                    .execute(&mut *tx)
+                    .await
+                }
+                .map_err(store_error)?
+                .rows_affected();
+                if written == 0 {
+                    // Rolls back the dedupe key too: the event will be decided again.
+                    return Err(StoreError::Conflict);
+                }
+                session_version = Some(s.new_version);
+            }
+
+            let mut outbox_ids = Vec::with_capacity(outbox.len());
+            for (ordering_key, payload) in &outbox {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO outbox (ordering_key, payload, state, created_at, due_at, \
+                     attempts) VALUES ($1, $2, 'pending', $3, $3, 0) RETURNING id",
+                )
+                .bind(ordering_key)
+                .bind(payload)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(store_error)?;
+                outbox_ids.push(id);
+            }
+            tx.commit().await.map_err(store_error)?;
+            Ok(CommitOutcome::Committed { session_version, outbox_ids })
+        })
+    }
+}
+
+/// A session as column values.
+#[derive(Debug)]
+struct EncodedSession {
+    user_id: i64,
+    user_name: String,
+    dm_channel: i64,
+    state: &'static str,
+    conversation_sid: Option<String>,
+    interaction_sid: Option<String>,
+    interaction_channel_sid: Option<String>,
+    case_id: Option<i64>,
+    agent_name: Option<String>,
+    transcript: String,
+    expected_version: i64,
+    new_version: u64,
+}
+
+impl EncodedSession {
+    fn new(s: &Session) -> Result<Self, StoreError> {
+        let expected_version =
+            i64::try_from(s.version).map_err(|e| corrupt("session version", e))?;
+        Ok(Self {
+            user_id: snowflake_to_sql(s.user.get()),
+            user_name: s.user_name.clone(),
+            dm_channel: snowflake_to_sql(s.dm_channel.get()),
+            state: s.state.as_str(),
+            conversation_sid: s.conversation.as_ref().map(|c| c.as_str().to_owned()),
+            interaction_sid: s.interaction.as_ref().map(|i| i.interaction.as_str().to_owned()),
+            interaction_channel_sid: s.interaction.as_ref().map(|i| i.channel.as_str().to_owned()),
+            case_id: s
+                .case_id
+                .map(|c| i64::try_from(c.0))
+                .transpose()
+                .map_err(|e| corrupt("case id", e))?,
+            agent_name: s.agent_name.clone(),
+            transcript: serde_json::to_string(&s.transcript)
+                .map_err(|e| corrupt("transcript not encodable", e))?,
+            expected_version,
+            new_version: s.version.saturating_add(1),
+        })
+    }
+}

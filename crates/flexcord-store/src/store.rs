@@ -1,0 +1,146 @@
+//! The [`Store`]: a connection pool to SQLite or PostgreSQL, opened and migrated from a URL.
+
+use std::fmt;
+use std::str::FromStr;
+
+use sqlx::pool::PoolOptions;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+use crate::cases::LocalCases;
+use crate::config::{Backend, StoreConfig, is_in_memory, redact_url};
+use crate::error::OpenError;
+use crate::migrate;
+
+/// Runs `$body` with `$p` bound to the concrete pool, whichever backend it is. The body is
+/// compiled once per backend, so the same SQL text and row types serve both.
+macro_rules! on_pool {
+    ($pool:expr, |$p:ident| $body:expr) => {
+        match $pool {
+            $crate::store::Pool::Sqlite($p) => $body,
+            $crate::store::Pool::Postgres($p) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// The pool of whichever backend the URL named.
+#[derive(Clone)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// flexcord's database: implements [`SessionStore`](flexcord_core::ports::SessionStore), and
+/// hands out the embedded case system with [`Store::cases`]. Cheap to clone (a pool handle).
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) pool: Pool,
+}
+
+impl Store {
+    /// Opens (creating a missing SQLite file) and migrates the database `config.url` names.
+    ///
+    /// SQLite connections use WAL, `synchronous=NORMAL`, foreign keys and the configured busy
+    /// timeout. Several processes may open the same database at once: migration is serialised
+    /// (PostgreSQL advisory lock, SQLite write lock).
+    ///
+    /// # Errors
+    ///
+    /// [`OpenError::UnsupportedUrl`], [`OpenError::InvalidConfig`], [`OpenError::Connect`],
+    /// [`OpenError::Migrate`].
+    pub async fn open(config: &StoreConfig) -> Result<Self, OpenError> {
+        let pool = match config.backend()? {
+            Backend::Sqlite => Pool::Sqlite(open_sqlite(config).await?),
+            Backend::Postgres => Pool::Postgres(open_postgres(config).await?),
+        };
+        let store = Self { pool };
+        migrate::run(&store.pool, config.schema.as_deref()).await?;
+        Ok(store)
+    }
+
+    /// Opens `url` with the default pool settings ([`StoreConfig::new`]).
+    ///
+    /// # Errors
+    ///
+    /// As for [`Store::open`].
+    pub async fn connect(url: &str) -> Result<Self, OpenError> {
+        Self::open(&StoreConfig::new(url)).await
+    }
+
+    /// Which database this is.
+    #[must_use]
+    pub const fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The embedded case system, in this same database.
+    #[must_use]
+    pub fn cases(&self) -> LocalCases {
+        LocalCases::new(self.clone())
+    }
+
+    /// Closes every connection and waits for them to finish; later calls fail as unavailable.
+    /// Call on shutdown so SQLite checkpoints its WAL.
+    pub async fn close(&self) {
+        on_pool!(&self.pool, |p| p.close().await);
+    }
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Deliberately not the pool's own Debug: connect options include the password.
+        let (size, idle) = on_pool!(&self.pool, |p| (p.size(), p.num_idle()));
+        f.debug_struct("Store")
+            .field("backend", &self.backend())
+            .field("connections", &size)
+            .field("idle", &idle)
+            .finish()
+    }
+}
+
+fn pool_options<DB: sqlx::Database>(config: &StoreConfig) -> PoolOptions<DB> {
+    let options = PoolOptions::<DB>::new()
+        .max_connections(config.max_connections.max(1))
+        .min_connections(config.min_connections.min(config.max_connections.max(1)))
+        .acquire_timeout(config.acquire_timeout);
+    if is_in_memory(&config.url) {
+        // The database lives only as long as some connection to it: never let the pool close
+        // the last one.
+        options.idle_timeout(None).max_lifetime(None)
+    } else {
+        options
+    }
+}
+
+async fn open_sqlite(config: &StoreConfig) -> Result<SqlitePool, OpenError> {
+    let options = SqliteConnectOptions::from_str(&config.url)
+        .map_err(|e| OpenError::InvalidConfig(format!("{}: {e}", redact_url(&config.url))))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(config.busy_timeout);
+    pool_options(config)
+        .connect_with(options)
+        .await
+        .map_err(|e| OpenError::Connect(e.to_string()))
+}
+
+async fn open_postgres(config: &StoreConfig) -> Result<PgPool, OpenError> {
+    let mut options = PgConnectOptions::from_str(&config.url)
+        .map_err(|e| OpenError::InvalidConfig(format!("{}: {e}", redact_url(&config.url))))?
+        .application_name("flexcord");
+    if let Some(schema) = &config.schema {
+        migrate::check_schema_name(schema)?;
+        options = options.options([("search_path", schema.as_str())]);
+    }
+    pool_options(config)
+        .connect_with(options)
+        .await
+        .map_err(|e| OpenError::Connect(e.to_string()))
+}
