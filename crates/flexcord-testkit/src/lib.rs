@@ -1,1 +1,33 @@
-//! In-memory fakes of every `flexcord-core` port (dev-dependency only).
+//! In-memory fakes of every `flexcord-core` port, and a [`Harness`] that runs a real
+//! [`flexcord_core::Router`] over them so tests read like user stories.
+//!
+//! For tests only (a dev-dependency): nothing here talks to a network or a disk, and the fakes
+//! favour observability (every call recorded, failures scriptable) over speed.
+//!
+//! | port | fake |
+//! |---|---|
+//! | `SessionStore` | [`InMemoryStore`] (atomic commits, versions, dedupe, leased outbox) |
+//! | `ChatSurface` | [`FakeChat`] (records calls, closed DMs, scripted errors) |
+//! | `ContactCenter` | [`FakeContactCenter`] (find-or-open conversations, `CH`/`KD`/`UO` sids) |
+//! | `VirtualAgent` | [`FakeVirtualAgent`] (answers per question, failures) |
+//! | `CaseManagement` | [`InMemoryCases`] (idempotent create, notes, ratings, failure switch) |
+//! | `Clock` | [`FixedClock`], [`ManualClock`] |
+//!
+//! It is not a simulator of Discord or Twilio wire behaviour: adapter crates test that against
+//! HTTP fakes.
+
+mod cases;
+mod chat;
+mod clock;
+mod contact_center;
+mod harness;
+mod store;
+mod virtual_agent;
+
+pub use cases::{FIRST_CASE, InMemoryCases};
+pub use chat::{ChatCall, ChatOp, FIRST_DM_CHANNEL, FakeChat};
+pub use clock::{DEFAULT_NOW_MS, FixedClock, ManualClock};
+pub use contact_center::{CcCall, CcOp, FakeContactCenter};
+pub use harness::{AGENT, Drained, GUILD_CHANNEL, Harness, HarnessBuilder, user};
+pub use store::{EntryStatus, InMemoryStore, StoredEntry};
+pub use virtual_agent::FakeVirtualAgent;

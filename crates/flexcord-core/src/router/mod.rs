@@ -4,6 +4,76 @@
 //! - [`Router::new`], [`Router::handle_discord`], [`Router::handle_flex`],
 //!   [`Router::announce`], [`Router::deliver`], [`Router::config`].
 //! - [`Ports`], [`Handled`], [`Outcome`], [`Incident`], [`RouterError`], [`DeliveryError`].
+//!
+//! # How a step works
+//!
+//! Events of one Discord user are handled one at a time (a keyed async mutex; Flex events find
+//! their user through the conversation first); different users run concurrently. Each event is
+//! one *step*: load the session, decide, and write everything the step changes — the event's
+//! dedupe key, the session and the relays to enqueue — with **one** [`SessionStore::commit`].
+//! When the commit reports a version conflict (another instance wrote the session), the step is
+//! decided again from fresh state, at most four times. Direct answers (greetings, bot answers,
+//! ephemeral replies, hand-off notices) and best-effort case updates happen only after the
+//! commit succeeded, so a duplicate event sends nothing.
+//!
+//! Dedupe keys: `dc:msg:<message id>`, `dc:int:<interaction id>`, `tw:msg:<MessageSid>`,
+//! `tw:padd:<conv>:<identity>`, `tw:prem:<conv>:<identity>`, `tw:closed:<conv>`, `ann:<key>`.
+//!
+//! Calls to other systems made while deciding may repeat when a step is decided again after a
+//! conflict (rare: it needs two instances handling the same user at once). Those are idempotent
+//! (case creation by idempotency key, find-or-open of a conversation) except posting the
+//! hand-off transcript and creating the Flex task, which may then happen twice.
+//!
+//! # Relays versus answers
+//!
+//! Relays — user → agent, agent → user, notices caused by Flex events, announcements — go
+//! through the durable outbox and are sent by [`Router::deliver`]. Interactive answers are sent
+//! directly: a lost one is a shrug, not a lost message.
+//!
+//! # Decisions worth knowing
+//!
+//! - Hand-off keywords match whole words or phrases, case-insensitively: with `agent`,
+//!   "agents" does not ask for one.
+//! - A second `/helpme` while waiting for or talking to an agent changes nothing and answers
+//!   `already_with_agent`; in `Ended` it returns to `Bot` and greets again.
+//! - When the case system fails, the user is routed anyway (`transferring_without_case`,
+//!   [`Incident::CaseSystem`]). When the contact center fails, the user is told
+//!   `relay_failed` and stays with the bot.
+//! - An agent's first message before the "joined" event counts as the join. An agent joining a
+//!   `Bot` session (a Studio flow routed it on its own) also makes it `WithAgent`.
+//! - An agent leaving tells the user; if it was *the* agent, the session goes back to
+//!   `AwaitingAgent` so the next agent (a transfer) is announced.
+//! - Agent messages arriving after the chat ended (`Ended`) are still relayed; the state stays.
+//!   Once the user is back with the bot, the old conversation is forgotten and its late events
+//!   are [`Outcome::UnknownConversation`].
+//! - Only `Source=SDK` messages from non-customer authors are relayed; `API` (our own posts)
+//!   and any other source are ignored, so nothing echoes.
+//! - Ending (agent close, timeout, "End chat", or a relay finding the conversation gone) sends
+//!   `chat_ended` and, when there is a case, `rating_prompt` with rating buttons, and adds the
+//!   transcript to the case. "End chat" followed by Twilio's closed webhook gives one notice:
+//!   the webhook finds the session already `Ended` and is ignored.
+//! - Ratings are accepted for the user's current or last case, or any case they reported; a
+//!   second rating replaces the first (both are noted on the case). Rating returns to `Bot`.
+//! - Studio mode: every `Bot` DM is posted into the conversation (opened on demand), the flow
+//!   answers through [`FlexEvent::BotTurn`]; a hand-off keyword also opens the case and tells
+//!   the user, but the task is created by the flow's "Send to Flex", never by flexcord. The
+//!   "Talk to a live agent" button posts the first hand-off keyword as the user's message so the
+//!   flow routes it.
+//! - Delivery: Discord sends carry the outbox entry id as nonce; a DM the user closed is
+//!   reported to the agent and dead-lettered; agent media that cannot be resolved for good is
+//!   left out rather than blocking the text.
+//!
+//! [`SessionStore::commit`]: crate::ports::SessionStore::commit
+
+mod delivery;
+mod discord;
+mod ending;
+mod flex;
+mod handoff;
+mod intent;
+mod locks;
+mod step;
+mod transcript;
 
 use std::sync::Arc;
 
@@ -110,13 +180,18 @@ pub enum DeliveryError {
 pub struct Router {
     ports: Ports,
     config: RouterConfig,
+    locks: locks::UserLocks,
 }
 
 impl Router {
     /// A router over `ports` with `config`.
     #[must_use]
     pub fn new(ports: Ports, config: RouterConfig) -> Self {
-        Self { ports, config }
+        Self {
+            ports,
+            config,
+            locks: locks::UserLocks::default(),
+        }
     }
 
     /// The configuration in force.
@@ -131,8 +206,7 @@ impl Router {
     ///
     /// [`RouterError::Store`] when nothing could be recorded.
     pub async fn handle_discord(&self, event: DiscordEvent) -> Result<Handled, RouterError> {
-        let _ = (&self.ports, event);
-        Ok(Handled::default())
+        self.on_discord(event).await
     }
 
     /// Handles a Flex event (already authenticated by the caller).
@@ -141,8 +215,7 @@ impl Router {
     ///
     /// [`RouterError::Store`] when nothing could be recorded; the webhook should then answer 5xx.
     pub async fn handle_flex(&self, event: FlexEvent) -> Result<Handled, RouterError> {
-        let _ = event;
-        Ok(Handled::default())
+        self.on_flex(event).await
     }
 
     /// Records an announcement for `#announcements` once per `key` (an item id, or a hash of
@@ -156,8 +229,13 @@ impl Router {
         key: &str,
         announcement: Announcement,
     ) -> Result<Handled, RouterError> {
-        let _ = (key, announcement);
-        Ok(Handled::default())
+        let plan = step::Plan {
+            dedupe_key: Some(format!("ann:{key}")),
+            outbox: vec![crate::outbox::OutboxMessage::Announce { announcement }],
+            ..step::Plan::default()
+        };
+        let mut plan = Some(plan);
+        self.run(async || Ok(plan.take().unwrap_or_default())).await
     }
 
     /// Delivers one claimed outbox entry.
@@ -166,7 +244,6 @@ impl Router {
     ///
     /// [`DeliveryError::Retry`] when a later try may work; [`DeliveryError::Permanent`] otherwise.
     pub async fn deliver(&self, entry: &ClaimedEntry) -> Result<(), DeliveryError> {
-        let _ = entry;
-        Ok(())
+        self.deliver_entry(entry).await
     }
 }

@@ -1,0 +1,443 @@
+//! Discord events: `/helpme`, `/case`, report modals, buttons and DMs.
+
+use crate::case::{CaseKind, CaseSource, NewCase, Priority, Reporter};
+use crate::config::{RoutingMode, render};
+use crate::content::{Buttons, GuildChannel, MessageContent, OutgoingMessage, ReportCard, Voice};
+use crate::event::{
+    ButtonAction, Command, DiscordEvent, InteractionHandle, Place, ReportForm, UserProfile,
+};
+use crate::ids::{CaseId, ChannelId, Identity, MessageId};
+use crate::outbox::OutboxMessage;
+use crate::ports::{CaseError, ChatError, Question, Reply};
+use crate::session::{Session, SessionState, Speaker};
+
+use super::handoff::Trigger;
+use super::step::{Effect, Plan};
+use super::{Handled, Incident, Outcome, Router, RouterError, intent, transcript};
+
+/// The text shown for a missing case number in templates.
+const NO_CASE: &str = "—";
+
+/// `#N`, or a dash when there is no case.
+pub(crate) fn case_label(case: Option<CaseId>) -> String {
+    case.map_or_else(|| NO_CASE.to_owned(), |c| c.to_string())
+}
+
+/// Leaves a finished chat: back to the bot, forgetting the old conversation (so its late events
+/// are unknown from now on) but keeping the case number for a late rating.
+pub(crate) fn back_to_bot(s: &mut Session) {
+    s.state = SessionState::Bot;
+    s.conversation = None;
+    s.interaction = None;
+    s.agent_name = None;
+    s.transcript.clear();
+}
+
+impl Router {
+    pub(crate) async fn on_discord(&self, event: DiscordEvent) -> Result<Handled, RouterError> {
+        match event {
+            DiscordEvent::Command {
+                interaction,
+                user,
+                place,
+                command,
+            } => match command {
+                Command::HelpMe => self.helpme(&interaction, &user, &place).await,
+                Command::Case { id, staff } => Ok(self.case_lookup(&interaction, id, staff).await),
+            },
+            DiscordEvent::ReportSubmitted {
+                interaction,
+                user,
+                place,
+                form,
+            } => {
+                self.run(async || self.decide_report(&interaction, &user, &place, &form).await)
+                    .await
+            }
+            DiscordEvent::Button {
+                interaction,
+                user,
+                place: _,
+                action,
+            } => {
+                let _held = self.locks.lock(user.id).await;
+                match action {
+                    ButtonAction::TalkToAgent => {
+                        self.run(async || self.decide_button_handoff(&interaction, &user).await)
+                            .await
+                    }
+                    ButtonAction::EndChat => {
+                        self.run(async || self.decide_end_by_user(&interaction, &user).await)
+                            .await
+                    }
+                    ButtonAction::Rate { case, rating } => {
+                        self.run(async || self.decide_rate(&interaction, &user, case, rating).await)
+                            .await
+                    }
+                }
+            }
+            DiscordEvent::DirectMessage {
+                user,
+                channel,
+                message,
+                content,
+            } => {
+                let _held = self.locks.lock(user.id).await;
+                self.run(async || self.decide_dm(&user, channel, message, &content).await)
+                    .await
+            }
+        }
+    }
+
+    /// Renders a template with the user's name and the given extra variables.
+    pub(crate) fn text(&self, template: &str, vars: &[(&str, &str)]) -> String {
+        render(template, vars)
+    }
+
+    /// The stored session, or a fresh one; the name and DM channel are refreshed either way.
+    pub(crate) async fn load_or_new(
+        &self,
+        user: &UserProfile,
+        dm: ChannelId,
+    ) -> Result<Session, RouterError> {
+        let mut s = self
+            .ports
+            .store
+            .session(user.id)
+            .await?
+            .unwrap_or_else(|| Session::new(user.id, user.name.clone(), dm));
+        s.user_name.clone_from(&user.name);
+        s.dm_channel = dm;
+        Ok(s)
+    }
+
+    pub(crate) fn push(&self, s: &mut Session, speaker: Speaker, name: &str, text: String) {
+        let line = transcript::line(speaker, name, text, self.ports.clock.now_ms());
+        transcript::push_line(&mut s.transcript, line, self.config.transcript_limit);
+    }
+
+    async fn helpme(
+        &self,
+        interaction: &InteractionHandle,
+        user: &UserProfile,
+        place: &Place,
+    ) -> Result<Handled, RouterError> {
+        let t = &self.config.templates;
+        let dm = match self.ports.chat.open_dm(user.id).await {
+            Ok(dm) => dm,
+            Err(e) => {
+                let mut incidents = Vec::new();
+                if e != ChatError::DmClosed {
+                    incidents.push(Incident::Chat(e));
+                }
+                let reply = Reply::Text(self.text(&t.dm_failed, &[("user", &user.name)]));
+                if let Err(e) = self.ports.chat.reply(interaction, &reply).await {
+                    incidents.push(Incident::Chat(e));
+                }
+                return Ok(Handled {
+                    outcome: Outcome::Done,
+                    incidents,
+                    enqueued: 0,
+                });
+            }
+        };
+        let _held = self.locks.lock(user.id).await;
+        self.run(async || {
+            let mut s = self.load_or_new(user, dm).await?;
+            let key = Some(format!("dc:int:{}", interaction.id));
+            if s.state.is_live() {
+                let text = self.text(
+                    &t.already_with_agent,
+                    &[("user", &user.name), ("case", &case_label(s.case_id))],
+                );
+                let mut plan = Plan::with_session(key, s);
+                plan.reply(interaction, text);
+                return Ok(plan);
+            }
+            if s.state == SessionState::Ended {
+                back_to_bot(&mut s);
+            }
+            let mut plan = Plan::with_session(key, s);
+            if !place.direct_message {
+                plan.reply(
+                    interaction,
+                    self.text(&t.check_dms, &[("user", &user.name)]),
+                );
+            }
+            let greeting = self.text(&t.greeting, &[("user", &user.name)]);
+            plan.send(
+                dm,
+                OutgoingMessage::new(Voice::System, greeting).with_buttons(Buttons::TalkToAgent),
+            );
+            Ok(plan)
+        })
+        .await
+    }
+
+    async fn case_lookup(
+        &self,
+        interaction: &InteractionHandle,
+        id: CaseId,
+        staff: bool,
+    ) -> Handled {
+        let t = &self.config.templates;
+        let mut incidents = Vec::new();
+        let reply = if staff {
+            match self.ports.cases.get(id).await {
+                Ok(case) => Reply::Case(Box::new(case)),
+                Err(CaseError::NotFound(_)) => {
+                    Reply::Text(self.text(&t.case_not_found, &[("case", &id.to_string())]))
+                }
+                Err(e) => {
+                    incidents.push(Incident::CaseSystem(e));
+                    Reply::Text(self.text(&t.relay_failed, &[("case", &id.to_string())]))
+                }
+            }
+        } else {
+            Reply::Text(self.text(&t.case_forbidden, &[("case", &id.to_string())]))
+        };
+        if let Err(e) = self.ports.chat.reply(interaction, &reply).await {
+            incidents.push(Incident::Chat(e));
+        }
+        Handled {
+            outcome: Outcome::Done,
+            incidents,
+            enqueued: 0,
+        }
+    }
+
+    async fn decide_report(
+        &self,
+        interaction: &InteractionHandle,
+        user: &UserProfile,
+        place: &Place,
+        form: &ReportForm,
+    ) -> Result<Plan, RouterError> {
+        let t = &self.config.templates;
+        let key = format!("dc:int:{}", interaction.id);
+        let mut fields = Vec::new();
+        if let Some(steps) = form
+            .steps
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            fields.push(("Steps to reproduce".to_owned(), steps.to_owned()));
+        }
+        if let Some(p) = form
+            .platform
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            fields.push(("Platform / version".to_owned(), p.to_owned()));
+        }
+        // Creation is idempotent by key, so deciding again (or a redelivery) finds the same case.
+        let new_case = NewCase {
+            kind: form.kind,
+            title: form.title.trim().to_owned(),
+            description: form.description.trim().to_owned(),
+            fields: fields.clone(),
+            reporter: Reporter {
+                user_id: user.id,
+                name: user.name.clone(),
+            },
+            source: CaseSource {
+                channel: place.channel,
+                direct_message: place.direct_message,
+            },
+            priority: Priority::Low,
+            idempotency_key: key.clone(),
+        };
+        let mut plan = Plan {
+            dedupe_key: Some(key),
+            ..Plan::default()
+        };
+        match self.ports.cases.create(&new_case).await {
+            Ok(case) => {
+                let (channel, template) = match form.kind {
+                    CaseKind::Feature => (GuildChannel::FeatureRequest, &t.feature_filed),
+                    CaseKind::Bug | CaseKind::Support => (GuildChannel::BugReport, &t.bug_filed),
+                };
+                let card = ReportCard {
+                    case_id: case.id,
+                    kind: form.kind,
+                    title: new_case.title,
+                    description: new_case.description,
+                    fields,
+                    reporter_name: user.name.clone(),
+                    reporter: user.id,
+                };
+                plan.effects.push(Effect::PostReport(channel, card));
+                let text = self.text(
+                    template,
+                    &[
+                        ("user", &user.name),
+                        ("case", &case.id.to_string()),
+                        ("title", &case.title),
+                    ],
+                );
+                plan.reply(interaction, text);
+            }
+            Err(e) => {
+                plan.incidents.push(Incident::CaseSystem(e));
+                plan.reply(
+                    interaction,
+                    self.text(&t.report_failed, &[("user", &user.name)]),
+                );
+            }
+        }
+        Ok(plan)
+    }
+
+    async fn decide_button_handoff(
+        &self,
+        interaction: &InteractionHandle,
+        user: &UserProfile,
+    ) -> Result<Plan, RouterError> {
+        let Some(mut s) = self.ports.store.session(user.id).await? else {
+            // A button without a session: the DM was never set up through flexcord. Nothing
+            // to route; the adapter only shows the button in flexcord's own DMs.
+            return Ok(Plan::outcome(Outcome::Ignored));
+        };
+        s.user_name.clone_from(&user.name);
+        let key = format!("dc:int:{}", interaction.id);
+        if s.state == SessionState::Ended {
+            back_to_bot(&mut s);
+        }
+        let mut plan = Plan::with_session(Some(key.clone()), s);
+        let trigger = match self.config.routing {
+            RoutingMode::Bridge => Trigger::Bridge,
+            RoutingMode::Studio => Trigger::StudioButton(MessageId(interaction.id)),
+        };
+        self.hand_off(&mut plan, user, &key, trigger).await;
+        Ok(plan)
+    }
+
+    async fn decide_dm(
+        &self,
+        user: &UserProfile,
+        channel: ChannelId,
+        message: MessageId,
+        content: &MessageContent,
+    ) -> Result<Plan, RouterError> {
+        if content.is_empty() {
+            return Ok(Plan::outcome(Outcome::Ignored));
+        }
+        let mut s = self.load_or_new(user, channel).await?;
+        let key = format!("dc:msg:{message}");
+        if s.state == SessionState::Ended {
+            back_to_bot(&mut s);
+        }
+        let line_text = transcript::content_text(content);
+        if s.state.is_live() {
+            if let Some(conversation) = s.conversation.clone() {
+                self.push(&mut s, Speaker::User, &user.name, line_text);
+                let mut plan = Plan::with_session(Some(key), s);
+                plan.outbox.push(OutboxMessage::ToConversation {
+                    conversation,
+                    author: Identity::for_user(user.id),
+                    source: message,
+                    content: content.clone(),
+                });
+                return Ok(plan);
+            }
+            // Live without a conversation cannot happen through this router; recover to the bot.
+            back_to_bot(&mut s);
+        }
+        self.push(&mut s, Speaker::User, &user.name, line_text);
+        let wants_agent = intent::asks_for_agent(&content.text, &self.config.handoff_keywords);
+        let mut plan = Plan::with_session(Some(key.clone()), s);
+        match self.config.routing {
+            RoutingMode::Studio => {
+                self.studio_dm(&mut plan, user, message, content, wants_agent, &key)
+                    .await;
+            }
+            RoutingMode::Bridge if wants_agent => {
+                self.hand_off(&mut plan, user, &key, Trigger::Bridge).await;
+            }
+            RoutingMode::Bridge => {
+                let text = content.text.clone();
+                if self.bot_answer(&mut plan, user, &text).await {
+                    self.hand_off(&mut plan, user, &key, Trigger::Bridge).await;
+                }
+            }
+        }
+        Ok(plan)
+    }
+
+    /// Asks the virtual agent and plans its answer into the DM. Returns true when it asks for a
+    /// hand-off.
+    pub(crate) async fn bot_answer(&self, plan: &mut Plan, user: &UserProfile, text: &str) -> bool {
+        let t = &self.config.templates;
+        let Some(s) = plan.session.as_mut() else {
+            return false;
+        };
+        let question = Question {
+            session_id: format!("discord:{}", user.id),
+            user: user.clone(),
+            text: text.to_owned(),
+        };
+        let dm = s.dm_channel;
+        match self.ports.virtual_agent.answer(&question).await {
+            Ok(answer) => {
+                let rendered = transcript::render_answer(&answer.items);
+                let (text, hand_off) = if rendered.is_empty() {
+                    if answer.hand_off {
+                        return true;
+                    }
+                    (self.text(&t.no_answer, &[("user", &user.name)]), false)
+                } else {
+                    (rendered, answer.hand_off)
+                };
+                let line = transcript::line(
+                    Speaker::Bot,
+                    "Virtual agent",
+                    text.clone(),
+                    self.ports.clock.now_ms(),
+                );
+                transcript::push_line(&mut s.transcript, line, self.config.transcript_limit);
+                let mut msg = OutgoingMessage::new(Voice::VirtualAgent, text);
+                if !hand_off {
+                    msg = msg.with_buttons(Buttons::TalkToAgent);
+                }
+                plan.send(dm, msg);
+                hand_off
+            }
+            Err(e) => {
+                plan.incidents.push(Incident::VirtualAgent(e));
+                let text = self.text(&t.bot_unavailable, &[("user", &user.name)]);
+                plan.send(
+                    dm,
+                    OutgoingMessage::new(Voice::System, text).with_buttons(Buttons::TalkToAgent),
+                );
+                false
+            }
+        }
+    }
+
+    /// Studio mode, `Bot` state: the message goes into the conversation (opened on demand) and
+    /// the flow answers through a bot turn; a hand-off keyword also opens the case.
+    async fn studio_dm(
+        &self,
+        plan: &mut Plan,
+        user: &UserProfile,
+        message: MessageId,
+        content: &MessageContent,
+        wants_agent: bool,
+        key: &str,
+    ) {
+        let Some(conversation) = self.ensure_conversation(plan, user).await else {
+            return;
+        };
+        if wants_agent {
+            self.hand_off(plan, user, key, Trigger::StudioMessage).await;
+        }
+        plan.outbox.push(OutboxMessage::ToConversation {
+            conversation,
+            author: Identity::for_user(user.id),
+            source: message,
+            content: content.clone(),
+        });
+    }
+}

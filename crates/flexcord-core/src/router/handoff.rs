@@ -1,0 +1,190 @@
+//! Hand-off to a live agent: open a case, route the conversation to Flex, tell the user.
+
+use crate::case::{CaseKind, CaseSource, NewCase, Priority, Reporter};
+use crate::content::{MessageContent, OutgoingMessage, Voice};
+use crate::event::UserProfile;
+use crate::ids::{ConversationSid, Identity, MessageId};
+use crate::outbox::OutboxMessage;
+use crate::ports::TaskRequest;
+use crate::session::SessionState;
+
+use super::discord::case_label;
+use super::step::Plan;
+use super::{Incident, Router, intent, transcript};
+
+/// Case titles are cut to this many characters.
+const TITLE_MAX: usize = 100;
+
+/// What asked for the hand-off, which decides how the conversation reaches Flex.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Trigger {
+    /// Bridge mode: post the transcript and create the Flex task ourselves.
+    Bridge,
+    /// Studio mode, a user message: the message itself is posted (by the caller) and the
+    /// flow's split routes it.
+    StudioMessage,
+    /// Studio mode, the button: there is no message, so the first hand-off keyword is posted in
+    /// the user's name (keyed by the interaction id) for the flow's split to route.
+    StudioButton(MessageId),
+    /// Studio mode, the flow's bot asked for a hand-off: the flow routes it itself.
+    StudioBotTurn,
+}
+
+impl Router {
+    /// Plans a hand-off for the session in `plan`. `key` identifies the triggering event and
+    /// becomes the case's idempotency key.
+    pub(crate) async fn hand_off(
+        &self,
+        plan: &mut Plan,
+        user: &UserProfile,
+        key: &str,
+        trigger: Trigger,
+    ) {
+        let t = &self.config.templates;
+        let Some(s) = plan.session.as_ref() else {
+            return;
+        };
+        let dm = s.dm_channel;
+        if s.state.is_live() {
+            let text = self.text(
+                &t.already_with_agent,
+                &[("user", &user.name), ("case", &case_label(s.case_id))],
+            );
+            plan.send(dm, OutgoingMessage::new(Voice::System, text));
+            return;
+        }
+
+        let keywords = &self.config.handoff_keywords;
+        let question = transcript::last_user_text(&s.transcript, TITLE_MAX, |t| {
+            intent::is_bare_keyword(t, keywords)
+        });
+        let title = question
+            .clone()
+            .unwrap_or_else(|| format!("Live chat with {}", user.name));
+        let description = if s.transcript.is_empty() {
+            title.clone()
+        } else {
+            transcript::render(&s.transcript)
+        };
+        let new_case = NewCase {
+            kind: CaseKind::Support,
+            title: title.clone(),
+            description,
+            fields: Vec::new(),
+            reporter: Reporter {
+                user_id: user.id,
+                name: user.name.clone(),
+            },
+            source: CaseSource {
+                channel: dm,
+                direct_message: true,
+            },
+            priority: Priority::Normal,
+            idempotency_key: key.to_owned(),
+        };
+        let case_id = match self.ports.cases.create(&new_case).await {
+            Ok(case) => Some(case.id),
+            Err(e) => {
+                plan.incidents.push(Incident::CaseSystem(e));
+                None
+            }
+        };
+
+        let Some(conversation) = self.ensure_conversation(plan, user).await else {
+            return;
+        };
+        let mut interaction = None;
+        if let Trigger::Bridge = trigger {
+            let Some(s) = plan.session.as_ref() else {
+                return;
+            };
+            if !s.transcript.is_empty() {
+                // Without it the agent lacks context, but can still help: not a reason to fail.
+                if let Err(e) = self
+                    .ports
+                    .contact_center
+                    .post_transcript(&conversation, &s.transcript)
+                    .await
+                {
+                    plan.incidents.push(Incident::ContactCenter(e));
+                }
+            }
+            let task = TaskRequest {
+                user: user.clone(),
+                case_id,
+                summary: question.unwrap_or(title),
+            };
+            match self
+                .ports
+                .contact_center
+                .create_task(&conversation, &task)
+                .await
+            {
+                Ok(i) => interaction = Some(i),
+                Err(e) => {
+                    plan.incidents.push(Incident::ContactCenter(e));
+                    let text = self.text(&t.relay_failed, &[("user", &user.name)]);
+                    plan.send(dm, OutgoingMessage::new(Voice::System, text));
+                    return;
+                }
+            }
+        }
+
+        let Some(s) = plan.session.as_mut() else {
+            return;
+        };
+        s.state = SessionState::AwaitingAgent;
+        s.case_id = case_id;
+        s.interaction = interaction;
+        s.agent_name = None;
+        let text = match case_id {
+            Some(c) => self.text(
+                &t.case_created,
+                &[("user", &user.name), ("case", &c.to_string())],
+            ),
+            None => self.text(&t.transferring_without_case, &[("user", &user.name)]),
+        };
+        plan.send(dm, OutgoingMessage::new(Voice::System, text));
+        if let Trigger::StudioButton(source) = trigger {
+            let words = self
+                .config
+                .handoff_keywords
+                .first()
+                .map_or("live agent", String::as_str);
+            plan.outbox.push(OutboxMessage::ToConversation {
+                conversation,
+                author: Identity::for_user(user.id),
+                source,
+                content: MessageContent::text(words),
+            });
+        }
+    }
+
+    /// The session's conversation, opened (find-or-open) and stored when there is none yet.
+    /// On failure the user is told `relay_failed` and `None` is returned.
+    pub(crate) async fn ensure_conversation(
+        &self,
+        plan: &mut Plan,
+        user: &UserProfile,
+    ) -> Option<ConversationSid> {
+        let s = plan.session.as_ref()?;
+        if let Some(c) = &s.conversation {
+            return Some(c.clone());
+        }
+        let dm = s.dm_channel;
+        match self.ports.contact_center.open_conversation(user, dm).await {
+            Ok(c) => {
+                if let Some(s) = plan.session.as_mut() {
+                    s.conversation = Some(c.clone());
+                }
+                Some(c)
+            }
+            Err(e) => {
+                plan.incidents.push(Incident::ContactCenter(e));
+                let text = self.text(&self.config.templates.relay_failed, &[("user", &user.name)]);
+                plan.send(dm, OutgoingMessage::new(Voice::System, text));
+                None
+            }
+        }
+    }
+}
