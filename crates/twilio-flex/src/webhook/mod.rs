@@ -1,0 +1,13 @@
+//! Inbound side: `X-Twilio-Signature` validation and the typed payloads of the webhooks
+//! flexcord consumes, plus their translation into core events.
+
+mod payload;
+mod signature;
+mod translate;
+
+pub use payload::{
+    ConversationStateUpdated, MediaItem, MessageAdded, ParticipantChange, PayloadError, Source,
+    StudioTurn, WebhookEvent, parse_form_body,
+};
+pub use signature::{SignatureError, SignatureValidator, compute_signature};
+pub use translate::{dedupe_key, to_core_event};

@@ -1,0 +1,526 @@
+//! The ContactCenter adapter: which Twilio calls each port method makes, and how many.
+
+use flexcord_core::content::{Attachment, MessageContent};
+use flexcord_core::event::UserProfile;
+use flexcord_core::ids::{
+    CaseId, ChannelId, ConversationSid, Identity, InteractionChannelSid, InteractionSid, MediaSid,
+    MessageId, UserId,
+};
+use flexcord_core::ports::{ContactCenter, ContactCenterError, TaskRequest};
+use flexcord_core::session::{InteractionRef, Speaker, TranscriptLine};
+use serde_json::json;
+use twilio_flex::{FlexConfig, FlexContactCenter};
+use wiremock::matchers::{body_bytes, header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::helpers::*;
+
+fn ch() -> ConversationSid {
+    ConversationSid::parse(CH).unwrap()
+}
+
+fn user() -> UserProfile {
+    UserProfile {
+        id: UserId(42),
+        name: "Ann".into(),
+    }
+}
+
+fn config() -> FlexConfig {
+    let mut c = FlexConfig::new("https://bridge.example");
+    c.workspace_sid = Some("WS1".into());
+    c.workflow_sid = Some("WW1".into());
+    c.chat_service_sid = Some(IS.into());
+    c
+}
+
+fn adapter(server: &MockServer, config: FlexConfig) -> FlexContactCenter {
+    FlexContactCenter::new(client(server), config)
+}
+
+#[tokio::test]
+async fn open_conversation_reuses_a_non_closed_one_with_one_call() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/ParticipantConversations"))
+        .and(query_param("Identity", "discord:42"))
+        .and(basic_auth())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "conversations": [
+                {"conversation_sid": "CH00000000000000000000000000000009", "conversation_state": "closed"},
+                {"conversation_sid": CH, "conversation_state": "inactive"}
+            ],
+            "meta": meta("conversations", None)
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let sid = adapter(&server, config())
+        .open_conversation(&user(), ChannelId(7))
+        .await
+        .unwrap();
+    assert_eq!(sid, ch());
+    // Nothing else was called: any other request would be unmatched (404) and fail above.
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn open_conversation_creates_with_participant_user_name_and_webhooks() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/ParticipantConversations"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "conversations": [{"conversation_sid": CH, "conversation_state": "closed"}],
+            "meta": meta("conversations", None)
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/Conversations"))
+        .and(basic_auth())
+        .and(FormJson("Attributes", |a| {
+            a["discord_user_id"] == "42"
+                && a["discord_channel_id"] == "7"
+                && a["display_name"] == "Ann"
+        }))
+        .respond_with(ResponseTemplate::new(201).set_body_json(conversation_json(CH, "active")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/Conversations/{CH}/Participants")))
+        .and(FormIs::new(&[("Identity", "discord:42")]))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(json!({"sid": "MB1", "identity": "discord:42"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    // Best effort: a failure here must not fail the call.
+    Mock::given(method("POST"))
+        .and(path("/v1/Users/discord%3A42"))
+        .and(FormIs::new(&[("FriendlyName", "Ann")]))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_json(json!({"code": 50200, "message": "nope"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/Conversations/{CH}/Webhooks")))
+        .and(FormIs::new(&[
+            ("Target", "webhook"),
+            (
+                "Configuration.Url",
+                "https://bridge.example/forward-to-discord",
+            ),
+            ("Configuration.Method", "post"),
+            ("Configuration.Filters", "onMessageAdded"),
+            ("Configuration.Filters", "onParticipantAdded"),
+            ("Configuration.Filters", "onParticipantRemoved"),
+            ("Configuration.Filters", "onConversationStateUpdated"),
+        ]))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"sid": "WH1"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/Conversations/{CH}/Webhooks")))
+        .and(FormIs::new(&[
+            ("Target", "studio"),
+            ("Configuration.FlowSid", "FW1"),
+            ("Configuration.Filters", "onMessageAdded"),
+        ]))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"sid": "WH2"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut cfg = config();
+    cfg.studio_flow_sid = Some("FW1".into());
+    let sid = adapter(&server, cfg)
+        .open_conversation(&user(), ChannelId(7))
+        .await
+        .unwrap();
+    assert_eq!(sid, ch());
+    let create = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.url.path() == "/v1/Conversations")
+        .unwrap();
+    let form = form_of(&create);
+    let get = |k: &str| {
+        form.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(get("FriendlyName").as_deref(), Some("Ann"));
+    assert_eq!(get("Timers.Closed").as_deref(), Some("P3D"));
+    assert_eq!(get("State").as_deref(), Some("active"));
+    assert!(get("UniqueName").unwrap().starts_with("discord:42:"));
+}
+
+#[tokio::test]
+async fn post_user_text_costs_exactly_one_request() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/Conversations/{CH}/Messages")))
+        .and(basic_auth())
+        .and(header("X-Twilio-Webhook-Enabled", "true"))
+        .and(FormIs::new(&[
+            ("Author", "discord:42"),
+            ("Body", "my game crashes"),
+            ("Attributes", "{\"discord_message_id\":\"9001\"}"),
+        ]))
+        .respond_with(ResponseTemplate::new(201).set_body_json(message_json(
+            IM,
+            "discord:42",
+            "{}",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    adapter(&server, config())
+        .post_user_message(
+            &ch(),
+            &Identity::for_user(UserId(42)),
+            MessageId(9001),
+            &MessageContent::text("my game crashes"),
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn maybe_sent_skips_a_message_already_posted() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/Conversations/{CH}/Messages")))
+        .and(query_param("Order", "desc"))
+        .and(query_param("PageSize", "20"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "messages": [
+                message_json("IM00000000000000000000000000000002", "alice", "{}"),
+                message_json(IM, "discord:42", "{\"discord_message_id\":\"9001\"}")
+            ],
+            "meta": meta("messages", None)
+        })))
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/Conversations/{CH}/Messages")))
+        .and(FormJson("Attributes", |a| {
+            a["discord_message_id"] == "9002"
+        }))
+        .respond_with(ResponseTemplate::new(201).set_body_json(message_json(
+            IM,
+            "discord:42",
+            "{}",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let a = adapter(&server, config());
+    let who = Identity::for_user(UserId(42));
+    // Already there: skipped.
+    a.post_user_message(
+        &ch(),
+        &who,
+        MessageId(9001),
+        &MessageContent::text("x"),
+        true,
+    )
+    .await
+    .unwrap();
+    // Not there: posted once.
+    a.post_user_message(
+        &ch(),
+        &who,
+        MessageId(9002),
+        &MessageContent::text("y"),
+        true,
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn attachments_are_uploaded_and_sent_one_message_each_with_text_on_the_first() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/cdn/a.png"))
+        .and(NoHeader("authorization"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(b"PNG".to_vec(), "image/png"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/cdn/b.txt"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(b"TXT".to_vec(), "text/plain"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/Services/{IS}/Media")))
+        .and(header("content-type", "image/png"))
+        .and(body_bytes(b"PNG".to_vec()))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"sid": ME})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/Services/{IS}/Media")))
+        .and(header("content-type", "text/plain"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(json!({"sid": "ME00000000000000000000000000000002"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/Conversations/{CH}/Messages")))
+        .and(header("X-Twilio-Webhook-Enabled", "true"))
+        .and(FormIs::new(&[
+            ("Author", "discord:42"),
+            ("Body", "see these"),
+            ("Attributes", "{\"discord_message_id\":\"5\"}"),
+            ("MediaSid", ME),
+        ]))
+        .respond_with(ResponseTemplate::new(201).set_body_json(message_json(
+            IM,
+            "discord:42",
+            "{}",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/Conversations/{CH}/Messages")))
+        .and(FormIs::new(&[
+            ("Author", "discord:42"),
+            ("Attributes", "{\"discord_message_id\":\"5\"}"),
+            ("MediaSid", "ME00000000000000000000000000000002"),
+        ]))
+        .respond_with(ResponseTemplate::new(201).set_body_json(message_json(
+            IM,
+            "discord:42",
+            "{}",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let attachment = |name: &str, ct: Option<&str>| Attachment {
+        url: format!("{}/cdn/{name}", server.uri()),
+        filename: name.into(),
+        content_type: ct.map(str::to_owned),
+        size: Some(3),
+    };
+    let content = MessageContent {
+        text: "see these".into(),
+        attachments: vec![
+            attachment("a.png", Some("image/png")),
+            attachment("b.txt", None),
+        ],
+    };
+    adapter(&server, config())
+        .post_user_message(
+            &ch(),
+            &Identity::for_user(UserId(42)),
+            MessageId(5),
+            &content,
+            false,
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn transcript_and_notice_are_bridge_authored_without_webhooks() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/Conversations/{CH}/Messages")))
+        .and(NoHeader("x-twilio-webhook-enabled"))
+        .and(FormIs::new(&[
+            ("Author", "flexcord"),
+            ("Body", "Conversation so far:\nAnn: hi\nBot: hello"),
+        ]))
+        .respond_with(ResponseTemplate::new(201).set_body_json(message_json(IM, "flexcord", "{}")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/Conversations/{CH}/Messages")))
+        .and(NoHeader("x-twilio-webhook-enabled"))
+        .and(FormIs::new(&[
+            ("Author", "flexcord"),
+            ("Body", "Case #12 opened"),
+        ]))
+        .respond_with(ResponseTemplate::new(201).set_body_json(message_json(IM, "flexcord", "{}")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let a = adapter(&server, config());
+    let line = |speaker, name: &str, text: &str| TranscriptLine {
+        speaker,
+        name: name.into(),
+        text: text.into(),
+        at_ms: 0,
+    };
+    a.post_transcript(
+        &ch(),
+        &[
+            line(Speaker::User, "Ann", "hi"),
+            line(Speaker::Bot, "Bot", "hello"),
+        ],
+    )
+    .await
+    .unwrap();
+    a.post_notice(&ch(), "Case #12 opened").await.unwrap();
+}
+
+#[tokio::test]
+async fn create_task_posts_customer_initiated_interaction() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/Interactions"))
+        .and(basic_auth())
+        .and(FormJson("Channel", |c| {
+            c == &json!({"type": "chat", "initiated_by": "customer", "properties": {"media_channel_sid": CH}})
+        }))
+        .and(FormJson("Routing", |r| {
+            let p = &r["properties"];
+            let at = &p["attributes"];
+            p["workspace_sid"] == "WS1"
+                && p["workflow_sid"] == "WW1"
+                && p["task_channel_unique_name"] == "chat"
+                && at["from"] == "Ann"
+                && at["customerName"] == "Ann"
+                && at["channelType"] == "chat"
+                && at["customChannelType"] == "discord"
+                && at["conversationSid"] == CH
+                && at["caseId"] == 12
+        }))
+        .respond_with(ResponseTemplate::new(200).set_body_json(crate::interactions::interaction_json()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let task = TaskRequest {
+        user: user(),
+        case_id: Some(CaseId(12)),
+        summary: "crash".into(),
+    };
+    let r = adapter(&server, config())
+        .create_task(&ch(), &task)
+        .await
+        .unwrap();
+    assert_eq!(r.interaction.as_str(), KD);
+    assert_eq!(r.channel.as_str(), UO);
+}
+
+#[tokio::test]
+async fn create_task_without_bridge_config_is_rejected_without_calls() {
+    let server = MockServer::start().await;
+    let task = TaskRequest {
+        user: user(),
+        case_id: None,
+        summary: String::new(),
+    };
+    let err = adapter(&server, FlexConfig::new("https://b"))
+        .create_task(&ch(), &task)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ContactCenterError::Rejected(_)));
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn close_uses_the_interaction_channel_when_known() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/Interactions/{KD}/Channels/{UO}")))
+        .and(FormIs::new(&[
+            ("Status", "closed"),
+            ("Routing", "{\"status\":\"closed\"}"),
+        ]))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"sid": UO, "status": "closed"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let r = InteractionRef {
+        interaction: InteractionSid::parse(KD).unwrap(),
+        channel: InteractionChannelSid::parse(UO).unwrap(),
+    };
+    adapter(&server, config())
+        .close(&ch(), Some(&r))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn close_without_interaction_closes_the_conversation() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/Conversations/{CH}")))
+        .and(FormIs::new(&[("State", "closed")]))
+        .respond_with(ResponseTemplate::new(200).set_body_json(conversation_json(CH, "closed")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    adapter(&server, config()).close(&ch(), None).await.unwrap();
+}
+
+#[tokio::test]
+async fn gone_conversation_maps_to_conversation_gone() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/Conversations/{CH}/Messages")))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(json!({"code": 20404, "message": "not found", "status": 404})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = adapter(&server, config())
+        .post_notice(&ch(), "x")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ContactCenterError::ConversationGone(_)));
+}
+
+#[tokio::test]
+async fn media_url_resolves_default_service_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/Configuration"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"default_chat_service_sid": IS})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/Services/{IS}/Media/{ME}")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(crate::media_studio::media_json(&server)),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    let mut cfg = config();
+    cfg.chat_service_sid = None;
+    let a = adapter(&server, cfg);
+    let media = MediaSid::parse(ME).unwrap();
+    let url = a.media_url(&media).await.unwrap();
+    assert_eq!(url, format!("{}/temp/{ME}", server.uri()));
+    a.media_url(&media).await.unwrap();
+}

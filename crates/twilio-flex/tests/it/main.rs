@@ -1,0 +1,9 @@
+//! Integration tests for twilio-flex: every endpoint against a fresh wiremock server, the
+//! retry/timeout/error ladder, paging, and the ContactCenter adapter's exact Twilio calls.
+
+mod adapter;
+mod conversations;
+mod errors;
+mod helpers;
+mod interactions;
+mod media_studio;
