@@ -1,0 +1,304 @@
+//! The gateway runner: one twilight shard, a thin loop that keeps the guild cache fresh, carries
+//! out what [`crate::translate`] decides (acknowledge within 3 s, then emit), and hands core events
+//! to the binary over an mpsc channel. Reconnects and resumes are twilight's; the loop only has to
+//! keep going through them, which it does for every error that is not fatal.
+
+use std::future::Future;
+use std::time::Duration;
+
+use flexcord_core::event::DiscordEvent;
+use flexcord_core::ids::UserId;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+use twilight_gateway::{CloseFrame, Event, EventTypeFlags, Shard, StreamExt as _};
+use twilight_model::application::interaction::Interaction;
+use twilight_model::gateway::payload::incoming::GuildCreate;
+
+use crate::chat::DiscordChat;
+use crate::client::build_shard;
+use crate::config::DiscordConfig;
+use crate::error::DiscordError;
+use crate::guild::fetch_roles;
+use crate::translate::{Ack, Context, Inbound, translate_interaction, translate_message};
+
+/// How long shutdown waits for the gateway's close handshake, then for in-flight work.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// How long a `/case` may wait for the guild's roles before deciding without them.
+const ROLE_FETCH_BUDGET: Duration = Duration::from_millis(1500);
+
+/// Whether the shard is connected (READY or RESUMED seen, no close since). For `/readyz`.
+#[derive(Debug, Clone)]
+pub struct ConnectionState(watch::Receiver<bool>);
+
+impl ConnectionState {
+    /// True while the gateway session is up.
+    #[must_use]
+    pub fn is_connected(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Waits until connected; false if the runner is gone first.
+    pub async fn wait_connected(&mut self) -> bool {
+        self.0.wait_for(|c| *c).await.is_ok()
+    }
+
+    /// A raw receiver, to watch changes.
+    #[must_use]
+    pub fn subscribe(&self) -> watch::Receiver<bool> {
+        self.0.clone()
+    }
+}
+
+/// Runs the shard and turns gateway events into core events.
+#[derive(Debug)]
+pub struct Gateway {
+    shard: Shard,
+    chat: DiscordChat,
+    staff_role: Option<String>,
+    bot_user: Option<UserId>,
+    connected: watch::Sender<bool>,
+}
+
+impl Gateway {
+    /// A runner with a shard built from `config` (see [`crate::build_shard`]); `chat` is used to
+    /// acknowledge interactions and shares its guild cache with the runner. Must run inside a
+    /// tokio runtime.
+    #[must_use]
+    pub fn new(config: &DiscordConfig, chat: DiscordChat) -> Self {
+        Self::with_shard(build_shard(config), config, chat)
+    }
+
+    /// A runner over a shard built elsewhere.
+    #[must_use]
+    pub fn with_shard(shard: Shard, config: &DiscordConfig, chat: DiscordChat) -> Self {
+        Self {
+            shard,
+            chat,
+            staff_role: config.staff_role.clone().filter(|r| !r.trim().is_empty()),
+            bot_user: (config.application_id != 0).then_some(UserId(config.application_id)),
+            connected: watch::channel(false).0,
+        }
+    }
+
+    /// A handle on the connection state, valid for as long as the runner lives.
+    #[must_use]
+    pub fn connection(&self) -> ConnectionState {
+        ConnectionState(self.connected.subscribe())
+    }
+
+    /// Runs until `shutdown` completes or the gateway closes the session for good. On shutdown it
+    /// sends a close frame, handles what still arrives until the close handshake ends, and waits
+    /// for in-flight acknowledgements and emits (each bounded by a few seconds).
+    ///
+    /// # Errors
+    ///
+    /// [`DiscordError::GatewayFatal`] when Discord ends the session for good (invalid token,
+    /// disallowed intents): retrying with the same configuration cannot work.
+    pub async fn run(
+        mut self,
+        events: mpsc::Sender<DiscordEvent>,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<(), DiscordError> {
+        let wanted = EventTypeFlags::READY
+            | EventTypeFlags::RESUMED
+            | EventTypeFlags::GUILD_CREATE
+            | EventTypeFlags::ROLE_CREATE
+            | EventTypeFlags::ROLE_UPDATE
+            | EventTypeFlags::ROLE_DELETE
+            | EventTypeFlags::CHANNEL_CREATE
+            | EventTypeFlags::CHANNEL_UPDATE
+            | EventTypeFlags::CHANNEL_DELETE
+            | EventTypeFlags::MESSAGE_CREATE
+            | EventTypeFlags::INTERACTION_CREATE;
+        let mut tasks = JoinSet::new();
+        tokio::pin!(shutdown);
+        let result = loop {
+            tokio::select! {
+                () = &mut shutdown => break Ok(()),
+                Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
+                    if let Err(e) = joined {
+                        tracing::error!(error = %e, "interaction task failed");
+                    }
+                }
+                item = self.shard.next_event(wanted) => match item {
+                    Some(Ok(event)) => self.handle(event, &events, &mut tasks).await,
+                    Some(Err(error)) => {
+                        // Undecodable payloads, transient socket errors: twilight reconnects by itself.
+                        tracing::warn!(%error, "gateway receive error");
+                    }
+                    None => {
+                        let state = format!("{:?}", self.shard.state());
+                        break Err(DiscordError::GatewayFatal(state));
+                    }
+                },
+            }
+        };
+        if result.is_ok() {
+            self.close(wanted, &events, &mut tasks).await;
+        }
+        self.connected.send_replace(false);
+        if tokio::time::timeout(SHUTDOWN_GRACE, async { while tasks.join_next().await.is_some() {} })
+            .await
+            .is_err()
+        {
+            tracing::warn!(left = tasks.len(), "in-flight interaction work abandoned at shutdown");
+        }
+        result
+    }
+
+    /// Sends the close frame and keeps handling events until the close handshake completes.
+    async fn close(
+        &mut self,
+        wanted: EventTypeFlags,
+        events: &mpsc::Sender<DiscordEvent>,
+        tasks: &mut JoinSet<()>,
+    ) {
+        self.shard.close(CloseFrame::NORMAL);
+        let drain = async {
+            while let Some(item) = self.shard.next_event(wanted).await {
+                match item {
+                    Ok(Event::GatewayClose(_)) => break,
+                    Ok(event) => self.handle(event, events, tasks).await,
+                    Err(error) => {
+                        tracing::debug!(%error, "receive error while closing");
+                        break;
+                    }
+                }
+            }
+        };
+        if tokio::time::timeout(SHUTDOWN_GRACE, drain).await.is_err() {
+            tracing::warn!("gateway did not finish the close handshake in time");
+        }
+        tracing::info!("gateway closed");
+    }
+
+    async fn handle(
+        &mut self,
+        event: Event,
+        events: &mpsc::Sender<DiscordEvent>,
+        tasks: &mut JoinSet<()>,
+    ) {
+        if let Event::InteractionCreate(created) = event {
+            // Answering takes a REST round trip: do it beside the loop so the next event is not
+            // delayed (and a slow answer never blocks DMs).
+            let interaction = created.0;
+            let chat = self.chat.clone();
+            let events = events.clone();
+            let staff_role = self.staff_role.clone();
+            let bot_user = self.bot_user;
+            tasks.spawn(async move {
+                answer(&chat, &interaction, staff_role.as_deref(), bot_user, &events).await;
+            });
+            return;
+        }
+        let cache = self.chat.guild_cache();
+        let guild = self.chat.guild_id();
+        match &event {
+            Event::Ready(ready) => {
+                self.bot_user = Some(UserId(ready.user.id.get()));
+                self.connected.send_replace(true);
+                tracing::info!(user = %ready.user.name, "gateway ready");
+                return;
+            }
+            Event::Resumed => {
+                self.connected.send_replace(true);
+                tracing::info!("gateway session resumed");
+                return;
+            }
+            Event::GatewayClose(frame) => {
+                self.connected.send_replace(false);
+                tracing::info!(code = frame.as_ref().map(|f| f.code), "gateway connection closed; twilight reconnects");
+                return;
+            }
+            Event::GuildCreate(created) => {
+                if let GuildCreate::Available(g) = &**created
+                    && g.id == guild
+                {
+                    cache.set_channels(&g.channels);
+                    cache.set_roles(&g.roles);
+                }
+                return;
+            }
+            Event::RoleCreate(e) if e.guild_id == guild => cache.upsert_role(&e.role),
+            Event::RoleUpdate(e) if e.guild_id == guild => cache.upsert_role(&e.role),
+            Event::RoleDelete(e) if e.guild_id == guild => cache.remove_role(e.role_id.get()),
+            Event::ChannelCreate(c) if c.guild_id == Some(guild) => cache.upsert_channel(c),
+            Event::ChannelUpdate(c) if c.guild_id == Some(guild) => cache.upsert_channel(c),
+            Event::ChannelDelete(c) if c.guild_id == Some(guild) => cache.remove_channel(c.id.get()),
+            Event::MessageCreate(message) => {
+                // DMs are emitted in the loop itself, so they reach the router in arrival order.
+                if let Inbound::Emit(core) = translate_message(message, self.bot_user)
+                    && events.send(core).await.is_err()
+                {
+                    tracing::warn!("event receiver dropped; direct message not delivered");
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Translates and answers one interaction, then emits its core event.
+async fn answer(
+    chat: &DiscordChat,
+    interaction: &Interaction,
+    staff_role: Option<&str>,
+    bot_user: Option<UserId>,
+    events: &mpsc::Sender<DiscordEvent>,
+) {
+    let cache = chat.guild_cache();
+    if staff_role.is_some() && !cache.has_roles() && is_case_command(interaction) {
+        match tokio::time::timeout(ROLE_FETCH_BUDGET, fetch_roles(chat.http(), chat.guild_id())).await {
+            Ok(Ok(roles)) => cache.set_roles(&roles),
+            Ok(Err(error)) => tracing::warn!(%error, "could not load guild roles for the staff check"),
+            Err(_) => tracing::warn!("loading guild roles took too long; staff check uses permissions only"),
+        }
+    }
+    let roles = cache.role_names();
+    let ctx = Context { bot_user, staff_role, role_names: &roles };
+    let outcome = match translate_interaction(interaction, &ctx) {
+        Inbound::Ignore => Ok(()),
+        Inbound::Emit(core) => {
+            emit(events, core).await;
+            Ok(())
+        }
+        Inbound::AckThenEmit(ack, core) => {
+            let handle = match &core {
+                DiscordEvent::Command { interaction, .. }
+                | DiscordEvent::ReportSubmitted { interaction, .. }
+                | DiscordEvent::Button { interaction, .. } => Some(interaction.clone()),
+                DiscordEvent::DirectMessage { .. } => None,
+            };
+            let acked = match &handle {
+                Some(h) => chat.acknowledge(h, ack).await,
+                None => Ok(()),
+            };
+            if let Err(error) = &acked {
+                // Still emit: the user did act, and the router's reply reports its own failure.
+                tracing::warn!(%error, ?ack, "could not acknowledge interaction");
+            }
+            emit(events, core).await;
+            Ok(())
+        }
+        Inbound::OpenForm(handle, kind) => chat.open_form(&handle, kind).await,
+        Inbound::Refuse(handle, text) => chat.refuse(&handle, &text).await,
+        Inbound::AckOnly(handle) => chat.acknowledge(&handle, Ack::DeferUpdate).await,
+    };
+    if let Err(error) = outcome {
+        tracing::warn!(%error, "could not answer interaction");
+    }
+}
+
+async fn emit(events: &mpsc::Sender<DiscordEvent>, event: DiscordEvent) {
+    if events.send(event).await.is_err() {
+        tracing::warn!("event receiver dropped; interaction event not delivered");
+    }
+}
+
+fn is_case_command(interaction: &Interaction) -> bool {
+    matches!(
+        &interaction.data,
+        Some(twilight_model::application::interaction::InteractionData::ApplicationCommand(c))
+            if c.name == crate::commands::CASE
+    )
+}

@@ -1,0 +1,202 @@
+//! Rendering core values as Discord message parts: button rows for [`Buttons`], and embeds for
+//! report cards, announcements and case cards. Pure; every text is cut to Discord's embed limits
+//! so a long report can never make Discord reject the whole card.
+
+use flexcord_core::case::{Case, CaseKind};
+use flexcord_core::content::{Announcement, Buttons, ReportCard};
+use flexcord_core::event::ButtonAction;
+use flexcord_core::case::Rating;
+use twilight_model::channel::message::component::{ActionRow, Button, ButtonStyle, Component};
+use twilight_model::channel::message::embed::{Embed, EmbedField};
+
+use crate::custom_id;
+
+const TITLE_MAX: usize = 256;
+const DESCRIPTION_MAX: usize = 4096;
+const FIELD_NAME_MAX: usize = 256;
+const FIELD_VALUE_MAX: usize = 1024;
+const FIELDS_MAX: usize = 25;
+const BLURPLE: u32 = 0x0058_65F2;
+const RED: u32 = 0x00ED_4245;
+const GREEN: u32 = 0x0057_F287;
+
+/// One action row per button group (Discord allows 5 rows; extra groups are dropped).
+#[must_use]
+pub fn button_rows(buttons: &[Buttons]) -> Vec<Component> {
+    buttons
+        .iter()
+        .take(5)
+        .map(|group| {
+            let components = match *group {
+                Buttons::TalkToAgent => {
+                    vec![button(ButtonAction::TalkToAgent, "Talk to a live agent", ButtonStyle::Primary)]
+                }
+                Buttons::EndChat => vec![button(ButtonAction::EndChat, "End chat", ButtonStyle::Danger)],
+                Buttons::Rating(case) => (1..=5)
+                    .filter_map(|n| Rating::new(n).ok())
+                    .map(|rating| {
+                        let label = format!("{} ★", rating.get());
+                        button(ButtonAction::Rate { case, rating }, &label, ButtonStyle::Secondary)
+                    })
+                    .collect(),
+            };
+            Component::ActionRow(ActionRow { components, id: None })
+        })
+        .collect()
+}
+
+fn button(action: ButtonAction, label: &str, style: ButtonStyle) -> Component {
+    Component::Button(Button {
+        custom_id: Some(custom_id::encode_button(action)),
+        disabled: false,
+        emoji: None,
+        id: None,
+        label: Some(label.to_owned()),
+        sku_id: None,
+        style,
+        url: None,
+    })
+}
+
+/// The official report card for `#bug-report` / `#feature-request`.
+#[must_use]
+pub fn report_embed(card: &ReportCard) -> Embed {
+    let kind = match card.kind {
+        CaseKind::Bug => "Bug",
+        CaseKind::Feature => "Feature request",
+        CaseKind::Support => "Support case",
+    };
+    let mut fields: Vec<EmbedField> =
+        card.fields.iter().map(|(name, value)| field(name, value, false)).collect();
+    // `<@id>` renders as a mention; allowed_mentions is empty, so it never pings.
+    fields.push(field("Reporter", &format!("{} (<@{}>)", card.reporter_name, card.reporter), true));
+    fields.push(field("Case", &card.case_id.to_string(), true));
+    embed(
+        &format!("{kind} {}: {}", card.case_id, card.title),
+        &card.description,
+        if card.kind == CaseKind::Bug { RED } else { GREEN },
+        fields,
+    )
+}
+
+/// An announcement for `#announcements`.
+#[must_use]
+pub fn announcement_embed(announcement: &Announcement) -> Embed {
+    let mut e = embed(&announcement.title, &announcement.body, BLURPLE, Vec::new());
+    // Only http(s) links: Discord rejects the whole embed for anything else.
+    e.url = announcement
+        .url
+        .as_ref()
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+        .cloned();
+    e
+}
+
+/// A case card, for `/case`.
+#[must_use]
+pub fn case_embed(case: &Case) -> Embed {
+    let mut fields = vec![
+        field("Kind", case.kind.as_str(), true),
+        field("Status", case.status.as_str(), true),
+        field("Priority", &format!("{:?}", case.priority).to_lowercase(), true),
+        field("Reporter", &format!("{} (<@{}>)", case.reporter.name, case.reporter.user_id), true),
+        field("Rating", &case.rating.map_or_else(|| "—".to_owned(), |r| format!("{}/5", r.get())), true),
+        field("Notes", &case.notes.len().to_string(), true),
+    ];
+    if case.created_at_ms > 0 {
+        // Discord renders `<t:secs:f>` in the reader's own time zone.
+        fields.push(field("Created", &format!("<t:{}:f>", case.created_at_ms / 1000), true));
+    }
+    fields.extend(case.fields.iter().map(|(name, value)| field(name, value, false)));
+    embed(&format!("Case {}: {}", case.id, case.title), &case.description, BLURPLE, fields)
+}
+
+fn embed(title: &str, description: &str, color: u32, mut fields: Vec<EmbedField>) -> Embed {
+    fields.truncate(FIELDS_MAX);
+    Embed {
+        author: None,
+        color: Some(color),
+        description: Some(cut(description, DESCRIPTION_MAX)).filter(|d| !d.is_empty()),
+        fields,
+        flags: None,
+        footer: None,
+        image: None,
+        kind: "rich".to_owned(),
+        provider: None,
+        thumbnail: None,
+        timestamp: None,
+        title: Some(cut(title, TITLE_MAX)),
+        url: None,
+        video: None,
+    }
+}
+
+fn field(name: &str, value: &str, inline: bool) -> EmbedField {
+    let value = cut(value, FIELD_VALUE_MAX);
+    EmbedField {
+        inline,
+        name: cut(name, FIELD_NAME_MAX),
+        // Discord rejects empty field values.
+        value: if value.trim().is_empty() { "—".to_owned() } else { value },
+    }
+}
+
+/// At most `max` characters, with an ellipsis when cut.
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use flexcord_core::ids::{CaseId, UserId};
+
+    use super::*;
+
+    #[test]
+    fn rating_row_has_five_buttons_with_case_ids() {
+        let rows = button_rows(&[Buttons::Rating(CaseId(7))]);
+        let [Component::ActionRow(row)] = rows.as_slice() else { panic!("one row expected") };
+        let ids: Vec<_> = row
+            .components
+            .iter()
+            .filter_map(|c| match c {
+                Component::Button(b) => b.custom_id.clone(),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ids, ["fc:rate:7:1", "fc:rate:7:2", "fc:rate:7:3", "fc:rate:7:4", "fc:rate:7:5"]);
+    }
+
+    #[test]
+    fn report_card_is_cut_to_embed_limits() {
+        let card = ReportCard {
+            case_id: CaseId(1042),
+            kind: CaseKind::Bug,
+            title: "t".repeat(1000),
+            description: "d".repeat(10_000),
+            fields: vec![("Steps".into(), String::new())],
+            reporter_name: "alice".into(),
+            reporter: UserId(42),
+        };
+        let e = report_embed(&card);
+        assert!(e.title.as_ref().is_some_and(|t| t.chars().count() <= TITLE_MAX));
+        assert!(e.title.as_ref().is_some_and(|t| t.starts_with("Bug #1042: ")));
+        assert!(e.description.as_ref().is_some_and(|d| d.chars().count() <= DESCRIPTION_MAX));
+        assert_eq!(e.fields[0].value, "—");
+        assert!(e.fields.iter().any(|f| f.value.contains("<@42>")));
+    }
+
+    #[test]
+    fn announcement_drops_non_http_urls() {
+        let a = Announcement { title: "t".into(), body: "b".into(), url: Some("javascript:x".into()) };
+        assert_eq!(announcement_embed(&a).url, None);
+        let a = Announcement { url: Some("https://example.com/x".into()), ..a };
+        assert_eq!(announcement_embed(&a).url.as_deref(), Some("https://example.com/x"));
+    }
+}
