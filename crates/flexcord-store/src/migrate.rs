@@ -5,6 +5,8 @@
 //! transaction-scoped advisory lock; SQLite: `BEGIN IMMEDIATE`, the database write lock), and
 //! applied versions are re-read under that lock.
 
+use sqlx::Executor;
+
 use crate::codec::now_ms;
 use crate::dialect::Dialect;
 use crate::error::OpenError;
@@ -79,9 +81,9 @@ pub(crate) async fn run(pool: &Pool, schema: Option<&str>) -> Result<(), OpenErr
             sqlx::query(sql).bind(key).execute(&mut *tx).await.map_err(migrate_error)?;
         }
         if let Some(sql) = &create_schema {
-            sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(migrate_error)?;
+            (&mut *tx).execute(sqlx::raw_sql(sql)).await.map_err(migrate_error)?;
         }
-        sqlx::raw_sql(CREATE_TABLE).execute(&mut *tx).await.map_err(migrate_error)?;
+        (&mut *tx).execute(sqlx::raw_sql(CREATE_TABLE)).await.map_err(migrate_error)?;
         let applied: Option<i64> =
             sqlx::query_scalar("SELECT MAX(version) FROM flexcord_migrations")
                 .fetch_one(&mut *tx)
@@ -89,7 +91,7 @@ pub(crate) async fn run(pool: &Pool, schema: Option<&str>) -> Result<(), OpenErr
                 .map_err(migrate_error)?;
         let applied = applied.unwrap_or(0);
         for migration in migrations.iter().filter(|m| m.version > applied) {
-            sqlx::raw_sql(migration.sql).execute(&mut *tx).await.map_err(|e| {
+            (&mut *tx).execute(sqlx::raw_sql(migration.sql)).await.map_err(|e| {
                 OpenError::Migrate(format!("{} ({}): {e}", migration.version, migration.name))
             })?;
             sqlx::query(

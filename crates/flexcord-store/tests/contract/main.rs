@@ -1,0 +1,61 @@
+//! The store contract: one suite of behaviours every `SessionStore` / `CaseManagement` backend
+//! must show, run against SQLite always and against PostgreSQL when
+//! `FLEXCORD_TEST_POSTGRES_URL` is set (`source .ci/postgres.sh` starts a local server).
+
+mod cases;
+mod harness;
+mod lifecycle;
+mod outbox;
+mod sessions;
+
+/// Generates one `#[tokio::test]` per backend for each listed contract function
+/// (`async fn(&harness::TestDb)`).
+macro_rules! contract {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = crate::harness::TestDb::sqlite();
+                    crate::$module::$name(&db).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = crate::harness::TestDb::postgres().await else { return };
+                    crate::$module::$name(&db).await;
+                    db.drop_schema().await;
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    sessions::saves_and_finds_sessions_by_user_channel_and_conversation,
+    sessions::version_mismatch_is_a_conflict_and_writes_nothing,
+    sessions::duplicate_event_writes_nothing,
+    sessions::concurrent_commits_of_one_event_commit_exactly_once,
+    sessions::concurrent_first_saves_of_one_session_admit_one,
+    outbox::claims_in_order_and_reports_attempts,
+    outbox::two_workers_never_claim_the_same_entry,
+    outbox::later_entries_of_a_key_wait_for_the_first,
+    outbox::expired_lease_is_claimed_again_with_attempts_counted,
+    outbox::retry_later_delays_and_counts,
+    outbox::dead_letter_keeps_reason_and_unblocks_the_key,
+    outbox::settling_an_unknown_entry_is_not_found,
+    outbox::prune_removes_only_old_finished_rows,
+    lifecycle::reopening_keeps_sessions_outbox_and_cases,
+    lifecycle::concurrent_opens_migrate_once,
+    lifecycle::ping_answers,
+    cases::numbers_start_at_1001_and_increase,
+    cases::create_is_idempotent_per_key,
+    cases::concurrent_creates_with_one_key_make_one_case,
+    cases::notes_rating_and_status_are_kept,
+    cases::unknown_case_is_not_found,
+    cases::list_filters_newest_first,
+    cases::invalid_case_is_rejected,
+);
