@@ -131,7 +131,7 @@ impl FlexContactCenter {
                     .client
                     .conversations_configuration()
                     .await
-                    .map_err(map_error)?;
+                    .map_err(ContactCenterError::from)?;
                 config
                     .default_chat_service_sid
                     .filter(|s| !s.is_empty())
@@ -173,12 +173,12 @@ impl FlexContactCenter {
             .client
             .create_conversation(&params)
             .await
-            .map_err(map_error)?;
+            .map_err(ContactCenterError::from)?;
         let sid = conversation.sid;
         self.client
             .add_participant(&sid, identity.as_str(), None)
             .await
-            .map_err(map_error)?;
+            .map_err(ContactCenterError::from)?;
         // The user resource exists once the participant does. Its friendly name is only
         // cosmetic (what agents see), so a failure here must not fail the hand-off.
         if let Err(error) = self
@@ -192,13 +192,13 @@ impl FlexContactCenter {
         self.client
             .create_scoped_webhook(&sid, &forward)
             .await
-            .map_err(map_error)?;
+            .map_err(ContactCenterError::from)?;
         if let Some(flow) = &self.config.studio_flow_sid {
             let studio = CreateScopedWebhook::studio(flow.clone(), &["onMessageAdded"]);
             self.client
                 .create_scoped_webhook(&sid, &studio)
                 .await
-                .map_err(map_error)?;
+                .map_err(ContactCenterError::from)?;
         }
         Ok(sid)
     }
@@ -216,7 +216,7 @@ impl FlexContactCenter {
                 Some(self.config.dedupe_window),
             )
             .await
-            .map_err(map_error)?;
+            .map_err(ContactCenterError::from)?;
         let wanted = source.to_string();
         Ok(page.items.iter().any(|m| {
             m.attributes
@@ -247,7 +247,7 @@ impl FlexContactCenter {
         self.client
             .create_message(conversation, &message)
             .await
-            .map_err(map_error)
+            .map_err(ContactCenterError::from)
             .map(drop)
     }
 }
@@ -280,7 +280,7 @@ impl ContactCenter for FlexContactCenter {
             .client
             .find_open_conversation(identity.as_str(), 5)
             .await
-            .map_err(map_error)?;
+            .map_err(ContactCenterError::from)?;
         if let Some(found) = existing {
             return Ok(found.conversation_sid);
         }
@@ -315,7 +315,7 @@ impl ContactCenter for FlexContactCenter {
                 .client
                 .create_message(conversation, &message(text, None))
                 .await
-                .map_err(map_error)
+                .map_err(ContactCenterError::from)
                 .map(drop);
         }
         let service = self.chat_service_sid().await?.to_owned();
@@ -325,7 +325,7 @@ impl ContactCenter for FlexContactCenter {
                 .client
                 .download(&attachment.url, self.config.max_attachment_bytes)
                 .await
-                .map_err(map_download_error)?;
+                .map_err(|e| map_download_error(&e))?;
             let content_type = attachment
                 .content_type
                 .clone()
@@ -335,12 +335,12 @@ impl ContactCenter for FlexContactCenter {
                 .client
                 .upload_media(&service, &content_type, bytes)
                 .await
-                .map_err(map_error)?;
+                .map_err(ContactCenterError::from)?;
             // The text rides on the first media message; later ones carry only their file.
             self.client
                 .create_message(conversation, &message(text.take(), Some(media.sid)))
                 .await
-                .map_err(map_error)?;
+                .map_err(ContactCenterError::from)?;
         }
         Ok(())
     }
@@ -417,7 +417,7 @@ impl ContactCenter for FlexContactCenter {
             .client
             .create_interaction(&request)
             .await
-            .map_err(map_error)?;
+            .map_err(ContactCenterError::from)?;
         let channel: Option<InteractionChannelSid> = interaction.channel.and_then(|c| c.sid);
         let channel = channel.ok_or_else(|| {
             ContactCenterError::Rejected(format!(
@@ -441,7 +441,7 @@ impl ContactCenter for FlexContactCenter {
                 .client
                 .close_interaction_channel(&r.interaction, &r.channel)
                 .await
-                .map_err(map_error)
+                .map_err(ContactCenterError::from)
                 .map(drop),
             None => {
                 let params = ConversationParams {
@@ -451,7 +451,7 @@ impl ContactCenter for FlexContactCenter {
                 self.client
                     .update_conversation(conversation, &params)
                     .await
-                    .map_err(map_error)
+                    .map_err(ContactCenterError::from)
                     .map(drop)
             }
         }
@@ -463,7 +463,7 @@ impl ContactCenter for FlexContactCenter {
             .client
             .fetch_media(service, media)
             .await
-            .map_err(map_error)?;
+            .map_err(ContactCenterError::from)?;
         found.links.content_direct_temporary.ok_or_else(|| {
             ContactCenterError::Rejected(format!("media {media} has no temporary url"))
         })
@@ -477,7 +477,7 @@ impl ContactCenter for FlexContactCenter {
 /// Twilio's references list no dedicated "conversation closed" code, so the closed case is
 /// recognised by the message of a 4xx error body.
 #[must_use]
-pub fn map_error(error: Error) -> ContactCenterError {
+pub fn map_error(error: &Error) -> ContactCenterError {
     let text = error.to_string();
     if error.is_not_found() {
         return ContactCenterError::ConversationGone(text);
@@ -499,9 +499,15 @@ pub fn map_error(error: Error) -> ContactCenterError {
     }
 }
 
+impl From<Error> for ContactCenterError {
+    fn from(error: Error) -> Self {
+        map_error(&error)
+    }
+}
+
 /// A failed Discord download is never about the conversation: a 404 there means the
 /// attachment is gone, which retrying will not fix.
-fn map_download_error(error: Error) -> ContactCenterError {
+fn map_download_error(error: &Error) -> ContactCenterError {
     let text = format!("attachment download failed: {error}");
     if error.is_transient() {
         ContactCenterError::Transient(text)
@@ -531,35 +537,35 @@ mod tests {
     #[test]
     fn error_mapping() {
         assert!(matches!(
-            map_error(api(404, "nope")),
+            map_error(&api(404, "nope")),
             ContactCenterError::ConversationGone(_)
         ));
         assert!(matches!(
-            map_error(api(400, "Conversation is closed")),
+            map_error(&api(400, "Conversation is closed")),
             ContactCenterError::ConversationGone(_)
         ));
         assert!(matches!(
-            map_error(api(401, "x")),
+            map_error(&api(401, "x")),
             ContactCenterError::Unauthorized(_)
         ));
         assert!(matches!(
-            map_error(api(403, "x")),
+            map_error(&api(403, "x")),
             ContactCenterError::Unauthorized(_)
         ));
         assert!(matches!(
-            map_error(api(429, "x")),
+            map_error(&api(429, "x")),
             ContactCenterError::Transient(_)
         ));
         assert!(matches!(
-            map_error(api(503, "x")),
+            map_error(&api(503, "x")),
             ContactCenterError::Transient(_)
         ));
         assert!(matches!(
-            map_error(ErrorKind::Timeout.into()),
+            map_error(&ErrorKind::Timeout.into()),
             ContactCenterError::Transient(_)
         ));
         assert!(matches!(
-            map_error(api(400, "bad body")),
+            map_error(&api(400, "bad body")),
             ContactCenterError::Rejected(_)
         ));
     }

@@ -560,6 +560,16 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn client_debug_hides_the_token() {
+        let client = ClientBuilder::new(Credentials::auth_token("AC1", "very-secret-token"))
+            .build()
+            .unwrap();
+        let shown = format!("{client:?}");
+        assert!(shown.contains("AC1"));
+        assert!(!shown.contains("very-secret-token"));
+    }
+
     #[test]
     fn only_reads_and_deletes_are_repeatable() {
         assert!(Call::new(Method::GET, String::new()).repeatable);

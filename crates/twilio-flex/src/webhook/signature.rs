@@ -103,6 +103,20 @@ impl SignatureValidator {
         }
     }
 
+    /// [`SignatureValidator::validate`] on a raw `application/x-www-form-urlencoded` body.
+    ///
+    /// # Errors
+    ///
+    /// [`SignatureError::Missing`] / [`SignatureError::Mismatch`].
+    pub fn validate_form(
+        &self,
+        url: &str,
+        body: &[u8],
+        signature: Option<&str>,
+    ) -> Result<(), SignatureError> {
+        self.validate(url, &super::parse_form_body(body), signature)
+    }
+
     /// Validates a JSON-body request: the URL carries `bodySHA256` (lower-case hex SHA-256 of
     /// the raw body) and the signature covers the URL only.
     ///
@@ -324,6 +338,17 @@ mod tests {
         let other = format!("https://evil.example/myapp?bodySHA256={hash}");
         assert_eq!(
             v.validate_json(&other, body, Some(&sig)),
+            Err(SignatureError::Mismatch)
+        );
+    }
+
+    #[test]
+    fn validate_form_decodes_the_body() {
+        let v = SignatureValidator::new("12345");
+        let body = b"To=%2B18005551212&From=%2B14158675310&Caller=%2B14158675310&Digits=1234&CallSid=CA1234567890ABCDE";
+        assert_eq!(v.validate_form(URL, body, Some(EXPECTED)), Ok(()));
+        assert_eq!(
+            v.validate_form(URL, b"To=%2B18005551213", Some(EXPECTED)),
             Err(SignatureError::Mismatch)
         );
     }

@@ -135,7 +135,7 @@ async fn open_conversation_lookup_pages_until_a_non_closed_one() {
         .and(query_param("PageSize", "50"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "conversations": [item(CH, "closed")],
-            "meta": meta("conversations", Some(next.to_owned()))
+            "meta": meta("conversations", Some(next))
         })))
         .expect(1)
         .mount(&server)
@@ -225,7 +225,7 @@ async fn list_messages_follows_next_page_on_the_mock_server() {
         .and(basic_auth())
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "messages": [message_json(IM, "a", "{}")],
-            "meta": meta("messages", Some(next))
+            "meta": meta("messages", Some(&next))
         })))
         .expect(1)
         .mount(&server)

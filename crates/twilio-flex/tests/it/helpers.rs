@@ -125,7 +125,7 @@ pub(crate) fn message_json(sid: &str, author: &str, attributes: &str) -> serde_j
     })
 }
 
-pub(crate) fn meta(key: &str, next: Option<String>) -> serde_json::Value {
+pub(crate) fn meta(key: &str, next: Option<&str>) -> serde_json::Value {
     serde_json::json!({
         "first_page_url": "https://x", "key": key, "next_page_url": next, "page": 0,
         "page_size": 50, "previous_page_url": null, "url": "https://x"

@@ -1,6 +1,9 @@
 //! Integration tests for twilio-flex: every endpoint against a fresh wiremock server, the
 //! retry/timeout/error ladder, paging, and the ContactCenter adapter's exact Twilio calls.
 
+// Helpers outside `#[test]` functions should fail loudly too.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod adapter;
 mod conversations;
 mod errors;
