@@ -68,6 +68,7 @@ impl fmt::Debug for TwilioFakeConfig {
 /// * otherwise, when [`chatbot_url`](Self::chatbot_url) is set → a signed form POST
 ///   `{ConversationSid, Body, Author}` goes there (the *Make HTTP Request* widget).
 ///
+/// The flow runs on `onMessageAdded` whatever the webhook's `Configuration.Filters` say.
 /// Agent (SDK) messages never run the flow, and once an interaction is open the flow is done:
 /// later customer messages go to the agent only.
 #[derive(Debug, Clone)]

@@ -222,8 +222,14 @@ async fn deliver_job(shared: &Arc<Shared>, job: &Job) -> Vec<DeliveryRecord> {
                     continue;
                 }
                 let params = webhook_params(shared, &job.event, webhook, job.attempt);
-                let outcome =
-                    post_form(shared, url, &params, Some(&job.event.idempotency_token)).await;
+                let outcome = send_signed(
+                    shared,
+                    &webhook.method,
+                    url,
+                    &params,
+                    Some(&job.event.idempotency_token),
+                )
+                .await;
                 records.push(shared.record_delivery(DeliveryRecord {
                     seq: 0,
                     kind: DeliveryKind::Webhook,
@@ -278,7 +284,7 @@ fn webhook_params(
     params
 }
 
-/// What came back from one signed POST.
+/// What came back from one signed request.
 #[derive(Debug)]
 pub(crate) struct PostOutcome {
     pub(crate) signature: String,
@@ -287,17 +293,30 @@ pub(crate) struct PostOutcome {
     pub(crate) body: String,
 }
 
-/// POSTs `params` form-encoded and signed to `url`, bounded by the configured timeout.
-pub(crate) async fn post_form(
+/// Sends `params` signed to `url`, bounded by the configured timeout: as a form-encoded POST
+/// body, or for `method` `GET` appended to the query string (then only the URL is signed,
+/// as Twilio does for GET webhooks).
+pub(crate) async fn send_signed(
     shared: &Shared,
+    method: &str,
     url: &str,
     params: &[(String, String)],
     idempotency_token: Option<&str>,
 ) -> PostOutcome {
-    let signature = twilio_signature(&shared.config.auth_token, url, params);
+    let (target, body, signature) = if method.eq_ignore_ascii_case("GET") {
+        let query = serde_urlencoded::to_string(params).unwrap_or_default();
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let full = format!("{url}{separator}{query}");
+        let signature = twilio_signature::<&str, &str>(&shared.config.auth_token, &full, &[]);
+        (full, None, signature)
+    } else {
+        let signature = twilio_signature(&shared.config.auth_token, url, params);
+        let body = serde_urlencoded::to_string(params).unwrap_or_default();
+        (url.to_owned(), Some(body), signature)
+    };
     let result = tokio::time::timeout(
         shared.config.webhook_timeout,
-        send(shared, url, params, &signature, idempotency_token),
+        send(shared, &target, body, &signature, idempotency_token),
     )
     .await
     .unwrap_or_else(|_| {
@@ -328,7 +347,7 @@ pub(crate) async fn post_form(
 async fn send(
     shared: &Shared,
     url: &str,
-    params: &[(String, String)],
+    form_body: Option<String>,
     signature: &str,
     idempotency_token: Option<&str>,
 ) -> Result<(u16, String), String> {
@@ -338,16 +357,21 @@ async fn send(
             "twilio-fake only delivers to http:// URLs, not {url}"
         ));
     }
-    let body = serde_urlencoded::to_string(params).map_err(|e| e.to_string())?;
-    let mut builder = http::Request::post(uri)
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+    let mut builder = http::Request::builder()
+        .uri(uri)
         .header(USER_AGENT, "TwilioProxy/1.1")
         .header("X-Twilio-Signature", signature);
+    builder = match &form_body {
+        Some(_) => builder
+            .method(http::Method::POST)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded"),
+        None => builder.method(http::Method::GET),
+    };
     if let Some(token) = idempotency_token {
         builder = builder.header("I-Twilio-Idempotency-Token", token);
     }
     let request = builder
-        .body(Full::new(Bytes::from(body)))
+        .body(Full::new(Bytes::from(form_body.unwrap_or_default())))
         .map_err(|e| e.to_string())?;
     let response = shared
         .client

@@ -1,6 +1,5 @@
 //! [`TwilioFake`]: start/stop, the agent side, inspection and waiters.
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -542,23 +541,5 @@ impl TwilioFake {
             (hits.len() >= n).then_some(hits)
         })
         .await
-    }
-
-    /// Runs `future` and returns its output, for symmetry with the waiters when a test wants
-    /// to bound an arbitrary step with the same error type.
-    ///
-    /// # Errors
-    /// [`FakeError::Timeout`] naming `what`.
-    pub async fn bounded<T>(
-        what: &str,
-        timeout: Duration,
-        future: impl Future<Output = T>,
-    ) -> Result<T, FakeError> {
-        tokio::time::timeout(timeout, future)
-            .await
-            .map_err(|_| FakeError::Timeout {
-                what: what.to_owned(),
-                timeout,
-            })
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::delivery::{ConversationEvent, DeliveryKind, DeliveryRecord, post_form};
+use crate::delivery::{ConversationEvent, DeliveryKind, DeliveryRecord, send_signed};
 use crate::model::{EventSource, ScopedWebhook};
 use crate::shared::Shared;
 
@@ -66,7 +66,7 @@ pub(crate) async fn run_flow(
         ("Body".to_owned(), body),
         ("Author".to_owned(), message.author.clone()),
     ];
-    let outcome = post_form(shared, url, &params, None).await;
+    let outcome = send_signed(shared, "POST", url, &params, None).await;
     Some(shared.record_delivery(DeliveryRecord {
         kind: DeliveryKind::Chatbot,
         url: Some(url.to_owned()),

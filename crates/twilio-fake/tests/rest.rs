@@ -26,16 +26,33 @@ async fn creating_a_conversation_returns_the_twilio_shape() {
     let sid = body["sid"].as_str().unwrap_or_default();
     assert!(sid.starts_with("CH") && sid.len() == 34, "{body}");
     assert_eq!(body["account_sid"], ACCOUNT);
-    assert_eq!(body["chat_service_sid"], fake.config().chat_service_sid.as_str());
+    assert_eq!(
+        body["chat_service_sid"],
+        fake.config().chat_service_sid.as_str()
+    );
     assert_eq!(body["state"], "active");
     assert_eq!(body["friendly_name"], "Discord DM");
     assert_eq!(body["attributes"], r#"{"channelType":"discord"}"#);
     assert_eq!(body["timers"]["closed"], "P3D");
-    assert_eq!(body["url"], format!("{}/v1/Conversations/{sid}", fake.base_url()));
-    assert!(body["links"]["messages"].as_str().is_some_and(|l| l.ends_with("/Messages")));
+    assert_eq!(
+        body["url"],
+        format!("{}/v1/Conversations/{sid}", fake.base_url())
+    );
+    assert!(
+        body["links"]["messages"]
+            .as_str()
+            .is_some_and(|l| l.ends_with("/Messages"))
+    );
 
     // The unique name works in place of the SID, as on Twilio.
-    let (status, fetched) = call(&fake, "GET", "/v1/Conversations/discord%2F42%2F1", &[], false).await;
+    let (status, fetched) = call(
+        &fake,
+        "GET",
+        "/v1/Conversations/discord%2F42%2F1",
+        &[],
+        false,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(fetched["sid"], sid);
 }
@@ -43,16 +60,34 @@ async fn creating_a_conversation_returns_the_twilio_shape() {
 #[tokio::test]
 async fn wrong_or_missing_credentials_get_401_with_twilio_error_body() {
     let fake = start().await;
-    for auth in [None, Some(basic(ACCOUNT, "wrong")), Some(basic("ACother", TOKEN))] {
-        let (status, body) =
-            call_as(&fake, "POST", "/v1/Conversations", &[("FriendlyName", "x")], false, auth).await;
+    for auth in [
+        None,
+        Some(basic(ACCOUNT, "wrong")),
+        Some(basic("ACother", TOKEN)),
+    ] {
+        let (status, body) = call_as(
+            &fake,
+            "POST",
+            "/v1/Conversations",
+            &[("FriendlyName", "x")],
+            false,
+            auth,
+        )
+        .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(body["code"], 20003);
         assert_eq!(body["status"], 401);
         assert!(body["message"].is_string() && body["more_info"].is_string());
     }
-    assert!(fake.conversations().is_empty(), "rejected requests change nothing");
-    assert_eq!(fake.requests().len(), 3, "rejected requests are still logged");
+    assert!(
+        fake.conversations().is_empty(),
+        "rejected requests change nothing"
+    );
+    assert_eq!(
+        fake.requests().len(),
+        3,
+        "rejected requests are still logged"
+    );
     assert!(fake.requests().iter().all(|r| r.status == 401));
 }
 
@@ -78,11 +113,28 @@ async fn participant_conversations_lists_only_the_identitys_conversations() {
     let mine_closed = conversation_with_customer(&fake, "discord:1").await;
     let _other = conversation_with_customer(&fake, "discord:2").await;
     let mine_open = conversation_with_customer(&fake, "discord:1").await;
-    call(&fake, "POST", &format!("/v1/Conversations/{mine_closed}"), &[("State", "closed")], false).await;
+    call(
+        &fake,
+        "POST",
+        &format!("/v1/Conversations/{mine_closed}"),
+        &[("State", "closed")],
+        false,
+    )
+    .await;
 
-    let (status, body) = call(&fake, "GET", "/v1/ParticipantConversations?Identity=discord%3A1", &[], false).await;
+    let (status, body) = call(
+        &fake,
+        "GET",
+        "/v1/ParticipantConversations?Identity=discord%3A1",
+        &[],
+        false,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    let items = body["conversations"].as_array().cloned().unwrap_or_default();
+    let items = body["conversations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let found: Vec<(&str, &str)> = items
         .iter()
         .map(|c| {
@@ -92,9 +144,23 @@ async fn participant_conversations_lists_only_the_identitys_conversations() {
             )
         })
         .collect();
-    assert_eq!(found, [(mine_closed.as_str(), "closed"), (mine_open.as_str(), "active")]);
-    assert!(items.iter().all(|c| c["participant_identity"] == "discord:1"));
-    assert!(items[0]["participant_sid"].as_str().is_some_and(|s| s.starts_with("MB")));
+    assert_eq!(
+        found,
+        [
+            (mine_closed.as_str(), "closed"),
+            (mine_open.as_str(), "active")
+        ]
+    );
+    assert!(
+        items
+            .iter()
+            .all(|c| c["participant_identity"] == "discord:1")
+    );
+    assert!(
+        items[0]["participant_sid"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("MB"))
+    );
     assert_eq!(body["meta"]["key"], "conversations");
     assert!(body["meta"]["next_page_url"].is_null());
 }
@@ -114,7 +180,11 @@ async fn messages_page_newest_first_with_next_page_urls() {
         .await;
         assert_eq!(status, StatusCode::CREATED);
         assert_eq!(msg["index"], i);
-        assert!(msg["participant_sid"].as_str().is_some_and(|s| s.starts_with("MB")));
+        assert!(
+            msg["participant_sid"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("MB"))
+        );
     }
 
     let mut path = format!("/v1/Conversations/{conv}/Messages?Order=desc&PageSize=2");
@@ -133,7 +203,10 @@ async fn messages_page_newest_first_with_next_page_urls() {
         );
         match page["meta"]["next_page_url"].as_str() {
             Some(next) => {
-                assert!(next.starts_with(fake.base_url()), "absolute URL on the fake: {next}");
+                assert!(
+                    next.starts_with(fake.base_url()),
+                    "absolute URL on the fake: {next}"
+                );
                 path = next.trim_start_matches(fake.base_url()).to_owned();
             }
             None => break,
@@ -146,12 +219,25 @@ async fn messages_page_newest_first_with_next_page_urls() {
 async fn a_closed_conversation_refuses_messages() {
     let fake = start().await;
     let conv = conversation_with_customer(&fake, "discord:1").await;
-    let (status, body) = call(&fake, "POST", &format!("/v1/Conversations/{conv}"), &[("State", "closed")], false).await;
+    let (status, body) = call(
+        &fake,
+        "POST",
+        &format!("/v1/Conversations/{conv}"),
+        &[("State", "closed")],
+        false,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["state"], "closed");
 
-    let (status, body) =
-        call(&fake, "POST", &format!("/v1/Conversations/{conv}/Messages"), &[("Body", "late")], true).await;
+    let (status, body) = call(
+        &fake,
+        "POST",
+        &format!("/v1/Conversations/{conv}/Messages"),
+        &[("Body", "late")],
+        true,
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["code"], CLOSED_CONVERSATION_ERROR_CODE);
     assert!(fake.messages(&conv).is_empty());
@@ -161,40 +247,100 @@ async fn a_closed_conversation_refuses_messages() {
 async fn scoped_webhooks_keep_repeated_filters_and_can_be_deleted() {
     let fake = start().await;
     let conv = conversation_with_customer(&fake, "discord:1").await;
-    let hook = common::add_webhook(&fake, &conv, "http://127.0.0.1:9/hook", &["onMessageAdded", "onParticipantAdded"]).await;
+    let hook = common::add_webhook(
+        &fake,
+        &conv,
+        "http://127.0.0.1:9/hook",
+        &["onMessageAdded", "onParticipantAdded"],
+    )
+    .await;
     assert!(hook["sid"].as_str().is_some_and(|s| s.starts_with("WH")));
     assert_eq!(hook["target"], "webhook");
-    assert_eq!(hook["configuration"]["filters"], serde_json::json!(["onMessageAdded", "onParticipantAdded"]));
+    assert_eq!(
+        hook["configuration"]["filters"],
+        serde_json::json!(["onMessageAdded", "onParticipantAdded"])
+    );
     let (status, studio) = call(
         &fake,
         "POST",
         &format!("/v1/Conversations/{conv}/Webhooks"),
-        &[("Target", "studio"), ("Configuration.FlowSid", "FW00000000000000000000000000000001")],
+        &[
+            ("Target", "studio"),
+            (
+                "Configuration.FlowSid",
+                "FW00000000000000000000000000000001",
+            ),
+        ],
         false,
     )
     .await;
     assert_eq!(status, StatusCode::CREATED);
-    assert_eq!(studio["configuration"]["flow_sid"], "FW00000000000000000000000000000001");
+    assert_eq!(
+        studio["configuration"]["flow_sid"],
+        "FW00000000000000000000000000000001"
+    );
 
-    let (_, list) = call(&fake, "GET", &format!("/v1/Conversations/{conv}/Webhooks"), &[], false).await;
+    let (_, list) = call(
+        &fake,
+        "GET",
+        &format!("/v1/Conversations/{conv}/Webhooks"),
+        &[],
+        false,
+    )
+    .await;
     assert_eq!(list["webhooks"].as_array().map(Vec::len), Some(2));
 
     let hook_sid = hook["sid"].as_str().unwrap_or_default();
-    let (status, _) = call(&fake, "DELETE", &format!("/v1/Conversations/{conv}/Webhooks/{hook_sid}"), &[], false).await;
+    let (status, _) = call(
+        &fake,
+        "DELETE",
+        &format!("/v1/Conversations/{conv}/Webhooks/{hook_sid}"),
+        &[],
+        false,
+    )
+    .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(fake.conversation(&conv).map(|c| c.webhooks.len()), Some(1));
 
-    let (status, body) = call(&fake, "POST", &format!("/v1/Conversations/{conv}/Webhooks"), &[("Target", "webhook")], false).await;
-    assert_eq!((status, body["code"].as_u64()), (StatusCode::BAD_REQUEST, Some(20001)));
+    let (status, body) = call(
+        &fake,
+        "POST",
+        &format!("/v1/Conversations/{conv}/Webhooks"),
+        &[("Target", "webhook")],
+        false,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_u64()),
+        (StatusCode::BAD_REQUEST, Some(20001))
+    );
 }
 
 #[tokio::test]
 async fn users_get_friendly_names_after_joining() {
     let fake = start().await;
-    let (status, _) = call(&fake, "POST", "/v1/Users/discord%3A1", &[("FriendlyName", "Ann")], false).await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "no user before the participant exists");
+    let (status, _) = call(
+        &fake,
+        "POST",
+        "/v1/Users/discord%3A1",
+        &[("FriendlyName", "Ann")],
+        false,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "no user before the participant exists"
+    );
     conversation_with_customer(&fake, "discord:1").await;
-    let (status, user) = call(&fake, "POST", "/v1/Users/discord%3A1", &[("FriendlyName", "Ann")], false).await;
+    let (status, user) = call(
+        &fake,
+        "POST",
+        "/v1/Users/discord%3A1",
+        &[("FriendlyName", "Ann")],
+        false,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(user["friendly_name"], "Ann");
     assert!(user["sid"].as_str().is_some_and(|s| s.starts_with("US")));
@@ -204,23 +350,57 @@ async fn users_get_friendly_names_after_joining() {
 async fn interactions_are_created_and_closing_the_channel_closes_the_conversation() {
     let fake = start().await;
     let conv = conversation_with_customer(&fake, "discord:1").await;
-    let channel = format!(r#"{{"type":"chat","initiated_by":"customer","properties":{{"media_channel_sid":"{conv}"}}}}"#);
+    let channel = format!(
+        r#"{{"type":"chat","initiated_by":"customer","properties":{{"media_channel_sid":"{conv}"}}}}"#
+    );
     let routing = r#"{"properties":{"workspace_sid":"WS1","workflow_sid":"WW1","task_channel_unique_name":"chat","attributes":{"from":"Ann"}}}"#;
-    let (status, body) = call(&fake, "POST", "/v1/Interactions", &[("Channel", &channel), ("Routing", routing)], false).await;
+    let (status, body) = call(
+        &fake,
+        "POST",
+        "/v1/Interactions",
+        &[("Channel", &channel), ("Routing", routing)],
+        false,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let kd = body["sid"].as_str().unwrap_or_default().to_owned();
-    let uo = body["channel"]["sid"].as_str().unwrap_or_default().to_owned();
+    let uo = body["channel"]["sid"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     assert!(kd.starts_with("KD") && uo.starts_with("UO"), "{body}");
     assert_eq!(body["channel"]["type"], "chat");
     assert_eq!(body["routing"]["properties"]["workflow_sid"], "WW1");
 
-    let interaction = fake.interaction_for(&conv).unwrap_or_else(|| unreachable!("stored"));
+    let interaction = fake
+        .interaction_for(&conv)
+        .unwrap_or_else(|| unreachable!("stored"));
     assert_eq!(interaction.task_attributes()["from"], "Ann");
 
-    let (_, participants) = call(&fake, "GET", &format!("/v1/Interactions/{kd}/Channels/{uo}/Participants"), &[], false).await;
-    let ut = participants["participants"][0]["sid"].as_str().unwrap_or_default().to_owned();
-    let (status, p) = call(&fake, "POST", &format!("/v1/Interactions/{kd}/Channels/{uo}/Participants/{ut}"), &[("Status", "closed")], false).await;
-    assert_eq!((status, p["status"].as_str()), (StatusCode::OK, Some("closed")));
+    let (_, participants) = call(
+        &fake,
+        "GET",
+        &format!("/v1/Interactions/{kd}/Channels/{uo}/Participants"),
+        &[],
+        false,
+    )
+    .await;
+    let ut = participants["participants"][0]["sid"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let (status, p) = call(
+        &fake,
+        "POST",
+        &format!("/v1/Interactions/{kd}/Channels/{uo}/Participants/{ut}"),
+        &[("Status", "closed")],
+        false,
+    )
+    .await;
+    assert_eq!(
+        (status, p["status"].as_str()),
+        (StatusCode::OK, Some("closed"))
+    );
 
     let (status, ch) = call(
         &fake,
@@ -230,10 +410,23 @@ async fn interactions_are_created_and_closing_the_channel_closes_the_conversatio
         false,
     )
     .await;
-    assert_eq!((status, ch["status"].as_str()), (StatusCode::OK, Some("closed")));
-    assert_eq!(fake.conversation(&conv).map(|c| c.state), Some(ConversationState::Closed));
+    assert_eq!(
+        (status, ch["status"].as_str()),
+        (StatusCode::OK, Some("closed"))
+    );
+    assert_eq!(
+        fake.conversation(&conv).map(|c| c.state),
+        Some(ConversationState::Closed)
+    );
 
-    let (status, _) = call(&fake, "POST", "/v1/Interactions", &[("Channel", "not json")], false).await;
+    let (status, _) = call(
+        &fake,
+        "POST",
+        "/v1/Interactions",
+        &[("Channel", "not json")],
+        false,
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
@@ -244,17 +437,38 @@ async fn studio_flows_are_stored_and_revised() {
         &fake,
         "POST",
         "/v2/Flows",
-        &[("FriendlyName", "flexcord"), ("Status", "published"), ("Definition", r#"{"states":[]}"#), ("CommitMessage", "v1")],
+        &[
+            ("FriendlyName", "flexcord"),
+            ("Status", "published"),
+            ("Definition", r#"{"states":[]}"#),
+            ("CommitMessage", "v1"),
+        ],
         false,
     )
     .await;
     assert_eq!(status, StatusCode::CREATED);
     let fw = flow["sid"].as_str().unwrap_or_default().to_owned();
     assert!(fw.starts_with("FW"));
-    assert_eq!((flow["revision"].as_u64(), flow["definition"]["states"].is_array()), (Some(1), true));
+    assert_eq!(
+        (
+            flow["revision"].as_u64(),
+            flow["definition"]["states"].is_array()
+        ),
+        (Some(1), true)
+    );
 
-    let (status, flow) = call(&fake, "POST", &format!("/v2/Flows/{fw}"), &[("Status", "published"), ("CommitMessage", "v2")], false).await;
-    assert_eq!((status, flow["revision"].as_u64()), (StatusCode::OK, Some(2)));
+    let (status, flow) = call(
+        &fake,
+        "POST",
+        &format!("/v2/Flows/{fw}"),
+        &[("Status", "published"), ("CommitMessage", "v2")],
+        false,
+    )
+    .await;
+    assert_eq!(
+        (status, flow["revision"].as_u64()),
+        (StatusCode::OK, Some(2))
+    );
     let (_, fetched) = call(&fake, "GET", &format!("/v2/Flows/{fw}"), &[], false).await;
     assert_eq!(fetched["commit_message"], "v2");
 }
@@ -264,15 +478,28 @@ async fn the_request_log_counts_routes_and_supports_marks() {
     let fake = start().await;
     let conv = conversation_with_customer(&fake, "discord:1").await;
     let mark = fake.mark();
-    call(&fake, "POST", &format!("/v1/Conversations/{conv}/Messages"), &[("Author", "discord:1"), ("Body", "hi")], true).await;
+    call(
+        &fake,
+        "POST",
+        &format!("/v1/Conversations/{conv}/Messages"),
+        &[("Author", "discord:1"), ("Body", "hi")],
+        true,
+    )
+    .await;
     let since = fake.requests_since(mark);
     assert_eq!(since.len(), 1);
-    assert_eq!(since[0].route.as_deref(), Some("/v1/Conversations/{sid}/Messages"));
+    assert_eq!(
+        since[0].route.as_deref(),
+        Some("/v1/Conversations/{sid}/Messages")
+    );
     assert_eq!(since[0].form_value("Body"), Some("hi"));
     assert!(since[0].webhook_enabled);
     assert_eq!(since[0].status, 201);
     assert_eq!(fake.request_count("POST", "/v1/Conversations"), 1);
-    assert_eq!(fake.request_count("POST", "/v1/Conversations/{sid}/Participants"), 1);
+    assert_eq!(
+        fake.request_count("POST", "/v1/Conversations/{sid}/Participants"),
+        1
+    );
 }
 
 /// One request over a real socket, including the unauthenticated temporary media URL.
@@ -293,20 +520,43 @@ async fn media_round_trips_over_a_real_socket() {
     .header("content-type", "image/png")
     .body(Full::new(bytes::Bytes::from_static(b"\x89PNG fake")))
     .unwrap_or_default();
-    let response = client.request(upload).await.unwrap_or_else(|e| unreachable!("{e}"));
+    let response = client
+        .request(upload)
+        .await
+        .unwrap_or_else(|e| unreachable!("{e}"));
     assert_eq!(response.status(), StatusCode::CREATED);
-    let body = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
     let media: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     assert!(media["sid"].as_str().is_some_and(|s| s.starts_with("ME")));
-    assert_eq!((media["filename"].as_str(), media["size"].as_u64()), (Some("cat.png"), Some(9)));
+    assert_eq!(
+        (media["filename"].as_str(), media["size"].as_u64()),
+        (Some("cat.png"), Some(9))
+    );
     assert_eq!(media["content_type"], "image/png");
 
-    let temporary = media["links"]["content_direct_temporary"].as_str().unwrap_or_default();
+    let temporary = media["links"]["content_direct_temporary"]
+        .as_str()
+        .unwrap_or_default();
     assert!(temporary.starts_with(fake.base_url()));
-    let get = http::Request::get(temporary).body(Full::default()).unwrap_or_default();
-    let response = client.request(get).await.unwrap_or_else(|e| unreachable!("{e}"));
+    let get = http::Request::get(temporary)
+        .body(Full::default())
+        .unwrap_or_default();
+    let response = client
+        .request(get)
+        .await
+        .unwrap_or_else(|e| unreachable!("{e}"));
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["content-type"], "image/png");
-    let bytes = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
     assert_eq!(&bytes[..], b"\x89PNG fake");
 }

@@ -1,5 +1,11 @@
 //! Shared test helpers: a started fake, in-process REST calls, and a webhook receiver.
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU16, Ordering};
@@ -45,7 +51,15 @@ pub async fn call(
     form: &[(&str, &str)],
     webhook_enabled: bool,
 ) -> (StatusCode, Value) {
-    call_as(fake, method, path, form, webhook_enabled, Some(basic(ACCOUNT, TOKEN))).await
+    call_as(
+        fake,
+        method,
+        path,
+        form,
+        webhook_enabled,
+        Some(basic(ACCOUNT, TOKEN)),
+    )
+    .await
 }
 
 pub async fn call_as(
@@ -82,7 +96,14 @@ pub async fn call_as(
 
 /// Creates a conversation with a customer participant; returns its SID.
 pub async fn conversation_with_customer(fake: &TwilioFake, identity: &str) -> String {
-    let (status, conv) = call(fake, "POST", "/v1/Conversations", &[("FriendlyName", "chat")], false).await;
+    let (status, conv) = call(
+        fake,
+        "POST",
+        "/v1/Conversations",
+        &[("FriendlyName", "chat")],
+        false,
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED);
     let sid = conv["sid"].as_str().unwrap().to_owned();
     let (status, _) = call(
@@ -98,14 +119,26 @@ pub async fn conversation_with_customer(fake: &TwilioFake, identity: &str) -> St
 }
 
 /// Registers a `Target=webhook` scoped webhook for `filters`.
-pub async fn add_webhook(fake: &TwilioFake, conversation: &str, url: &str, filters: &[&str]) -> Value {
+pub async fn add_webhook(
+    fake: &TwilioFake,
+    conversation: &str,
+    url: &str,
+    filters: &[&str],
+) -> Value {
     let mut form = vec![
         ("Target", "webhook"),
         ("Configuration.Url", url),
         ("Configuration.Method", "POST"),
     ];
     form.extend(filters.iter().map(|f| ("Configuration.Filters", *f)));
-    let (status, body) = call(fake, "POST", &format!("/v1/Conversations/{conversation}/Webhooks"), &form, false).await;
+    let (status, body) = call(
+        fake,
+        "POST",
+        &format!("/v1/Conversations/{conversation}/Webhooks"),
+        &form,
+        false,
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     body
 }
@@ -122,7 +155,10 @@ pub struct Hit {
 
 impl Hit {
     pub fn param(&self, key: &str) -> Option<&str> {
-        self.params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.params
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -188,7 +224,11 @@ async fn capture(State((hits, status)): State<ReceiverState>, request: Request) 
     let signature = header("x-twilio-signature");
     let idempotency_token = header("i-twilio-idempotency-token");
     let bytes = to_bytes(body, usize::MAX).await.unwrap();
-    let params: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap();
+    let params: Vec<(String, String)> = if bytes.is_empty() {
+        serde_urlencoded::from_str(parts.uri.query().unwrap_or_default()).unwrap()
+    } else {
+        serde_urlencoded::from_bytes(&bytes).unwrap()
+    };
     hits.lock().unwrap().push(Hit {
         path,
         content_type,
