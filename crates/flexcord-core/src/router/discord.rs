@@ -12,7 +12,7 @@ use crate::ports::{CaseError, ChatError, Question, Reply};
 use crate::session::{Session, SessionState, Speaker};
 
 use super::handoff::Trigger;
-use super::step::{Effect, Plan};
+use super::step::{Effect, Plan, run_step};
 use super::{Handled, Incident, Outcome, Router, RouterError, intent, transcript};
 
 /// The text shown for a missing case number in templates.
@@ -51,8 +51,7 @@ impl Router {
                 place,
                 form,
             } => {
-                self.run(async || self.decide_report(&interaction, &user, &place, &form).await)
-                    .await
+                run_step!(self, self.decide_report(&interaction, &user, &place, &form))
             }
             DiscordEvent::Button {
                 interaction,
@@ -63,16 +62,13 @@ impl Router {
                 let _held = self.locks.lock(user.id).await;
                 match action {
                     ButtonAction::TalkToAgent => {
-                        self.run(async || self.decide_button_handoff(&interaction, &user).await)
-                            .await
+                        run_step!(self, self.decide_button_handoff(&interaction, &user))
                     }
                     ButtonAction::EndChat => {
-                        self.run(async || self.decide_end_by_user(&interaction, &user).await)
-                            .await
+                        run_step!(self, self.decide_end_by_user(&interaction, &user))
                     }
                     ButtonAction::Rate { case, rating } => {
-                        self.run(async || self.decide_rate(&interaction, &user, case, rating).await)
-                            .await
+                        run_step!(self, self.decide_rate(&interaction, &user, case, rating))
                     }
                 }
             }
@@ -83,8 +79,7 @@ impl Router {
                 content,
             } => {
                 let _held = self.locks.lock(user.id).await;
-                self.run(async || self.decide_dm(&user, channel, message, &content).await)
-                    .await
+                run_step!(self, self.decide_dm(&user, channel, message, &content))
             }
         }
     }
@@ -142,36 +137,44 @@ impl Router {
             }
         };
         let _held = self.locks.lock(user.id).await;
-        self.run(async || {
-            let mut s = self.load_or_new(user, dm).await?;
-            let key = Some(format!("dc:int:{}", interaction.id));
-            if s.state.is_live() {
-                let text = self.text(
-                    &t.already_with_agent,
-                    &[("user", &user.name), ("case", &case_label(s.case_id))],
-                );
-                let mut plan = Plan::with_session(key, s);
-                plan.reply(interaction, text);
-                return Ok(plan);
-            }
-            if s.state == SessionState::Ended {
-                back_to_bot(&mut s);
-            }
-            let mut plan = Plan::with_session(key, s);
-            if !place.direct_message {
-                plan.reply(
-                    interaction,
-                    self.text(&t.check_dms, &[("user", &user.name)]),
-                );
-            }
-            let greeting = self.text(&t.greeting, &[("user", &user.name)]);
-            plan.send(
-                dm,
-                OutgoingMessage::new(Voice::System, greeting).with_buttons(Buttons::TalkToAgent),
+        run_step!(self, self.decide_helpme(interaction, user, place, dm))
+    }
+
+    async fn decide_helpme(
+        &self,
+        interaction: &InteractionHandle,
+        user: &UserProfile,
+        place: &Place,
+        dm: ChannelId,
+    ) -> Result<Plan, RouterError> {
+        let t = &self.config.templates;
+        let mut s = self.load_or_new(user, dm).await?;
+        let key = Some(format!("dc:int:{}", interaction.id));
+        if s.state.is_live() {
+            let text = self.text(
+                &t.already_with_agent,
+                &[("user", &user.name), ("case", &case_label(s.case_id))],
             );
-            Ok(plan)
-        })
-        .await
+            let mut plan = Plan::with_session(key, s);
+            plan.reply(interaction, text);
+            return Ok(plan);
+        }
+        if s.state == SessionState::Ended {
+            back_to_bot(&mut s);
+        }
+        let mut plan = Plan::with_session(key, s);
+        if !place.direct_message {
+            plan.reply(
+                interaction,
+                self.text(&t.check_dms, &[("user", &user.name)]),
+            );
+        }
+        let greeting = self.text(&t.greeting, &[("user", &user.name)]);
+        plan.send(
+            dm,
+            OutgoingMessage::new(Voice::System, greeting).with_buttons(Buttons::TalkToAgent),
+        );
+        Ok(plan)
     }
 
     async fn case_lookup(

@@ -3,12 +3,12 @@
 use crate::case::CaseStatus;
 use crate::content::{AgentMedia, Buttons, OutgoingMessage, Voice};
 use crate::event::{FlexEvent, MessageOrigin, UserProfile};
-use crate::ids::{ConversationSid, Identity, MessageSid};
+use crate::ids::{ConversationSid, Identity, MessageSid, UserId};
 use crate::outbox::OutboxMessage;
 use crate::session::{Session, SessionState, Speaker};
 
 use super::handoff::Trigger;
-use super::step::{Effect, Plan};
+use super::step::{Effect, Plan, run_step};
 use super::{Handled, Outcome, Router, RouterError, intent};
 
 /// Why a conversation is treated as closed.
@@ -46,33 +46,37 @@ impl Router {
             });
         };
         let _held = self.locks.lock(found.user).await;
-        self.run(async || {
-            // Reload under the lock: the session may have moved on since the lookup.
-            let s = match self.ports.store.session(found.user).await? {
-                Some(s) if s.conversation.as_ref() == Some(&conversation) => s,
-                _ => return Ok(Plan::outcome(Outcome::UnknownConversation)),
-            };
-            match &event {
-                FlexEvent::MessageAdded {
-                    message,
-                    author,
-                    body,
-                    media,
-                    ..
-                } => Ok(self.decide_agent_message(s, message, author, body, media)),
-                FlexEvent::ParticipantAdded { identity, name, .. } => {
-                    Ok(self.decide_participant_added(s, identity, name.as_deref()))
-                }
-                FlexEvent::ParticipantRemoved { identity, .. } => {
-                    Ok(self.decide_participant_removed(s, identity))
-                }
-                FlexEvent::ConversationClosed { .. } => {
-                    Ok(self.decide_closed(s, CloseCause::Webhook))
-                }
-                FlexEvent::BotTurn { body, .. } => Ok(self.decide_bot_turn(s, body).await),
+        run_step!(self, self.decide_flex(&event, found.user, &conversation))
+    }
+
+    async fn decide_flex(
+        &self,
+        event: &FlexEvent,
+        user: UserId,
+        conversation: &ConversationSid,
+    ) -> Result<Plan, RouterError> {
+        // Reload under the lock: the session may have moved on since the lookup.
+        let s = match self.ports.store.session(user).await? {
+            Some(s) if s.conversation.as_ref() == Some(conversation) => s,
+            _ => return Ok(Plan::outcome(Outcome::UnknownConversation)),
+        };
+        match event {
+            FlexEvent::MessageAdded {
+                message,
+                author,
+                body,
+                media,
+                ..
+            } => Ok(self.decide_agent_message(s, message, author, body, media)),
+            FlexEvent::ParticipantAdded { identity, name, .. } => {
+                Ok(self.decide_participant_added(s, identity, name.as_deref()))
             }
-        })
-        .await
+            FlexEvent::ParticipantRemoved { identity, .. } => {
+                Ok(self.decide_participant_removed(s, identity))
+            }
+            FlexEvent::ConversationClosed { .. } => Ok(self.decide_closed(s, CloseCause::Webhook)),
+            FlexEvent::BotTurn { body, .. } => Ok(self.decide_bot_turn(s, body).await),
+        }
     }
 
     /// The conversation is gone (found out while relaying): treat it as closed.
@@ -92,13 +96,20 @@ impl Router {
             });
         };
         let _held = self.locks.lock(found.user).await;
-        self.run(async || match self.ports.store.session(found.user).await? {
+        run_step!(self, self.decide_gone(found.user, conversation))
+    }
+
+    async fn decide_gone(
+        &self,
+        user: UserId,
+        conversation: &ConversationSid,
+    ) -> Result<Plan, RouterError> {
+        match self.ports.store.session(user).await? {
             Some(s) if s.conversation.as_ref() == Some(conversation) => {
                 Ok(self.decide_closed(s, CloseCause::Gone))
             }
             _ => Ok(Plan::outcome(Outcome::UnknownConversation)),
-        })
-        .await
+        }
     }
 
     /// Plans "agent joined": `WithAgent`, the notice with an "End chat" button, case in progress.

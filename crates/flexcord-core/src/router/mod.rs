@@ -229,13 +229,14 @@ impl Router {
         key: &str,
         announcement: Announcement,
     ) -> Result<Handled, RouterError> {
+        // No session is written, so this cannot conflict: one attempt.
         let plan = step::Plan {
             dedupe_key: Some(format!("ann:{key}")),
             outbox: vec![crate::outbox::OutboxMessage::Announce { announcement }],
             ..step::Plan::default()
         };
-        let mut plan = Some(plan);
-        self.run(async || Ok(plan.take().unwrap_or_default())).await
+        let handled = self.settle(plan, step::MAX_ATTEMPTS).await?;
+        Ok(handled.unwrap_or_default())
     }
 
     /// Delivers one claimed outbox entry.

@@ -78,51 +78,67 @@ impl Plan {
     }
 }
 
-impl Router {
-    /// Decides with `decide` and commits; on a version conflict (another task or instance wrote
-    /// the session in between) decides again from fresh state, up to [`MAX_ATTEMPTS`] times.
-    /// Side effects run only after a successful commit, so a duplicate or a lost race sends
-    /// nothing.
-    pub(crate) async fn run(
-        &self,
-        mut decide: impl AsyncFnMut() -> Result<Plan, RouterError>,
-    ) -> Result<Handled, RouterError> {
+/// Runs one step: evaluates `$decide` (an expression giving a future of
+/// `Result<Plan, RouterError>`) and commits the plan; on a version conflict (another task or
+/// instance wrote the session in between) evaluates it again from fresh state, up to
+/// [`MAX_ATTEMPTS`] times. Side effects run only after a successful commit, so a duplicate or a
+/// lost race sends nothing.
+///
+/// A macro rather than a function taking an async closure: futures of async closures that
+/// borrow their arguments are not `Send` today, and the binary spawns the router's futures.
+macro_rules! run_step {
+    ($router:expr, $decide:expr) => {{
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut plan = decide().await?;
-            let enqueued = plan.outbox.len();
-            if plan.writes_anything() {
-                let commit = Commit {
-                    dedupe_key: plan.dedupe_key.take(),
-                    session: plan.session.take(),
-                    outbox: std::mem::take(&mut plan.outbox),
-                };
-                match self.ports.store.commit(&commit).await {
-                    Ok(CommitOutcome::Committed { .. }) => {}
-                    Ok(CommitOutcome::Duplicate) => {
-                        return Ok(Handled {
-                            outcome: Outcome::Duplicate,
-                            incidents: plan.incidents,
-                            enqueued: 0,
-                        });
-                    }
-                    Err(StoreError::Conflict) if attempt < MAX_ATTEMPTS => continue,
-                    Err(e) => return Err(e.into()),
-                }
+            let plan = $decide.await?;
+            if let Some(handled) = $router.settle(plan, attempt).await? {
+                break Ok(handled);
             }
-            let mut incidents = plan.incidents;
-            for effect in plan.effects {
-                if let Err(incident) = self.apply(effect).await {
-                    incidents.push(incident);
-                }
-            }
-            return Ok(Handled {
-                outcome: plan.outcome,
-                incidents,
-                enqueued,
-            });
         }
+    }};
+}
+pub(crate) use run_step;
+
+impl Router {
+    /// Commits `plan` and carries out its effects. `Ok(None)` asks the caller to decide again
+    /// (a conflict on an attempt below [`MAX_ATTEMPTS`]).
+    pub(crate) async fn settle(
+        &self,
+        mut plan: Plan,
+        attempt: usize,
+    ) -> Result<Option<Handled>, RouterError> {
+        let enqueued = plan.outbox.len();
+        if plan.writes_anything() {
+            let commit = Commit {
+                dedupe_key: plan.dedupe_key.take(),
+                session: plan.session.take(),
+                outbox: std::mem::take(&mut plan.outbox),
+            };
+            match self.ports.store.commit(&commit).await {
+                Ok(CommitOutcome::Committed { .. }) => {}
+                Ok(CommitOutcome::Duplicate) => {
+                    return Ok(Some(Handled {
+                        outcome: Outcome::Duplicate,
+                        incidents: plan.incidents,
+                        enqueued: 0,
+                    }));
+                }
+                Err(StoreError::Conflict) if attempt < MAX_ATTEMPTS => return Ok(None),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let mut incidents = plan.incidents;
+        for effect in plan.effects {
+            if let Err(incident) = self.apply(effect).await {
+                incidents.push(incident);
+            }
+        }
+        Ok(Some(Handled {
+            outcome: plan.outcome,
+            incidents,
+            enqueued,
+        }))
     }
 
     async fn apply(&self, effect: Effect) -> Result<(), Incident> {

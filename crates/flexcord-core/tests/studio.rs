@@ -1,0 +1,183 @@
+//! Studio routing mode: every bot-state DM goes into the conversation and the Studio flow
+//! answers through bot turns; Studio, not flexcord, creates the task.
+
+use flexcord_core::content::{Buttons, Voice};
+use flexcord_core::event::{ButtonAction, FlexEvent};
+use flexcord_core::ids::Identity;
+use flexcord_core::outbox::OutboxMessage;
+use flexcord_core::ports::{Answer, AnswerItem, ContactCenterError};
+use flexcord_core::router::{Incident, Outcome};
+use flexcord_core::session::SessionState;
+use flexcord_testkit::{CcOp, Harness, user};
+
+#[tokio::test]
+async fn a_bot_state_dm_opens_the_conversation_and_is_posted_not_answered() {
+    let h = Harness::studio();
+    let u = user(1);
+    let handled = h.dm(&u, "how do I trade?").await.unwrap();
+    assert_eq!(handled.enqueued, 1);
+    assert!(
+        h.bot.questions().is_empty(),
+        "Studio asks the bot, not the bridge"
+    );
+    let conv = h.conversation(&u).unwrap();
+    assert_eq!(h.state(&u), Some(SessionState::Bot));
+    h.drain().await.unwrap();
+    assert_eq!(
+        h.contact_center.user_messages(),
+        [(conv.clone(), "how do I trade?".to_owned())]
+    );
+
+    // A second DM reuses the conversation.
+    h.dm(&u, "and sell?").await.unwrap();
+    assert_eq!(h.contact_center.count(CcOp::OpenConversation), 1);
+    assert_eq!(h.conversation(&u), Some(conv));
+}
+
+#[tokio::test]
+async fn a_bot_turn_answers_in_the_dm() {
+    let h = Harness::studio();
+    let u = user(1);
+    h.dm(&u, "how do I trade?").await.unwrap();
+    let conv = h.conversation(&u).unwrap();
+    h.bot.on_text("how do I trade?", "Open the market tab.");
+    let handled = h
+        .flex(FlexEvent::BotTurn {
+            conversation: conv,
+            body: "how do I trade?".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(handled.outcome, Outcome::Done);
+    let last = h.chat.sent_to(h.dm_of(&u)).pop().unwrap();
+    assert_eq!(last.voice, Voice::VirtualAgent);
+    assert_eq!(last.text, "Open the market tab.");
+    assert_eq!(last.buttons, [Buttons::TalkToAgent]);
+}
+
+#[tokio::test]
+async fn a_bot_turn_hand_off_opens_the_case_but_creates_no_task() {
+    let h = Harness::studio();
+    let u = user(1);
+    h.dm(&u, "my account was hacked").await.unwrap();
+    let conv = h.conversation(&u).unwrap();
+    h.bot.on(
+        "my account was hacked",
+        Answer {
+            items: vec![AnswerItem::Text("A person will help.".into())],
+            hand_off: true,
+        },
+    );
+    h.flex(FlexEvent::BotTurn {
+        conversation: conv,
+        body: "my account was hacked".into(),
+    })
+    .await
+    .unwrap();
+    assert_eq!(h.state(&u), Some(SessionState::AwaitingAgent));
+    assert!(h.case_of(&u).is_some());
+    assert!(h.contact_center.tasks().is_empty());
+    assert!(
+        h.dm_texts(&u)
+            .last()
+            .unwrap()
+            .starts_with("Case #1001 created")
+    );
+}
+
+#[tokio::test]
+async fn a_keyword_opens_the_case_and_still_posts_the_message_for_the_flow() {
+    let h = Harness::studio();
+    let u = user(1);
+    h.dm(&u, "live agent please").await.unwrap();
+    assert_eq!(h.state(&u), Some(SessionState::AwaitingAgent));
+    assert!(h.case_of(&u).is_some());
+    h.drain().await.unwrap();
+    let conv = h.conversation(&u).unwrap();
+    assert_eq!(
+        h.contact_center.user_messages(),
+        [(conv, "live agent please".to_owned())]
+    );
+    assert!(h.contact_center.tasks().is_empty());
+    assert!(h.contact_center.transcripts().is_empty());
+}
+
+#[tokio::test]
+async fn the_button_posts_a_keyword_for_the_flow_to_route() {
+    let h = Harness::studio();
+    let u = user(1);
+    h.helpme(&u).await.unwrap();
+    h.press(&u, ButtonAction::TalkToAgent).await.unwrap();
+    assert_eq!(h.state(&u), Some(SessionState::AwaitingAgent));
+    let pending = h.store.pending();
+    assert!(matches!(
+        &pending[..],
+        [OutboxMessage::ToConversation { author, content, .. }]
+            if *author == Identity::for_user(u.id) && content.text == "agent"
+    ));
+}
+
+#[tokio::test]
+async fn a_bot_turn_while_with_an_agent_is_ignored() {
+    let h = Harness::studio();
+    let u = user(1);
+    h.dm(&u, "agent").await.unwrap();
+    let conv = h.conversation(&u).unwrap();
+    let handled = h
+        .flex(FlexEvent::BotTurn {
+            conversation: conv,
+            body: "x".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(handled.outcome, Outcome::Ignored);
+    assert!(h.bot.questions().is_empty());
+}
+
+#[tokio::test]
+async fn an_agent_joining_a_bot_state_conversation_takes_over() {
+    let h = Harness::studio();
+    let u = user(1);
+    h.dm(&u, "something the split routed on its own")
+        .await
+        .unwrap();
+    let conv = h.conversation(&u).unwrap();
+    h.agent_joins(&conv).await.unwrap();
+    assert_eq!(h.state(&u), Some(SessionState::WithAgent));
+}
+
+#[tokio::test]
+async fn a_closed_bot_conversation_is_reopened_on_the_next_dm() {
+    let h = Harness::studio();
+    let u = user(1);
+    h.dm(&u, "first").await.unwrap();
+    let first = h.conversation(&u).unwrap();
+    h.contact_center.close_conversation(&first);
+    h.closed(&first).await.unwrap();
+    assert_eq!(h.conversation(&u), None);
+    h.dm(&u, "second").await.unwrap();
+    let second = h.conversation(&u).unwrap();
+    assert_ne!(first, second);
+}
+
+#[tokio::test]
+async fn a_conversation_that_cannot_be_opened_tells_the_user() {
+    let h = Harness::studio();
+    let u = user(1);
+    h.contact_center.fail_once(
+        CcOp::OpenConversation,
+        ContactCenterError::Unauthorized("401".into()),
+    );
+    let handled = h.dm(&u, "hello").await.unwrap();
+    assert_eq!(
+        handled.incidents,
+        [Incident::ContactCenter(ContactCenterError::Unauthorized(
+            "401".into()
+        ))]
+    );
+    assert_eq!(
+        h.dm_texts(&u),
+        [h.router.config().templates.relay_failed.clone()]
+    );
+    assert!(h.store.pending().is_empty());
+}
