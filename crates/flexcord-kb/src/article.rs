@@ -26,12 +26,19 @@ pub(crate) struct ParsedArticle {
 pub(crate) fn parse(file_stem: &str, text: &str) -> ParsedArticle {
     let (fm, markdown) = front_matter::split(text);
     let (heading, body) = plain_text(markdown);
-    let has_content = fm.title.is_some() || heading.is_some() || !fm.tags.is_empty() || !body.is_empty();
+    let has_content =
+        fm.title.is_some() || heading.is_some() || !fm.tags.is_empty() || !body.is_empty();
     let title = fm
         .title
         .or(heading)
         .unwrap_or_else(|| title_from_file_name(file_stem));
-    ParsedArticle { title, url: fm.url, tags: fm.tags.join(" "), body, has_content }
+    ParsedArticle {
+        title,
+        url: fm.url,
+        tags: fm.tags.join(" "),
+        body,
+        has_content,
+    }
 }
 
 /// Walks the Markdown events, keeping text. Returns the first H1's text and the rest.
@@ -47,7 +54,10 @@ fn plain_text(markdown: &str) -> (Option<String>, String) {
     for event in Parser::new_ext(markdown, options) {
         let out = if in_title { &mut title_text } else { &mut body };
         match event {
-            Event::Start(Tag::Heading { level: HeadingLevel::H1, .. }) if title.is_none() => {
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H1,
+                ..
+            }) if title.is_none() => {
                 in_title = true;
             }
             Event::End(TagEnd::Heading(HeadingLevel::H1)) if in_title => {
@@ -59,12 +69,16 @@ fn plain_text(markdown: &str) -> (Option<String>, String) {
                 }
                 title_text.clear();
             }
-            Event::Text(text) | Event::Code(text) | Event::InlineMath(text) | Event::DisplayMath(text) => {
+            Event::Text(text)
+            | Event::Code(text)
+            | Event::InlineMath(text)
+            | Event::DisplayMath(text) => {
                 out.push_str(&text);
             }
-            Event::SoftBreak => out.push(' '),
-            Event::HardBreak | Event::Rule => out.push('\n'),
-            Event::End(
+            Event::SoftBreak | Event::End(TagEnd::TableCell) => out.push(' '),
+            Event::HardBreak
+            | Event::Rule
+            | Event::End(
                 TagEnd::Paragraph
                 | TagEnd::Heading(_)
                 | TagEnd::Item
@@ -74,12 +88,15 @@ fn plain_text(markdown: &str) -> (Option<String>, String) {
                 | TagEnd::BlockQuote(_)
                 | TagEnd::FootnoteDefinition,
             ) => out.push('\n'),
-            Event::End(TagEnd::TableCell) => out.push(' '),
             // Raw HTML, footnote markers, task-list boxes: not words a user would search for.
             _ => {}
         }
     }
-    let body = body.lines().map(collapse_spaces).filter(|l| !l.is_empty()).collect::<Vec<_>>();
+    let body = body
+        .lines()
+        .map(collapse_spaces)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>();
     (title, body.join("\n"))
 }
 
@@ -106,7 +123,10 @@ mod tests {
     fn title_comes_from_front_matter_then_heading_then_file_name() {
         let a = parse("f", "---\ntitle: Override\n---\n# Heading\ntext");
         assert_eq!(a.title, "Override");
-        let a = parse("f", "Intro line\n\n# The *real* title\n\nBody **bold** `code`.\n");
+        let a = parse(
+            "f",
+            "Intro line\n\n# The *real* title\n\nBody **bold** `code`.\n",
+        );
         assert_eq!(a.title, "The real title");
         assert_eq!(a.body, "Intro line\nBody bold code.");
         let a = parse("crash-on_startup", "no heading here");

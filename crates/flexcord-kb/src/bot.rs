@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use flexcord_core::ports::{Answer, AnswerItem, Article, Question, VirtualAgent, VirtualAgentError};
+use flexcord_core::ports::{
+    Answer, AnswerItem, Article, Question, VirtualAgent, VirtualAgentError,
+};
 use sqlx::sqlite::SqlitePool;
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
@@ -56,7 +58,14 @@ impl FaqBot {
     pub async fn open(config: KbConfig) -> Result<Self, KbError> {
         let pool = store::open(&config.db).await?;
         let handoff = HandoffPhrases::new(&config.handoff_phrases);
-        Ok(Self { inner: Arc::new(Inner { config, pool, handoff, indexing: Mutex::new(()) }) })
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config,
+                pool,
+                handoff,
+                indexing: Mutex::new(()),
+            }),
+        })
     }
 
     /// The configuration it was opened with.
@@ -124,10 +133,16 @@ impl FaqBot {
         let Some(fts_query) = query::fts_query(text) else {
             return Ok(Vec::new());
         };
-        let hits = store::search(&self.inner.pool, &fts_query, self.inner.config.max_results).await?;
+        let hits =
+            store::search(&self.inner.pool, &fts_query, self.inner.config.max_results).await?;
+        let terms = query::terms(text);
         Ok(hits
             .into_iter()
-            .map(|hit| Article { title: hit.title, url: hit.url, excerpt: excerpt::tidy(&hit.snippet) })
+            .map(|hit| Article {
+                excerpt: excerpt::excerpt(&hit.body, &terms),
+                title: hit.title,
+                url: hit.url,
+            })
             .collect())
     }
 
@@ -140,7 +155,10 @@ impl FaqBot {
     pub async fn ask(&self, text: &str) -> Result<Answer, KbError> {
         let config = &self.inner.config;
         if self.inner.handoff.matches(text) {
-            return Ok(Answer { items: Vec::new(), hand_off: true });
+            return Ok(Answer {
+                items: Vec::new(),
+                hand_off: true,
+            });
         }
         let articles = self.search(text).await?;
         let items = if articles.is_empty() {
@@ -150,7 +168,10 @@ impl FaqBot {
                 .chain(articles.into_iter().map(AnswerItem::Article))
                 .collect()
         };
-        Ok(Answer { items, hand_off: false })
+        Ok(Answer {
+            items,
+            hand_off: false,
+        })
     }
 
     /// How many articles are searchable.

@@ -63,7 +63,10 @@ impl Default for KbConfig {
             db: KbDb::Memory,
             max_results: 3,
             max_file_bytes: 1024 * 1024,
-            handoff_phrases: DEFAULT_HANDOFF_PHRASES.iter().map(|p| (*p).to_owned()).collect(),
+            handoff_phrases: DEFAULT_HANDOFF_PHRASES
+                .iter()
+                .map(|p| (*p).to_owned())
+                .collect(),
             intro_text: "Here's what I found:".to_owned(),
             no_match_text: "Sorry, I couldn't find an article about that. Try asking with other \
                             words, or ask for a live agent and a person will help you."

@@ -48,7 +48,10 @@ fn parse_block(lines: &[&str]) -> FrontMatter {
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        if let Some(item) = trimmed.strip_prefix("- ").or_else(|| trimmed.strip_prefix('-').filter(|r| r.is_empty())) {
+        if let Some(item) = trimmed
+            .strip_prefix("- ")
+            .or_else(|| trimmed.strip_prefix('-').filter(|r| r.is_empty()))
+        {
             if open_list.as_deref() == Some("tags") {
                 push_tag(&mut fm.tags, item);
             }
@@ -69,7 +72,9 @@ fn parse_block(lines: &[&str]) -> FrontMatter {
                     .then(|| url.to_owned());
             }
             "tags" => {
-                let list = value.strip_prefix('[').map_or(value, |v| v.strip_suffix(']').unwrap_or(v));
+                let list = value
+                    .strip_prefix('[')
+                    .map_or(value, |v| v.strip_suffix(']').unwrap_or(v));
                 for tag in list.split(',') {
                     push_tag(&mut fm.tags, tag);
                 }
@@ -83,17 +88,21 @@ fn parse_block(lines: &[&str]) -> FrontMatter {
 fn push_tag(tags: &mut Vec<String>, raw: &str) {
     // Bounded so a hostile file cannot make the tags column the whole index.
     const MAX_TAGS: usize = 64;
-    if let Some(tag) = non_empty(unquote(raw)) {
-        if tags.len() < MAX_TAGS && !tags.contains(&tag) {
-            tags.push(tag);
-        }
+    if let Some(tag) = non_empty(unquote(raw))
+        && tags.len() < MAX_TAGS
+        && !tags.contains(&tag)
+    {
+        tags.push(tag);
     }
 }
 
 fn unquote(value: &str) -> &str {
     let value = value.trim();
     for quote in ['"', '\''] {
-        if let Some(inner) = value.strip_prefix(quote).and_then(|v| v.strip_suffix(quote)) {
+        if let Some(inner) = value
+            .strip_prefix(quote)
+            .and_then(|v| v.strip_suffix(quote))
+        {
             return inner.trim();
         }
     }
@@ -123,7 +132,9 @@ mod tests {
     fn reads_comma_separated_and_block_list_tags() {
         let (fm, _) = split("---\ntags: a, b ,c\n---\n");
         assert_eq!(fm.tags, ["a", "b", "c"]);
-        let (fm, _) = split("---\r\ntags:\r\n  - one\r\n  - \"two\"\r\nurl: https://x.example\r\n---\r\ntext");
+        let (fm, _) = split(
+            "---\r\ntags:\r\n  - one\r\n  - \"two\"\r\nurl: https://x.example\r\n---\r\ntext",
+        );
         assert_eq!(fm.tags, ["one", "two"]);
         assert_eq!(fm.url.as_deref(), Some("https://x.example"));
     }

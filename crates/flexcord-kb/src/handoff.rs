@@ -22,9 +22,11 @@ impl HandoffPhrases {
     /// punctuation: "Can I talk to a REAL person??" matches "real person".
     pub(crate) fn matches(&self, text: &str) -> bool {
         let words: Vec<String> = words(text).collect();
-        self.phrases
-            .iter()
-            .any(|phrase| words.windows(phrase.len()).any(|window| window == phrase.as_slice()))
+        self.phrases.iter().any(|phrase| {
+            words
+                .windows(phrase.len())
+                .any(|window| window == phrase.as_slice())
+        })
     }
 }
 

@@ -41,14 +41,20 @@ pub(crate) struct Scan {
 ///
 /// [`KbError::MissingDir`], [`KbError::Empty`] when no `.md` file exists at all, and
 /// [`KbError::ReadDir`] when the folder itself cannot be listed.
-pub(crate) fn scan(dir: &Path, known: &HashMap<String, String>, max_bytes: u64) -> Result<Scan, KbError> {
+pub(crate) fn scan(
+    dir: &Path,
+    known: &HashMap<String, String>,
+    max_bytes: u64,
+) -> Result<Scan, KbError> {
     if !dir.is_dir() {
         return Err(KbError::MissingDir(dir.to_path_buf()));
     }
     let mut files = Vec::new();
     let mut scan = Scan::default();
-    walk(dir, dir, 0, &mut files, &mut scan.skipped)
-        .map_err(|source| KbError::ReadDir { path: dir.to_path_buf(), source })?;
+    walk(dir, dir, 0, &mut files, &mut scan.skipped).map_err(|source| KbError::ReadDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     if files.is_empty() && scan.skipped.is_empty() {
         return Err(KbError::Empty(dir.to_path_buf()));
     }
@@ -62,12 +68,22 @@ pub(crate) fn scan(dir: &Path, known: &HashMap<String, String>, max_bytes: u64) 
                     scan.unchanged.push(rel);
                     continue;
                 }
-                let stem = path.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default();
+                let stem = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy())
+                    .unwrap_or_default();
                 let article = article::parse(&stem, &text);
                 if article.has_content {
-                    scan.changed.push(Changed { path: rel, hash, article });
+                    scan.changed.push(Changed {
+                        path: rel,
+                        hash,
+                        article,
+                    });
                 } else {
-                    scan.skipped.push(Skipped { path: rel, reason: SkipReason::NoContent });
+                    scan.skipped.push(Skipped {
+                        path: rel,
+                        reason: SkipReason::NoContent,
+                    });
                 }
             }
         }
@@ -96,10 +112,13 @@ fn walk(
         let rel = relative(root, &path);
         let file_type = entry.file_type()?;
         if file_type.is_dir() {
-            if depth < MAX_DEPTH {
-                if let Err(e) = walk(root, &path, depth + 1, files, skipped) {
-                    skipped.push(Skipped { path: rel, reason: SkipReason::Unreadable(e.to_string()) });
-                }
+            if depth < MAX_DEPTH
+                && let Err(e) = walk(root, &path, depth + 1, files, skipped)
+            {
+                skipped.push(Skipped {
+                    path: rel,
+                    reason: SkipReason::Unreadable(e.to_string()),
+                });
             }
             continue;
         }
@@ -138,13 +157,21 @@ fn read_article_text(path: &Path, max_bytes: u64) -> Result<String, SkipReason> 
     let file = fs::File::open(path).map_err(unreadable)?;
     let size = file.metadata().map_err(unreadable)?.len();
     if size > max_bytes {
-        return Err(SkipReason::TooLarge { bytes: size, limit: max_bytes });
+        return Err(SkipReason::TooLarge {
+            bytes: size,
+            limit: max_bytes,
+        });
     }
     let mut bytes = Vec::new();
-    file.take(max_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(unreadable)?;
+    file.take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
     let read = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
     if read > max_bytes {
-        return Err(SkipReason::TooLarge { bytes: read, limit: max_bytes });
+        return Err(SkipReason::TooLarge {
+            bytes: read,
+            limit: max_bytes,
+        });
     }
     if bytes.contains(&0) {
         return Err(SkipReason::Binary);
@@ -154,8 +181,10 @@ fn read_article_text(path: &Path, max_bytes: u64) -> Result<String, SkipReason> 
 
 fn hex_sha256(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    Sha256::digest(bytes).iter().fold(String::with_capacity(64), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
+    Sha256::digest(bytes)
+        .iter()
+        .fold(String::with_capacity(64), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
 }

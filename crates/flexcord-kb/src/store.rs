@@ -19,15 +19,13 @@ const SCHEMA_VERSION: i64 = 1;
 /// bm25 column weights: a word in the title counts ten times a word in the body, a tag five.
 const RANK: &str = "bm25(articles, 10.0, 1.0, 5.0)";
 
-/// Tokens of body text around the best match that `snippet()` returns (FTS5 allows up to 64).
-const SNIPPET_TOKENS: u32 = 40;
-
 /// A search hit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Hit {
     pub(crate) title: String,
     pub(crate) url: Option<String>,
-    pub(crate) snippet: String,
+    /// The plain-text body, for the excerpt.
+    pub(crate) body: String,
 }
 
 /// Opens the pool and makes sure the schema is current.
@@ -66,12 +64,18 @@ pub(crate) async fn open(db: &KbDb) -> Result<SqlitePool, KbError> {
 
 async fn migrate(pool: &SqlitePool) -> Result<(), KbError> {
     let mut tx = pool.begin().await?;
-    let version: i64 = sqlx::query_scalar("PRAGMA user_version").fetch_one(&mut *tx).await?;
+    let version: i64 = sqlx::query_scalar("PRAGMA user_version")
+        .fetch_one(&mut *tx)
+        .await?;
     if version == SCHEMA_VERSION {
         return Ok(());
     }
-    sqlx::query("DROP TABLE IF EXISTS articles").execute(&mut *tx).await?;
-    sqlx::query("DROP TABLE IF EXISTS kb_files").execute(&mut *tx).await?;
+    sqlx::query("DROP TABLE IF EXISTS articles")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DROP TABLE IF EXISTS kb_files")
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(
         "CREATE TABLE kb_files (
             id    INTEGER PRIMARY KEY,
@@ -99,14 +103,18 @@ async fn migrate(pool: &SqlitePool) -> Result<(), KbError> {
         }
         _ => KbError::Db(e),
     })?;
-    sqlx::query(&format!("PRAGMA user_version = {SCHEMA_VERSION}")).execute(&mut *tx).await?;
+    sqlx::query(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Path → content hash of every indexed file.
 pub(crate) async fn known_hashes(pool: &SqlitePool) -> Result<HashMap<String, String>, KbError> {
-    let rows = sqlx::query("SELECT path, hash FROM kb_files").fetch_all(pool).await?;
+    let rows = sqlx::query("SELECT path, hash FROM kb_files")
+        .fetch_all(pool)
+        .await?;
     rows.iter()
         .map(|row| Ok((row.try_get("path")?, row.try_get("hash")?)))
         .collect::<Result<_, sqlx::Error>>()
@@ -119,25 +127,36 @@ pub(crate) async fn apply(
     known: &HashMap<String, String>,
     scan: Scan,
 ) -> Result<IndexReport, KbError> {
-    let mut report = IndexReport { unchanged: scan.unchanged, skipped: scan.skipped, ..IndexReport::default() };
+    let mut report = IndexReport {
+        unchanged: scan.unchanged,
+        skipped: scan.skipped,
+        ..IndexReport::default()
+    };
     let present: HashSet<&str> = scan
         .changed
         .iter()
         .map(|c| c.path.as_str())
         .chain(report.unchanged.iter().map(String::as_str))
         .collect();
-    let mut removed: Vec<String> =
-        known.keys().filter(|p| !present.contains(p.as_str())).cloned().collect();
+    let mut removed: Vec<String> = known
+        .keys()
+        .filter(|p| !present.contains(p.as_str()))
+        .cloned()
+        .collect();
     removed.sort();
 
     let mut tx = pool.begin().await?;
     for path in &removed {
-        let id: Option<i64> = sqlx::query_scalar("DELETE FROM kb_files WHERE path = ?1 RETURNING id")
-            .bind(path)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let id: Option<i64> =
+            sqlx::query_scalar("DELETE FROM kb_files WHERE path = ?1 RETURNING id")
+                .bind(path)
+                .fetch_optional(&mut *tx)
+                .await?;
         if let Some(id) = id {
-            sqlx::query("DELETE FROM articles WHERE rowid = ?1").bind(id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM articles WHERE rowid = ?1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
         }
     }
     for changed in scan.changed {
@@ -154,7 +173,10 @@ pub(crate) async fn apply(
         .bind(&article.url)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM articles WHERE rowid = ?1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM articles WHERE rowid = ?1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("INSERT INTO articles (rowid, title, body, tags) VALUES (?1, ?2, ?3, ?4)")
             .bind(id)
             .bind(&article.title)
@@ -174,22 +196,30 @@ pub(crate) async fn apply(
 }
 
 /// The best `limit` articles for an FTS5 `MATCH` expression, best first.
-pub(crate) async fn search(pool: &SqlitePool, fts_query: &str, limit: usize) -> Result<Vec<Hit>, KbError> {
+pub(crate) async fn search(
+    pool: &SqlitePool,
+    fts_query: &str,
+    limit: usize,
+) -> Result<Vec<Hit>, KbError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let sql = format!(
-        "SELECT f.title, f.url, snippet(articles, 1, '', '', '…', {SNIPPET_TOKENS}) AS snippet
+        "SELECT f.title, f.url, articles.body AS body
          FROM articles JOIN kb_files f ON f.id = articles.rowid
          WHERE articles MATCH ?1
          ORDER BY {RANK}, f.path
          LIMIT ?2"
     );
-    let rows = sqlx::query(&sql).bind(fts_query).bind(limit).fetch_all(pool).await?;
+    let rows = sqlx::query(&sql)
+        .bind(fts_query)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
     rows.iter()
         .map(|row| {
             Ok(Hit {
                 title: row.try_get("title")?,
                 url: row.try_get("url")?,
-                snippet: row.try_get("snippet")?,
+                body: row.try_get("body")?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()
@@ -198,6 +228,8 @@ pub(crate) async fn search(pool: &SqlitePool, fts_query: &str, limit: usize) -> 
 
 /// How many articles are indexed.
 pub(crate) async fn count(pool: &SqlitePool) -> Result<u64, KbError> {
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM kb_files").fetch_one(pool).await?;
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM kb_files")
+        .fetch_one(pool)
+        .await?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
