@@ -48,6 +48,18 @@ impl Attachment {
     }
 }
 
+impl<F, C, B> From<(F, C, B)> for Attachment
+where
+    F: Into<String>,
+    C: Into<String>,
+    B: Into<Bytes>,
+{
+    /// `(filename, content_type, bytes)`.
+    fn from((filename, content_type, bytes): (F, C, B)) -> Self {
+        Self::new(filename, content_type, bytes)
+    }
+}
+
 /// The result of an agent-side action plus what the webhook receivers answered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delivered<T> {

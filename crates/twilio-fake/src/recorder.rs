@@ -14,7 +14,7 @@ use crate::form::FormParams;
 use crate::shared::Shared;
 
 /// Largest request body the fake buffers (media uploads included).
-const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
 /// One REST request as the fake received it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -560,3 +560,30 @@ async fn media_round_trips_over_a_real_socket() {
         .unwrap_or_default();
     assert_eq!(&bytes[..], b"\x89PNG fake");
 }
+
+#[tokio::test]
+async fn large_media_uploads_are_accepted_in_process() {
+    use tower::ServiceExt as _;
+
+    let fake = start().await;
+    let three_megabytes = vec![7_u8; 3 * 1024 * 1024];
+    let request = http::Request::post(format!(
+        "/v1/Services/{}/Media",
+        fake.config().chat_service_sid
+    ))
+    .header("authorization", basic(ACCOUNT, TOKEN))
+    .header("content-type", "video/mp4")
+    .header("content-disposition", "attachment; filename=\"clip.mp4\"")
+    .body(axum::body::Body::from(three_megabytes))
+    .unwrap_or_default();
+    let response = fake
+        .router()
+        .oneshot(request)
+        .await
+        .unwrap_or_else(|e| match e {});
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let stored = fake.media();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].bytes.len(), 3 * 1024 * 1024);
+    assert_eq!(stored[0].filename.as_deref(), Some("clip.mp4"));
+}

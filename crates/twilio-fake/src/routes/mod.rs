@@ -8,7 +8,7 @@ mod studio;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -33,6 +33,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route_layer(from_fn_with_state(Arc::clone(&shared), require_auth));
     api.route("/media/{sid}/content", get(media::temporary_content))
         .fallback(not_found)
+        // Media uploads exceed axum's 2 MB default; the recorder buffers up to the same bound.
+        .layer(DefaultBodyLimit::max(crate::recorder::MAX_BODY_BYTES))
         .layer(from_fn_with_state(
             Arc::clone(&shared),
             crate::recorder::record,
