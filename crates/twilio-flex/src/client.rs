@@ -212,8 +212,8 @@ impl std::fmt::Debug for Inner {
 pub(crate) struct Call {
     pub(crate) method: Method,
     pub(crate) url: String,
-    pub(crate) body: Option<(Bytes, &'static str)>,
-    pub(crate) content_type: Option<String>,
+    /// Body bytes and their `Content-Type`.
+    pub(crate) body: Option<(Bytes, String)>,
     pub(crate) webhook_enabled: bool,
     /// Whether sending it twice is harmless (decides retries on 5xx/timeouts).
     pub(crate) repeatable: bool,
@@ -229,7 +229,6 @@ impl Call {
             method,
             url,
             body: None,
-            content_type: None,
             webhook_enabled: false,
             repeatable,
             authenticated: true,
@@ -240,14 +239,13 @@ impl Call {
     pub(crate) fn form(mut self, form: &Form) -> Self {
         self.body = Some((
             Bytes::from(form.encode()),
-            "application/x-www-form-urlencoded",
+            "application/x-www-form-urlencoded".to_owned(),
         ));
         self
     }
 
     pub(crate) fn raw(mut self, bytes: Bytes, content_type: &str) -> Self {
-        self.body = Some((bytes, "application/octet-stream"));
-        self.content_type = Some(content_type.to_owned());
+        self.body = Some((bytes, content_type.to_owned()));
         self
     }
 
@@ -422,9 +420,8 @@ impl Client {
             builder = builder.header("X-Twilio-Webhook-Enabled", "true");
         }
         let body = match &call.body {
-            Some((bytes, default_type)) => {
-                let ct = call.content_type.as_deref().unwrap_or(default_type);
-                builder = builder.header(header::CONTENT_TYPE, ct);
+            Some((bytes, content_type)) => {
+                builder = builder.header(header::CONTENT_TYPE, content_type.as_str());
                 Full::new(bytes.clone())
             }
             None => Full::new(Bytes::new()),

@@ -3,8 +3,7 @@
 use flexcord_core::content::{Attachment, MessageContent};
 use flexcord_core::event::UserProfile;
 use flexcord_core::ids::{
-    CaseId, ChannelId, ConversationSid, Identity, InteractionChannelSid, InteractionSid, MediaSid,
-    MessageId, UserId,
+    CaseId, ChannelId, Identity, InteractionChannelSid, InteractionSid, MediaSid, MessageId, UserId,
 };
 use flexcord_core::ports::{ContactCenter, ContactCenterError, TaskRequest};
 use flexcord_core::session::{InteractionRef, Speaker, TranscriptLine};
@@ -14,10 +13,6 @@ use wiremock::matchers::{body_bytes, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::helpers::*;
-
-fn ch() -> ConversationSid {
-    ConversationSid::parse(CH).unwrap()
-}
 
 fn user() -> UserProfile {
     UserProfile {

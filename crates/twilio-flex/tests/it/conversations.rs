@@ -1,6 +1,6 @@
 //! Conversations v1 endpoints: method, path, auth, exact form fields, decoding, paging.
 
-use flexcord_core::ids::{ConversationSid, MediaSid};
+use flexcord_core::ids::MediaSid;
 use serde_json::json;
 use twilio_flex::api::conversations::{
     ConversationParams, ConversationState, CreateMessage, CreateScopedWebhook, MessageOrder,
@@ -10,10 +10,6 @@ use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::helpers::*;
-
-fn ch() -> ConversationSid {
-    ConversationSid::parse(CH).unwrap()
-}
 
 #[tokio::test]
 async fn create_conversation_posts_exact_form() {

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use flexcord_core::ids::ConversationSid;
 use serde_json::json;
 use twilio_flex::ErrorKind;
 use twilio_flex::api::conversations::CreateMessage;
@@ -12,10 +11,6 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::helpers::*;
-
-fn ch() -> ConversationSid {
-    ConversationSid::parse(CH).unwrap()
-}
 
 fn text() -> CreateMessage {
     CreateMessage {

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use base64::Engine as _;
+use flexcord_core::ids::ConversationSid;
 use twilio_flex::retry::RetryPolicy;
 use twilio_flex::{Client, Credentials};
 use wiremock::matchers::header;
@@ -16,6 +17,10 @@ pub(crate) const ME: &str = "ME00000000000000000000000000000001";
 pub(crate) const KD: &str = "KD00000000000000000000000000000001";
 pub(crate) const UO: &str = "UO00000000000000000000000000000001";
 pub(crate) const IS: &str = "IS00000000000000000000000000000001";
+
+pub(crate) fn ch() -> ConversationSid {
+    ConversationSid::parse(CH).unwrap()
+}
 
 /// A client for `server` with fast retries (the policy is what the unit tests pin down).
 pub(crate) fn client(server: &MockServer) -> Client {
