@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::net::TcpListener;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -80,20 +80,28 @@ impl<T> Delivered<T> {
     }
 }
 
-/// A running fake Twilio. Dropping it stops the server and its webhook queues.
+/// A running fake Twilio.
 ///
 /// Point every Twilio base URL of the client under test at [`base_url`](Self::base_url);
 /// paths are Twilio's own. See the crate docs for the endpoint list.
+///
+/// Dropping it stops accepting connections and closes idle ones; webhook queues stop once
+/// the last request in flight is answered. [`shutdown`](Self::shutdown) does the same and
+/// waits for it.
 #[derive(Debug)]
 pub struct TwilioFake {
     shared: Arc<Shared>,
     addr: SocketAddr,
-    server: JoinHandle<()>,
+    server: Option<JoinHandle<()>>,
+    stop: Option<oneshot::Sender<()>>,
 }
 
 impl Drop for TwilioFake {
     fn drop(&mut self) {
-        self.server.abort();
+        if let Some(stop) = self.stop.take() {
+            // The server may already be gone; nothing to stop then.
+            let _ = stop.send(());
+        }
     }
 }
 
@@ -107,16 +115,45 @@ impl TwilioFake {
         let addr = listener.local_addr()?;
         let shared = Shared::new(config, format!("http://{addr}"));
         let app = crate::routes::router(Arc::clone(&shared));
+        let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
-            if let Err(error) = axum::serve(listener, app).await {
+            let shutdown = async {
+                // Either an explicit stop or the handle being dropped ends the server.
+                let _ = stopped.await;
+            };
+            if let Err(error) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
                 tracing::warn!(%error, "twilio-fake server stopped");
             }
         });
         Ok(Self {
             shared,
             addr,
-            server,
+            server: Some(server),
+            stop: Some(stop),
         })
+    }
+
+    /// Stops the server and waits (at most `timeout`) for requests in flight to finish.
+    ///
+    /// # Errors
+    /// [`FakeError::Timeout`] if connections stay busy longer than `timeout`.
+    pub async fn shutdown(mut self, timeout: Duration) -> Result<(), FakeError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            tokio::time::timeout(timeout, server)
+                .await
+                .map_err(|_| FakeError::Timeout {
+                    what: "server shutdown".to_owned(),
+                    timeout,
+                })?
+                .ok();
+        }
+        Ok(())
     }
 
     /// `http://127.0.0.1:PORT`, no trailing slash.

@@ -587,3 +587,13 @@ async fn large_media_uploads_are_accepted_in_process() {
     assert_eq!(stored[0].bytes.len(), 3 * 1024 * 1024);
     assert_eq!(stored[0].filename.as_deref(), Some("clip.mp4"));
 }
+
+#[tokio::test]
+async fn shutdown_stops_serving() {
+    let fake = start().await;
+    let addr = fake.addr();
+    fake.shutdown(common::WAIT)
+        .await
+        .unwrap_or_else(|e| unreachable!("{e}"));
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
