@@ -233,3 +233,41 @@ pub(crate) async fn count(pool: &SqlitePool) -> Result<u64, KbError> {
         .await?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_linked_sqlite_has_fts5_and_the_schema_is_versioned() {
+        let pool = open(&KbDb::Memory).await.unwrap();
+        let fts5: i64 = sqlx::query_scalar("SELECT sqlite_compileoption_used('ENABLE_FTS5')")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(fts5, 1);
+        let version: i64 = sqlx::query_scalar("PRAGMA user_version")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+    }
+
+    #[tokio::test]
+    async fn an_index_from_another_schema_version_is_rebuilt() {
+        let tmp = tempfile::tempdir().unwrap();
+        let db = KbDb::File(tmp.path().join("kb.sqlite"));
+        let pool = open(&db).await.unwrap();
+        sqlx::query("INSERT INTO kb_files (path, hash, title) VALUES ('a.md', 'h', 'A')")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("PRAGMA user_version = 999")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        let pool = open(&db).await.unwrap();
+        assert_eq!(count(&pool).await.unwrap(), 0);
+    }
+}

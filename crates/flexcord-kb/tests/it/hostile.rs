@@ -63,10 +63,11 @@ async fn every_printable_ascii_and_some_unicode_character_is_safe_alone_and_in_w
     let bot = sample_bot().await;
     let chars = (0x20u8..0x7f)
         .map(char::from)
-        .chain("«»“”’…—–·•¿¡ßøæœ€¥ツ한".chars());
+        .chain("«»“”’…—–·•¿¡ßøæœ€¥ツ한²³½Ⅻǅ〇٣\u{301}\u{200d}\u{fe0f}\u{2028}\u{feff}".chars());
     for c in chars {
         for text in [
             c.to_string(),
+            format!("{c}{c}{c}{c}"),
             format!("refund{c}crash"),
             format!("{c}password {c}"),
         ] {
