@@ -94,7 +94,11 @@ impl Rating {
     ///
     /// [`InvalidRating`] for anything else.
     pub const fn new(value: u8) -> Result<Self, InvalidRating> {
-        if value >= 1 && value <= 5 { Ok(Self(value)) } else { Err(InvalidRating(value)) }
+        if value >= 1 && value <= 5 {
+            Ok(Self(value))
+        } else {
+            Err(InvalidRating(value))
+        }
     }
 
     /// 1 to 5.

@@ -87,7 +87,8 @@ impl Default for Templates {
             bot_unavailable: "I can't answer right now. Press \"Talk to a live agent\" and a \
                               person will help you."
                 .into(),
-            already_with_agent: "You're already connected to our support team (case {case}).".into(),
+            already_with_agent: "You're already connected to our support team (case {case})."
+                .into(),
             bug_filed: "Thanks! Your bug report is case {case}.".into(),
             feature_filed: "Thanks! Your feature request is case {case}.".into(),
             report_failed: "Sorry, your report could not be filed right now. Please try again \
@@ -157,9 +158,15 @@ impl Default for RouterConfig {
     fn default() -> Self {
         Self {
             routing: RoutingMode::Bridge,
-            handoff_keywords: ["agent", "human", "live agent", "real person", "talk to someone"]
-                .map(String::from)
-                .to_vec(),
+            handoff_keywords: [
+                "agent",
+                "human",
+                "live agent",
+                "real person",
+                "talk to someone",
+            ]
+            .map(String::from)
+            .to_vec(),
             templates: Templates::default(),
             transcript_limit: 200,
         }
@@ -172,7 +179,10 @@ mod tests {
 
     #[test]
     fn render_fills_known_and_keeps_unknown_placeholders() {
-        assert_eq!(render("case {case} for {user}", &[("case", "#7"), ("user", "Ann")]), "case #7 for Ann");
+        assert_eq!(
+            render("case {case} for {user}", &[("case", "#7"), ("user", "Ann")]),
+            "case #7 for Ann"
+        );
         assert_eq!(render("hi {nobody}", &[]), "hi {nobody}");
         assert_eq!(render("open { brace", &[]), "open { brace");
         assert_eq!(render("", &[("a", "b")]), "");

@@ -32,7 +32,10 @@ impl MessageContent {
     /// Text only.
     #[must_use]
     pub fn text(text: impl Into<String>) -> Self {
-        Self { text: text.into(), attachments: Vec::new() }
+        Self {
+            text: text.into(),
+            attachments: Vec::new(),
+        }
     }
 
     /// True when there is neither text (ignoring whitespace) nor an attachment.
@@ -107,7 +110,12 @@ impl OutgoingMessage {
     /// A plain text message.
     #[must_use]
     pub fn new(voice: Voice, text: impl Into<String>) -> Self {
-        Self { voice, text: text.into(), files: Vec::new(), buttons: Vec::new() }
+        Self {
+            voice,
+            text: text.into(),
+            files: Vec::new(),
+            buttons: Vec::new(),
+        }
     }
 
     /// Adds a button group.

@@ -31,7 +31,10 @@ pub struct InteractionHandle {
 
 impl std::fmt::Debug for InteractionHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InteractionHandle").field("id", &self.id).field("token", &"***").finish()
+        f.debug_struct("InteractionHandle")
+            .field("id", &self.id)
+            .field("token", &"***")
+            .finish()
     }
 }
 

@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{CaseId, ChannelId, ConversationSid, InteractionChannelSid, InteractionSid, UserId};
+use crate::ids::{
+    CaseId, ChannelId, ConversationSid, InteractionChannelSid, InteractionSid, UserId,
+};
 
 /// The router's states. `Bot → AwaitingAgent → WithAgent → Ended → Bot`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

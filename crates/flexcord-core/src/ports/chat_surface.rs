@@ -93,8 +93,11 @@ pub trait ChatSurface: Send + Sync + std::fmt::Debug {
     ///
     /// [`ChatError::NotFound`] when the channel does not exist (run `flexcord setup discord`);
     /// others as for [`ChatSurface::send`].
-    async fn post_report(&self, channel: GuildChannel, card: &ReportCard)
-    -> Result<MessageId, ChatError>;
+    async fn post_report(
+        &self,
+        channel: GuildChannel,
+        card: &ReportCard,
+    ) -> Result<MessageId, ChatError>;
 
     /// Posts an announcement to `#announcements`.
     ///
