@@ -32,13 +32,21 @@ impl FixtureUser {
     /// A human user.
     #[must_use]
     pub fn human(id: u64, name: &str) -> Self {
-        Self { id, name: name.to_owned(), bot: false }
+        Self {
+            id,
+            name: name.to_owned(),
+            bot: false,
+        }
     }
 
     /// A bot account.
     #[must_use]
     pub fn bot(id: u64, name: &str) -> Self {
-        Self { id, name: name.to_owned(), bot: true }
+        Self {
+            id,
+            name: name.to_owned(),
+            bot: true,
+        }
     }
 
     /// The user object.
@@ -102,7 +110,12 @@ pub struct GuildFixture {
 #[must_use]
 pub fn guild_create(guild: &GuildFixture) -> Value {
     let mut roles = vec![role(guild.id, "@everyone", 0)];
-    roles.extend(guild.roles.iter().map(|(id, name, perms)| role(*id, name, *perms)));
+    roles.extend(
+        guild
+            .roles
+            .iter()
+            .map(|(id, name, perms)| role(*id, name, *perms)),
+    );
     let channels: Vec<Value> = guild
         .channels
         .iter()
@@ -230,7 +243,12 @@ impl InteractionFixture {
     /// An interaction in the bot's DM.
     #[must_use]
     pub fn in_dm(id: u64, user: FixtureUser, channel_id: u64) -> Self {
-        Self { id, token: format!("itoken-{id}"), user, place: Place::Dm { channel_id } }
+        Self {
+            id,
+            token: format!("itoken-{id}"),
+            user,
+            place: Place::Dm { channel_id },
+        }
     }
 
     /// An interaction in a guild channel of [`GUILD_ID`].
@@ -246,7 +264,12 @@ impl InteractionFixture {
             id,
             token: format!("itoken-{id}"),
             user,
-            place: Place::Guild { guild_id: GUILD_ID, channel_id, roles, permissions },
+            place: Place::Guild {
+                guild_id: GUILD_ID,
+                channel_id,
+                roles,
+                permissions,
+            },
         }
     }
 
@@ -255,10 +278,16 @@ impl InteractionFixture {
             "id": self.id.to_string(), "application_id": APPLICATION_ID.to_string(),
             "type": kind, "token": self.token, "version": 1,
             "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
-            "entitlements": [], "locale": "en-US", "data": data,
+            "entitlements": [], "locale": "en-US",
         });
+        d["data"] = data;
         match &self.place {
-            Place::Guild { guild_id, channel_id, roles, permissions } => {
+            Place::Guild {
+                guild_id,
+                channel_id,
+                roles,
+                permissions,
+            } => {
                 d["guild_id"] = json!(guild_id.to_string());
                 d["context"] = json!(0);
                 d["authorizing_integration_owners"] = json!({ "0": guild_id.to_string() });
@@ -315,7 +344,10 @@ impl InteractionFixture {
                         "component": { "type": 4, "id": n * 2, "custom_id": field, "value": value } })
             })
             .collect();
-        self.base(5, json!({ "custom_id": custom_id, "components": components }))
+        self.base(
+            5,
+            json!({ "custom_id": custom_id, "components": components }),
+        )
     }
 
     /// INTERACTION_CREATE's `d` for a button click (message component type 2).

@@ -152,7 +152,12 @@ impl FakeGateway {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("ws://{}", listener.local_addr()?);
         let (changed, _) = watch::channel(0);
-        let shared = Arc::new(Shared { state: Mutex::default(), changed, options, url });
+        let shared = Arc::new(Shared {
+            state: Mutex::default(),
+            changed,
+            options,
+            url,
+        });
         let accept_shared = Arc::clone(&shared);
         let server = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
@@ -183,7 +188,9 @@ impl FakeGateway {
         let mut state = self.shared.lock();
         if let Some(tx) = state.live.take() {
             // The dying socket gets nothing after op 7: dispatches queued behind it would be lost.
-            let _ = tx.send(Outgoing::Frame(json!({ "op": 7, "s": null, "t": null, "d": null })));
+            let _ = tx.send(Outgoing::Frame(
+                json!({ "op": 7, "s": null, "t": null, "d": null }),
+            ));
         }
     }
 
@@ -227,12 +234,16 @@ impl FakeGateway {
 
     /// Waits for the first Identify; true when it came within `timeout`.
     pub async fn wait_identified(&self, timeout: Duration) -> bool {
-        self.wait_until(timeout, |log| !log.identifies.is_empty()).await.is_some()
+        self.wait_until(timeout, |log| !log.identifies.is_empty())
+            .await
+            .is_some()
     }
 
     /// Waits until at least `count` Resumes were received; true when they came within `timeout`.
     pub async fn wait_resumed(&self, count: usize, timeout: Duration) -> bool {
-        self.wait_until(timeout, |log| log.resumes.len() >= count).await.is_some()
+        self.wait_until(timeout, |log| log.resumes.len() >= count)
+            .await
+            .is_some()
     }
 }
 
@@ -240,6 +251,8 @@ impl FakeGateway {
 async fn serve(shared: Arc<Shared>, stream: TcpStream) {
     let uri = Arc::new(Mutex::new(String::new()));
     let uri_slot = Arc::clone(&uri);
+    // The callback's signature (and its large error type) is tungstenite's, not ours.
+    #[allow(clippy::result_large_err)]
     let callback = move |req: &Request, resp: Response| {
         *uri_slot.lock().unwrap_or_else(PoisonError::into_inner) = req.uri().to_string();
         Ok(resp)
@@ -281,8 +294,11 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream) {
                     Message::Close(close) => {
                         shared.lock().log.close_codes.push(close.map(|c| u16::from(c.code)));
                         shared.touch();
-                        let _ = ws.close(None).await;
-                        break;
+                        // tungstenite queued the echo of the close frame; flushing sends it, and
+                        // the next read ends the loop once the bot drops the socket.
+                        if ws.flush().await.is_err() {
+                            break;
+                        }
                     }
                     _ => {}
                 }
@@ -300,7 +316,9 @@ fn handle_frame(shared: &Shared, tx: &mpsc::UnboundedSender<Outgoing>, frame: Va
         match op {
             Some(1) => {
                 state.log.heartbeats += 1;
-                let _ = tx.send(Outgoing::Frame(json!({ "op": 11, "s": null, "t": null, "d": null })));
+                let _ = tx.send(Outgoing::Frame(
+                    json!({ "op": 11, "s": null, "t": null, "d": null }),
+                ));
             }
             Some(2) => {
                 state.log.identifies.push(frame);
@@ -311,13 +329,17 @@ fn handle_frame(shared: &Shared, tx: &mpsc::UnboundedSender<Outgoing>, frame: Va
                     shared.options.bot_user_id,
                     shared.options.application_id,
                 );
-                let _ = tx.send(Outgoing::Frame(json!({ "op": 0, "s": 1, "t": "READY", "d": ready })));
+                let _ = tx.send(Outgoing::Frame(
+                    json!({ "op": 0, "s": 1, "t": "READY", "d": ready }),
+                ));
             }
             Some(6) => {
                 state.log.resumes.push(frame);
                 state.seq += 1;
                 let seq = state.seq;
-                let _ = tx.send(Outgoing::Frame(json!({ "op": 0, "s": seq, "t": "RESUMED", "d": {} })));
+                let _ = tx.send(Outgoing::Frame(
+                    json!({ "op": 0, "s": seq, "t": "RESUMED", "d": {} }),
+                ));
             }
             _ => {}
         }

@@ -47,13 +47,20 @@ impl FakeDiscordRest {
     /// Adds an existing text channel to the guild; returns its id.
     pub fn add_channel(&self, name: &str) -> u64 {
         let id = self.next_channel.fetch_add(1, Ordering::Relaxed);
-        self.lock().channels.push(fixtures::guild_text_channel(id, fixtures::GUILD_ID, name, &[]));
+        self.lock().channels.push(fixtures::guild_text_channel(
+            id,
+            fixtures::GUILD_ID,
+            name,
+            &[],
+        ));
         id
     }
 
     /// Adds a role to the guild (`GET /guilds/{id}/roles` lists it after @everyone).
     pub fn add_role(&self, id: u64, name: &str, permissions: u64) {
-        self.lock().roles.push(fixtures::role(id, name, permissions));
+        self.lock()
+            .roles
+            .push(fixtures::role(id, name, permissions));
     }
 
     /// The guild's channels as the fake holds them now (Discord's JSON shape).
@@ -65,7 +72,11 @@ impl FakeDiscordRest {
     /// The channel with this name, if any.
     #[must_use]
     pub fn channel_named(&self, name: &str) -> Option<Value> {
-        self.lock().channels.iter().find(|c| c["name"] == name).cloned()
+        self.lock()
+            .channels
+            .iter()
+            .find(|c| c["name"] == name)
+            .cloned()
     }
 }
 
@@ -98,7 +109,11 @@ pub async fn mount_discord_defaults(server: &MockServer) -> FakeDiscordRest {
         .and(path_regex(r"^/api/v10/users/@me/channels$"))
         .respond_with(|req: &Request| {
             let recipient = json_body(req)
-                .and_then(|b| b["recipient_id"].as_str().and_then(|s| s.parse::<u64>().ok()))
+                .and_then(|b| {
+                    b["recipient_id"]
+                        .as_str()
+                        .and_then(|s| s.parse::<u64>().ok())
+                })
                 .unwrap_or(0);
             ResponseTemplate::new(200)
                 .set_body_json(json!({ "id": dm_channel_id(recipient).to_string(), "type": 1 }))
@@ -151,7 +166,9 @@ pub async fn mount_discord_defaults(server: &MockServer) -> FakeDiscordRest {
         .mount(server)
         .await;
     Mock::given(method("PUT"))
-        .and(path_regex(r"^/api/v10/applications/\d+(/guilds/\d+)?/commands$"))
+        .and(path_regex(
+            r"^/api/v10/applications/\d+(/guilds/\d+)?/commands$",
+        ))
         .respond_with(|req: &Request| {
             ResponseTemplate::new(200).set_body_json(json_body(req).unwrap_or_else(|| json!([])))
         })
@@ -170,8 +187,14 @@ pub fn discord_error(status: u16, code: u64, message: &str) -> ResponseTemplate 
 /// (403, code 50007), overriding the default.
 pub async fn mount_dm_closed(server: &MockServer, channel_id: u64) {
     Mock::given(method("POST"))
-        .and(path_regex(format!(r"^/api/v10/channels/{channel_id}/messages$")))
-        .respond_with(discord_error(403, 50007, "Cannot send messages to this user"))
+        .and(path_regex(format!(
+            r"^/api/v10/channels/{channel_id}/messages$"
+        )))
+        .respond_with(discord_error(
+            403,
+            50007,
+            "Cannot send messages to this user",
+        ))
         .with_priority(1)
         .mount(server)
         .await;
@@ -243,7 +266,11 @@ struct PutOverwrite(FakeDiscordRest);
 
 impl Respond for PutOverwrite {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let segments: Vec<&str> = req.url.path_segments().map(Iterator::collect).unwrap_or_default();
+        let segments: Vec<&str> = req
+            .url
+            .path_segments()
+            .map(Iterator::collect)
+            .unwrap_or_default();
         // ["api", "v10", "channels", cid, "permissions", oid]
         let (Some(cid), Some(oid), Some(mut body)) =
             (segments.get(3), segments.get(5), json_body(req))
@@ -255,7 +282,10 @@ impl Respond for PutOverwrite {
         let Some(channel) = state.channels.iter_mut().find(|c| c["id"] == *cid) else {
             return discord_error(404, 10003, "Unknown Channel");
         };
-        let mut overwrites = channel["permission_overwrites"].as_array().cloned().unwrap_or_default();
+        let mut overwrites = channel["permission_overwrites"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         overwrites.retain(|o| o["id"] != *oid);
         overwrites.push(normalize_overwrite(body));
         channel["permission_overwrites"] = Value::Array(overwrites);
@@ -299,11 +329,17 @@ pub struct UploadedFile {
 /// Files uploaded with a multipart request, in order.
 #[must_use]
 pub fn uploaded_files(req: &Request) -> Vec<UploadedFile> {
-    let Some(boundary) = multipart_boundary(req) else { return Vec::new() };
+    let Some(boundary) = multipart_boundary(req) else {
+        return Vec::new();
+    };
     multipart_parts(&req.body, &boundary)
         .into_iter()
         .filter_map(|p| {
-            p.filename.map(|filename| UploadedFile { field: p.name, filename, data: p.data })
+            p.filename.map(|filename| UploadedFile {
+                field: p.name,
+                filename,
+                data: p.data,
+            })
         })
         .collect()
 }
@@ -313,7 +349,9 @@ fn multipart_boundary(req: &Request) -> Option<String> {
     if !ct.starts_with("multipart/form-data") {
         return None;
     }
-    ct.split(';').find_map(|p| p.trim().strip_prefix("boundary=")).map(|b| b.trim_matches('"').to_owned())
+    ct.split(';')
+        .find_map(|p| p.trim().strip_prefix("boundary="))
+        .map(|b| b.trim_matches('"').to_owned())
 }
 
 #[derive(Debug)]
@@ -327,7 +365,9 @@ fn multipart_parts(body: &[u8], boundary: &str) -> Vec<Part> {
     let delimiter = format!("--{boundary}");
     let mut parts = Vec::new();
     for chunk in split_bytes(body, delimiter.as_bytes()).into_iter().skip(1) {
-        let Some(header_end) = find(chunk, b"\r\n\r\n") else { continue };
+        let Some(header_end) = find(chunk, b"\r\n\r\n") else {
+            continue;
+        };
         let headers = String::from_utf8_lossy(&chunk[..header_end]);
         let mut data = &chunk[header_end + 4..];
         if let Some(stripped) = data.strip_suffix(b"\r\n") {
@@ -340,7 +380,11 @@ fn multipart_parts(body: &[u8], boundary: &str) -> Vec<Part> {
             Some(headers[start..start + len].to_owned())
         };
         let Some(name) = attr("name") else { continue };
-        parts.push(Part { name, filename: attr("filename"), data: data.to_vec() });
+        parts.push(Part {
+            name,
+            filename: attr("filename"),
+            data: data.to_vec(),
+        });
     }
     parts
 }
@@ -382,7 +426,9 @@ pub async fn requests(server: &MockServer, verb: &str, pattern: &str) -> Vec<Req
         .await
         .unwrap_or_default()
         .into_iter()
-        .filter(|r| r.method.as_str().eq_ignore_ascii_case(verb) && path_matches(pattern, r.url.path()))
+        .filter(|r| {
+            r.method.as_str().eq_ignore_ascii_case(verb) && path_matches(pattern, r.url.path())
+        })
         .collect()
 }
 
@@ -407,11 +453,15 @@ pub async fn wait_for(
 
 /// The JSON bodies of the messages created in `channel_id`, in order.
 pub async fn messages_sent_to(server: &MockServer, channel_id: u64) -> Vec<Value> {
-    requests(server, "POST", &format!("/api/v10/channels/{channel_id}/messages"))
-        .await
-        .iter()
-        .filter_map(json_body)
-        .collect()
+    requests(
+        server,
+        "POST",
+        &format!("/api/v10/channels/{channel_id}/messages"),
+    )
+    .await
+    .iter()
+    .filter_map(json_body)
+    .collect()
 }
 
 /// The `content` of every message created in `channel_id`, in order: what the user read.
@@ -441,9 +491,18 @@ mod tests {
 
     #[test]
     fn path_patterns_match_whole_segments() {
-        assert!(path_matches("/api/v10/channels/*/messages", "/api/v10/channels/12/messages"));
-        assert!(!path_matches("/api/v10/channels/*/messages", "/api/v10/channels/12/typing"));
-        assert!(!path_matches("/api/v10/channels/*", "/api/v10/channels/12/messages"));
+        assert!(path_matches(
+            "/api/v10/channels/*/messages",
+            "/api/v10/channels/12/messages"
+        ));
+        assert!(!path_matches(
+            "/api/v10/channels/*/messages",
+            "/api/v10/channels/12/typing"
+        ));
+        assert!(!path_matches(
+            "/api/v10/channels/*",
+            "/api/v10/channels/12/messages"
+        ));
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! Every fixture must deserialize with twilight 0.18 exactly as a shard would parse it: a missing
 //! required key makes the shard drop the event, and a test that uses the fixture just times out.
 
+// Test helpers outside #[test] fns fail loudly on broken fixtures; that is their job.
+#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
+
 use discord_fake::fixtures::{
     self, AttachmentFixture, FixtureUser, GuildFixture, InteractionFixture,
 };
@@ -9,7 +12,9 @@ use twilight_gateway::{Event, EventTypeFlags};
 use twilight_model::gateway::event::GatewayEvent;
 
 fn parse(event: &str, d: Value) -> Event {
-    let frame = json!({ "op": 0, "s": 1, "t": event, "d": d }).to_string();
+    let mut frame = json!({ "op": 0, "s": 1, "t": event });
+    frame["d"] = d;
+    let frame = frame.to_string();
     match twilight_gateway::parse(frame, EventTypeFlags::all()) {
         Ok(Some(GatewayEvent::Dispatch(_, event))) => Event::from(event),
         other => panic!("{event} did not parse: {other:?}"),
@@ -56,7 +61,9 @@ fn dm_message_parses_with_attachments() {
         size: 12,
     };
     let d = fixtures::dm_message(1, 2, &alice(), "hi", &[att]);
-    let Event::MessageCreate(m) = parse("MESSAGE_CREATE", d) else { panic!("not a message") };
+    let Event::MessageCreate(m) = parse("MESSAGE_CREATE", d) else {
+        panic!("not a message")
+    };
     assert_eq!(m.content, "hi");
     assert_eq!(m.attachments.len(), 1);
     assert!(m.guild_id.is_none());
@@ -65,7 +72,9 @@ fn dm_message_parses_with_attachments() {
 #[test]
 fn guild_message_parses() {
     let d = fixtures::guild_message(1, fixtures::GUILD_ID, 3, &alice(), "hi");
-    let Event::MessageCreate(m) = parse("MESSAGE_CREATE", d) else { panic!("not a message") };
+    let Event::MessageCreate(m) = parse("MESSAGE_CREATE", d) else {
+        panic!("not a message")
+    };
     assert!(m.guild_id.is_some());
 }
 
@@ -77,7 +86,10 @@ fn interactions_parse_in_guild_and_dm() {
         in_guild.slash_command("case", &[("id", json!("1042"))]),
         in_guild.slash_command("helpme", &[]),
         in_dm.slash_command("bug", &[]),
-        in_dm.modal_submit("fc:form:bug", &[("title", "crash"), ("description", "boom")]),
+        in_dm.modal_submit(
+            "fc:form:bug",
+            &[("title", "crash"), ("description", "boom")],
+        ),
         in_dm.button_click("fc:agent"),
         in_guild.button_click("fc:end"),
     ] {

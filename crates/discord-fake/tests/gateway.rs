@@ -1,20 +1,29 @@
 //! The fake gateway against a real twilight shard: identify, dispatch order, op 7 + resume.
 
+// Test helpers outside #[test] fns fail loudly on broken fixtures; that is their job.
+#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
+
 use std::time::Duration;
 
 use discord_fake::FakeGateway;
 use serde_json::json;
-use twilight_gateway::{ConfigBuilder, Event, EventTypeFlags, Intents, Shard, ShardId, StreamExt as _};
+use twilight_gateway::{
+    ConfigBuilder, Event, EventTypeFlags, Intents, Shard, ShardId, StreamExt as _,
+};
 
 const WAIT: Duration = Duration::from_secs(20);
 
-async fn next_dispatch(shard: &mut Shard) -> Event {
+/// The next dispatch, skipping close frames and receive errors; `None` if the shard ended or
+/// nothing came in time.
+async fn next_dispatch(shard: &mut Shard) -> Option<Event> {
     let wanted = EventTypeFlags::READY | EventTypeFlags::RESUMED | EventTypeFlags::TYPING_START;
     loop {
-        match tokio::time::timeout(WAIT, shard.next_event(wanted)).await {
-            Ok(Some(Ok(Event::GatewayClose(_)))) | Ok(Some(Err(_))) => {}
-            Ok(Some(Ok(event))) => return event,
-            other => panic!("shard ended: {other:?}"),
+        match tokio::time::timeout(WAIT, shard.next_event(wanted))
+            .await
+            .ok()??
+        {
+            Ok(Event::GatewayClose(_)) | Err(_) => {}
+            Ok(event) => return Some(event),
         }
     }
 }
@@ -28,16 +37,28 @@ async fn shard_identifies_receives_dispatches_and_resumes_after_op7() {
         .build();
     let mut shard = Shard::with_config(ShardId::ONE, config);
 
-    assert!(matches!(next_dispatch(&mut shard).await, Event::Ready(_)));
+    assert!(matches!(
+        next_dispatch(&mut shard).await.expect("a dispatch"),
+        Event::Ready(_)
+    ));
     assert!(gw.wait_identified(WAIT).await);
     let typing = json!({ "channel_id": "5", "user_id": "42", "timestamp": 1 });
     gw.dispatch("TYPING_START", typing.clone());
-    assert!(matches!(next_dispatch(&mut shard).await, Event::TypingStart(_)));
+    assert!(matches!(
+        next_dispatch(&mut shard).await.expect("a dispatch"),
+        Event::TypingStart(_)
+    ));
 
     gw.reconnect();
     gw.dispatch("TYPING_START", typing);
-    assert!(matches!(next_dispatch(&mut shard).await, Event::Resumed));
-    assert!(matches!(next_dispatch(&mut shard).await, Event::TypingStart(_)));
+    assert!(matches!(
+        next_dispatch(&mut shard).await.expect("a dispatch"),
+        Event::Resumed
+    ));
+    assert!(matches!(
+        next_dispatch(&mut shard).await.expect("a dispatch"),
+        Event::TypingStart(_)
+    ));
 
     let log = gw.log();
     assert_eq!(log.identifies.len(), 1);

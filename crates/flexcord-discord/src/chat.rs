@@ -25,7 +25,9 @@ use twilight_model::http::interaction::{
     InteractionResponse, InteractionResponseData, InteractionResponseType,
 };
 use twilight_model::id::Id;
-use twilight_model::id::marker::{ApplicationMarker, ChannelMarker, GuildMarker, InteractionMarker};
+use twilight_model::id::marker::{
+    ApplicationMarker, ChannelMarker, GuildMarker, InteractionMarker,
+};
 
 use crate::commands::report_form;
 use crate::config::DiscordConfig;
@@ -109,21 +111,34 @@ struct Planned {
 /// Lays a send out as messages: every text chunk in order; files (10 per message) riding on the
 /// last chunk, overflow in further messages; the buttons under the very last message.
 fn plan(chunks: usize, files: usize, buttons: bool) -> Vec<Planned> {
-    let mut out: Vec<Planned> =
-        (0..chunks).map(|i| Planned { chunk: Some(i), files: 0..0, buttons: false }).collect();
+    let mut out: Vec<Planned> = (0..chunks)
+        .map(|i| Planned {
+            chunk: Some(i),
+            files: 0..0,
+            buttons: false,
+        })
+        .collect();
     let mut next = 0;
     while next < files {
         let end = (next + FILES_PER_MESSAGE).min(files);
         match out.last_mut() {
             Some(last) if next == 0 => last.files = 0..end,
-            _ => out.push(Planned { chunk: None, files: next..end, buttons: false }),
+            _ => out.push(Planned {
+                chunk: None,
+                files: next..end,
+                buttons: false,
+            }),
         }
         next = end;
     }
     if buttons {
         match out.last_mut() {
             Some(last) => last.buttons = true,
-            None => out.push(Planned { chunk: None, files: 0..0, buttons: true }),
+            None => out.push(Planned {
+                chunk: None,
+                files: 0..0,
+                buttons: true,
+            }),
         }
     }
     out
@@ -154,7 +169,12 @@ impl DiscordChat {
     ///
     /// [`DiscordError::InvalidId`] when the application or guild id is zero.
     pub fn new(http: Arc<Client>, config: &DiscordConfig) -> Result<Self, DiscordError> {
-        Self::with_limits(http, config, DEFAULT_MAX_FILE_BYTES, Duration::from_secs(30))
+        Self::with_limits(
+            http,
+            config,
+            DEFAULT_MAX_FILE_BYTES,
+            Duration::from_secs(30),
+        )
     }
 
     /// Like [`DiscordChat::new`] with a file size cap and a download time-out for relayed files.
@@ -168,9 +188,10 @@ impl DiscordChat {
         max_file_bytes: u64,
         download_timeout: Duration,
     ) -> Result<Self, DiscordError> {
-        let application_id =
-            Id::new_checked(config.application_id).ok_or(DiscordError::InvalidId("application_id"))?;
-        let guild_id = Id::new_checked(config.guild_id).ok_or(DiscordError::InvalidId("guild_id"))?;
+        let application_id = Id::new_checked(config.application_id)
+            .ok_or(DiscordError::InvalidId("application_id"))?;
+        let guild_id =
+            Id::new_checked(config.guild_id).ok_or(DiscordError::InvalidId("guild_id"))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
@@ -199,7 +220,11 @@ impl DiscordChat {
 
     /// Sends the interaction response that buys the router time: deferred (ephemeral) message or
     /// deferred update.
-    pub(crate) async fn acknowledge(&self, handle: &InteractionHandle, ack: Ack) -> Result<(), ChatError> {
+    pub(crate) async fn acknowledge(
+        &self,
+        handle: &InteractionHandle,
+        ack: Ack,
+    ) -> Result<(), ChatError> {
         let response = match ack {
             Ack::DeferEphemeral => InteractionResponse {
                 kind: InteractionResponseType::DeferredChannelMessageWithSource,
@@ -209,27 +234,45 @@ impl DiscordChat {
                 }),
             },
             Ack::DeferUpdate => {
-                let mut remembered =
-                    self.inner.deferred_updates.lock().unwrap_or_else(PoisonError::into_inner);
+                let mut remembered = self
+                    .inner
+                    .deferred_updates
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
                 if remembered.len() >= REMEMBERED_UPDATES {
                     remembered.pop_front();
                 }
                 remembered.push_back(handle.id);
-                InteractionResponse { kind: InteractionResponseType::DeferredUpdateMessage, data: None }
+                InteractionResponse {
+                    kind: InteractionResponseType::DeferredUpdateMessage,
+                    data: None,
+                }
             }
         };
         self.respond(handle, &response).await
     }
 
     /// Answers `/bug` or `/new_feature` with the report form.
-    pub(crate) async fn open_form(&self, handle: &InteractionHandle, kind: CaseKind) -> Result<(), ChatError> {
-        let data = report_form(kind).ok_or_else(|| ChatError::Rejected("no form for support".to_owned()))?;
-        let response = InteractionResponse { kind: InteractionResponseType::Modal, data: Some(data) };
+    pub(crate) async fn open_form(
+        &self,
+        handle: &InteractionHandle,
+        kind: CaseKind,
+    ) -> Result<(), ChatError> {
+        let data = report_form(kind)
+            .ok_or_else(|| ChatError::Rejected("no form for support".to_owned()))?;
+        let response = InteractionResponse {
+            kind: InteractionResponseType::Modal,
+            data: Some(data),
+        };
         self.respond(handle, &response).await
     }
 
     /// Answers at once with an ephemeral message.
-    pub(crate) async fn refuse(&self, handle: &InteractionHandle, text: &str) -> Result<(), ChatError> {
+    pub(crate) async fn refuse(
+        &self,
+        handle: &InteractionHandle,
+        text: &str,
+    ) -> Result<(), ChatError> {
         let response = InteractionResponse {
             kind: InteractionResponseType::ChannelMessageWithSource,
             data: Some(InteractionResponseData {
@@ -242,9 +285,13 @@ impl DiscordChat {
         self.respond(handle, &response).await
     }
 
-    async fn respond(&self, handle: &InteractionHandle, response: &InteractionResponse) -> Result<(), ChatError> {
-        let id: Id<InteractionMarker> =
-            Id::new_checked(handle.id).ok_or_else(|| ChatError::NotFound("interaction 0".to_owned()))?;
+    async fn respond(
+        &self,
+        handle: &InteractionHandle,
+        response: &InteractionResponse,
+    ) -> Result<(), ChatError> {
+        let id: Id<InteractionMarker> = Id::new_checked(handle.id)
+            .ok_or_else(|| ChatError::NotFound("interaction 0".to_owned()))?;
         self.inner
             .http
             .interaction(self.inner.application_id)
@@ -255,11 +302,20 @@ impl DiscordChat {
     }
 
     fn was_deferred_update(&self, id: u64) -> bool {
-        self.inner.deferred_updates.lock().unwrap_or_else(PoisonError::into_inner).contains(&id)
+        self.inner
+            .deferred_updates
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(&id)
     }
 
     /// Creates one message; returns its id when Discord's answer could be read.
-    async fn create(&self, channel: Id<ChannelMarker>, body: &Body<'_>, files: &[Upload]) -> Result<Option<MessageId>, ChatError> {
+    async fn create(
+        &self,
+        channel: Id<ChannelMarker>,
+        body: &Body<'_>,
+        files: &[Upload],
+    ) -> Result<Option<MessageId>, ChatError> {
         let json = body.to_json()?;
         let mut request = self.inner.http.create_message(channel).payload_json(&json);
         if !files.is_empty() {
@@ -283,26 +339,39 @@ impl DiscordChat {
         let id = match cached {
             Some(id) => id,
             None => {
-                let channels = fetch_channels(&self.inner.http, self.inner.guild_id).await.map_err(|e| match e {
-                    DiscordError::Api(chat) => chat,
-                    other => ChatError::Transient(other.to_string()),
-                })?;
+                let channels = fetch_channels(&self.inner.http, self.inner.guild_id)
+                    .await
+                    .map_err(|e| match e {
+                        DiscordError::Api(chat) => chat,
+                        other => ChatError::Transient(other.to_string()),
+                    })?;
                 self.inner.guild.set_channels(&channels);
                 self.inner.guild.channel(name).ok_or_else(|| {
-                    ChatError::NotFound(format!("#{name} does not exist (run `flexcord setup discord`)"))
+                    ChatError::NotFound(format!(
+                        "#{name} does not exist (run `flexcord setup discord`)"
+                    ))
                 })?
             }
         };
         Id::new_checked(id).ok_or_else(|| ChatError::NotFound(format!("#{name}")))
     }
 
-    async fn post_embed(&self, channel: GuildChannel, embed: Embed) -> Result<MessageId, ChatError> {
+    async fn post_embed(
+        &self,
+        channel: GuildChannel,
+        embed: Embed,
+    ) -> Result<MessageId, ChatError> {
         let id = self.guild_channel(channel).await?;
         let embeds = [embed];
-        let body = Body { embeds: &embeds, ..Body::text("") };
+        let body = Body {
+            embeds: &embeds,
+            ..Body::text("")
+        };
         match self.create(id, &body, &[]).await {
             Ok(Some(message)) => Ok(message),
-            Ok(None) => Err(ChatError::Transient("Discord's answer could not be read".to_owned())),
+            Ok(None) => Err(ChatError::Transient(
+                "Discord's answer could not be read".to_owned(),
+            )),
             Err(e) => {
                 if matches!(e, ChatError::NotFound(_)) {
                     // Deleted since we cached it: look it up again next time.
@@ -317,9 +386,18 @@ impl DiscordChat {
 #[async_trait]
 impl ChatSurface for DiscordChat {
     async fn open_dm(&self, user: UserId) -> Result<ChannelId, ChatError> {
-        let user = Id::new_checked(user.0).ok_or_else(|| ChatError::NotFound("user 0".to_owned()))?;
-        let response = self.inner.http.create_private_channel(user).await.map_err(|e| chat_error(&e))?;
-        let channel = response.model().await.map_err(|e| ChatError::Transient(e.to_string()))?;
+        let user =
+            Id::new_checked(user.0).ok_or_else(|| ChatError::NotFound("user 0".to_owned()))?;
+        let response = self
+            .inner
+            .http
+            .create_private_channel(user)
+            .await
+            .map_err(|e| chat_error(&e))?;
+        let channel = response
+            .model()
+            .await
+            .map_err(|e| ChatError::Transient(e.to_string()))?;
         Ok(ChannelId(channel.id.get()))
     }
 
@@ -334,14 +412,24 @@ impl ChatSurface for DiscordChat {
         let mut uploads = Vec::with_capacity(message.files.len());
         for (index, file) in message.files.iter().enumerate() {
             let bytes = self.inner.downloader.fetch(&file.url).await?;
-            uploads.push(Upload::from_bytes(file.filename.clone(), bytes, index as u64));
+            uploads.push(Upload::from_bytes(
+                file.filename.clone(),
+                bytes,
+                index as u64,
+            ));
         }
         let chunks = split_message(&message.text, MESSAGE_LIMIT);
         let rows = button_rows(&message.buttons);
         let mut sent = Vec::new();
-        for (index, planned) in plan(chunks.len(), uploads.len(), !rows.is_empty()).into_iter().enumerate() {
+        for (index, planned) in plan(chunks.len(), uploads.len(), !rows.is_empty())
+            .into_iter()
+            .enumerate()
+        {
             let files = &uploads[planned.files.clone()];
-            let content = planned.chunk.and_then(|i| chunks.get(i)).map_or("", String::as_str);
+            let content = planned
+                .chunk
+                .and_then(|i| chunks.get(i))
+                .map_or("", String::as_str);
             let body = Body {
                 components: if planned.buttons { &rows } else { &[] },
                 attachments: files,
@@ -366,28 +454,50 @@ impl ChatSurface for DiscordChat {
             }
             Reply::Case(case) => {
                 embeds = vec![case_embed(case)];
-                Body { embeds: &embeds, ..Body::text("") }
+                Body {
+                    embeds: &embeds,
+                    ..Body::text("")
+                }
             }
         };
         let client = self.inner.http.interaction(self.inner.application_id);
         if self.was_deferred_update(interaction.id) {
-            let body = Body { flags: Some(MessageFlags::EPHEMERAL), ..body };
+            let body = Body {
+                flags: Some(MessageFlags::EPHEMERAL),
+                ..body
+            };
             let json = body.to_json()?;
-            client.create_followup(&interaction.token).payload_json(&json).await.map_err(|e| chat_error(&e))?;
+            client
+                .create_followup(&interaction.token)
+                .payload_json(&json)
+                .await
+                .map_err(|e| chat_error(&e))?;
         } else {
             // The deferred "thinking…" response is already ephemeral; the edit stays so.
             let json = body.to_json()?;
-            client.update_response(&interaction.token).payload_json(&json).await.map_err(|e| chat_error(&e))?;
+            client
+                .update_response(&interaction.token)
+                .payload_json(&json)
+                .await
+                .map_err(|e| chat_error(&e))?;
         }
         Ok(())
     }
 
-    async fn post_report(&self, channel: GuildChannel, card: &ReportCard) -> Result<MessageId, ChatError> {
+    async fn post_report(
+        &self,
+        channel: GuildChannel,
+        card: &ReportCard,
+    ) -> Result<MessageId, ChatError> {
         self.post_embed(channel, report_embed(card)).await
     }
 
     async fn announce(&self, announcement: &Announcement) -> Result<MessageId, ChatError> {
-        self.post_embed(GuildChannel::Announcements, announcement_embed(announcement)).await
+        self.post_embed(
+            GuildChannel::Announcements,
+            announcement_embed(announcement),
+        )
+        .await
     }
 
     async fn typing(&self, channel: ChannelId) -> Result<(), ChatError> {
@@ -408,15 +518,32 @@ mod tests {
     fn plan_puts_files_and_buttons_on_the_last_chunk() {
         let p = plan(3, 2, true);
         assert_eq!(p.len(), 3);
-        assert_eq!(p[2], Planned { chunk: Some(2), files: 0..2, buttons: true });
+        assert_eq!(
+            p[2],
+            Planned {
+                chunk: Some(2),
+                files: 0..2,
+                buttons: true
+            }
+        );
         assert!(p[..2].iter().all(|m| !m.buttons && m.files.is_empty()));
     }
 
     #[test]
     fn plan_overflows_files_in_tens_and_handles_no_text() {
         let p = plan(1, 23, false);
-        assert_eq!(p.iter().map(|m| m.files.clone()).collect::<Vec<_>>(), vec![0..10, 10..20, 20..23]);
-        assert_eq!(plan(0, 0, true), vec![Planned { chunk: None, files: 0..0, buttons: true }]);
+        assert_eq!(
+            p.iter().map(|m| m.files.clone()).collect::<Vec<_>>(),
+            vec![0..10, 10..20, 20..23]
+        );
+        assert_eq!(
+            plan(0, 0, true),
+            vec![Planned {
+                chunk: None,
+                files: 0..0,
+                buttons: true
+            }]
+        );
         assert!(plan(0, 0, false).is_empty());
     }
 

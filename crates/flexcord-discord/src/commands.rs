@@ -44,10 +44,14 @@ pub fn definitions() -> Vec<Command> {
     let everywhere = [InteractionContextType::Guild, InteractionContextType::BotDm];
     let guild_install = [ApplicationIntegrationType::GuildInstall];
     vec![
-        CommandBuilder::new(HELPME, "Talk to support in a private message", CommandType::ChatInput)
-            .contexts(everywhere)
-            .integration_types(guild_install)
-            .build(),
+        CommandBuilder::new(
+            HELPME,
+            "Talk to support in a private message",
+            CommandType::ChatInput,
+        )
+        .contexts(everywhere)
+        .integration_types(guild_install)
+        .build(),
         CommandBuilder::new(BUG, "Report a bug", CommandType::ChatInput)
             .contexts(everywhere)
             .integration_types(guild_install)
@@ -59,7 +63,10 @@ pub fn definitions() -> Vec<Command> {
         CommandBuilder::new(CASE, "Look a case up (staff only)", CommandType::ChatInput)
             .contexts([InteractionContextType::Guild])
             .integration_types(guild_install)
-            .option(StringBuilder::new(CASE_ID_OPTION, "Case number, like 1042 or #1042").required(true))
+            .option(
+                StringBuilder::new(CASE_ID_OPTION, "Case number, like 1042 or #1042")
+                    .required(true),
+            )
             .build(),
     ]
 }
@@ -71,7 +78,8 @@ pub fn definitions() -> Vec<Command> {
 ///
 /// [`DiscordError::Api`] when Discord refuses (bad token, wrong application id).
 pub async fn register_commands(http: &Client, application_id: u64) -> Result<(), DiscordError> {
-    let application_id = Id::new_checked(application_id).ok_or(DiscordError::InvalidId("application_id"))?;
+    let application_id =
+        Id::new_checked(application_id).ok_or(DiscordError::InvalidId("application_id"))?;
     let commands = definitions();
     http.interaction(application_id)
         .set_global_commands(&commands)
@@ -91,11 +99,29 @@ pub fn report_form(kind: CaseKind) -> Option<InteractionResponseData> {
     };
     let mut fields = vec![
         input(FIELD_TITLE, "Title", TextInputStyle::Short, true, 100),
-        input(FIELD_DESCRIPTION, "Description", TextInputStyle::Paragraph, true, 2000),
+        input(
+            FIELD_DESCRIPTION,
+            "Description",
+            TextInputStyle::Paragraph,
+            true,
+            2000,
+        ),
     ];
     if kind == CaseKind::Bug {
-        fields.push(input(FIELD_STEPS, "Steps to reproduce", TextInputStyle::Paragraph, false, 1000));
-        fields.push(input(FIELD_PLATFORM, "Platform / version", TextInputStyle::Short, false, 100));
+        fields.push(input(
+            FIELD_STEPS,
+            "Steps to reproduce",
+            TextInputStyle::Paragraph,
+            false,
+            1000,
+        ));
+        fields.push(input(
+            FIELD_PLATFORM,
+            "Platform / version",
+            TextInputStyle::Short,
+            false,
+            100,
+        ));
     }
     Some(InteractionResponseData {
         custom_id: Some(custom_id.to_owned()),
@@ -138,14 +164,26 @@ mod tests {
         let names: Vec<&str> = defs.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, [HELPME, BUG, NEW_FEATURE, CASE]);
         let case = &defs[3];
-        assert_eq!(case.contexts.as_deref(), Some(&[InteractionContextType::Guild][..]));
+        assert_eq!(
+            case.contexts.as_deref(),
+            Some(&[InteractionContextType::Guild][..])
+        );
         assert_eq!(case.options.len(), 1);
-        assert!(defs[1].contexts.as_ref().is_some_and(|c| c.contains(&InteractionContextType::BotDm)));
+        assert!(
+            defs[1]
+                .contexts
+                .as_ref()
+                .is_some_and(|c| c.contains(&InteractionContextType::BotDm))
+        );
     }
 
     #[test]
     fn bug_form_has_four_fields_feature_two() {
-        let count = |kind| report_form(kind).and_then(|d| d.components).map_or(0, |c| c.len());
+        let count = |kind| {
+            report_form(kind)
+                .and_then(|d| d.components)
+                .map_or(0, |c| c.len())
+        };
         assert_eq!(count(CaseKind::Bug), 4);
         assert_eq!(count(CaseKind::Feature), 2);
         assert!(report_form(CaseKind::Support).is_none());

@@ -48,7 +48,10 @@ pub fn decode_button(custom_id: &str) -> Option<ButtonAction> {
     }
     let case = case.parse::<u64>().ok().filter(|c| *c != 0)?;
     let rating = Rating::new(rating.parse::<u8>().ok()?).ok()?;
-    Some(ButtonAction::Rate { case: CaseId(case), rating })
+    Some(ButtonAction::Rate {
+        case: CaseId(case),
+        rating,
+    })
 }
 
 /// The custom id of the report modal for `kind` (`None` for support, which has no form).
@@ -80,7 +83,10 @@ mod tests {
     use super::*;
 
     fn rate(case: u64, n: u8) -> Option<ButtonAction> {
-        Some(ButtonAction::Rate { case: CaseId(case), rating: Rating::new(n).ok()? })
+        Some(ButtonAction::Rate {
+            case: CaseId(case),
+            rating: Rating::new(n).ok()?,
+        })
     }
 
     #[test]
@@ -91,7 +97,10 @@ mod tests {
             assert_eq!(decode_button(&encode_button(action)), Some(action));
         }
         assert_eq!(encode_button(ButtonAction::TalkToAgent), "fc:agent");
-        assert_eq!(rate(7, 3).map(encode_button).as_deref(), Some("fc:rate:7:3"));
+        assert_eq!(
+            rate(7, 3).map(encode_button).as_deref(),
+            Some("fc:rate:7:3")
+        );
     }
 
     #[test]

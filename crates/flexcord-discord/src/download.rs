@@ -35,7 +35,11 @@ impl Downloader {
             .enable_http1()
             .build();
         let client = Client::builder(TokioExecutor::new()).build(https);
-        Self { client, max_bytes, timeout }
+        Self {
+            client,
+            max_bytes,
+            timeout,
+        }
     }
 
     /// Downloads `url`, following up to three redirects.
@@ -54,7 +58,9 @@ impl Downloader {
             .map_err(|_| ChatError::Rejected("file URL is not a valid URL".to_owned()))?;
         for _ in 0..=MAX_REDIRECTS {
             if !matches!(uri.scheme_str(), Some("http" | "https")) {
-                return Err(ChatError::Rejected("file URL must be http or https".to_owned()));
+                return Err(ChatError::Rejected(
+                    "file URL must be http or https".to_owned(),
+                ));
             }
             let request = Request::get(uri.clone())
                 .body(Empty::new())
@@ -81,8 +87,8 @@ impl Downloader {
             let mut body = response.into_body();
             let mut data = Vec::new();
             while let Some(frame) = body.frame().await {
-                let frame =
-                    frame.map_err(|e| ChatError::Transient(format!("file download failed: {e}")))?;
+                let frame = frame
+                    .map_err(|e| ChatError::Transient(format!("file download failed: {e}")))?;
                 if let Ok(chunk) = frame.into_data() {
                     data.extend_from_slice(&chunk);
                     if data.len() as u64 > self.max_bytes {
@@ -92,7 +98,9 @@ impl Downloader {
             }
             return Ok(data);
         }
-        Err(ChatError::Rejected("file URL redirects too often".to_owned()))
+        Err(ChatError::Rejected(
+            "file URL redirects too often".to_owned(),
+        ))
     }
 
     fn too_large(&self) -> ChatError {
@@ -104,7 +112,9 @@ fn check_status(status: StatusCode) -> Result<(), ChatError> {
     if status.is_success() {
         Ok(())
     } else if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
-        Err(ChatError::Transient(format!("file download: HTTP {status}")))
+        Err(ChatError::Transient(format!(
+            "file download: HTTP {status}"
+        )))
     } else {
         Err(ChatError::Rejected(format!("file download: HTTP {status}")))
     }
@@ -132,7 +142,9 @@ mod tests {
     fn relative_redirects_keep_the_host() {
         let base: Uri = "https://example.com/a/b?x=1".parse().unwrap_or_default();
         let loc = http::HeaderValue::from_static("/c/d");
-        let target = redirect_target(&base, Some(&loc)).ok().map(|u| u.to_string());
+        let target = redirect_target(&base, Some(&loc))
+            .ok()
+            .map(|u| u.to_string());
         assert_eq!(target.as_deref(), Some("https://example.com/c/d"));
         assert!(redirect_target(&base, None).is_err());
     }

@@ -44,11 +44,14 @@ impl DiscordError {
 /// Classifies a twilight HTTP error for the router.
 ///
 /// 50007 → `DmClosed`; 429 → `RateLimited`; 404 and Unknown Channel/Message/Webhook/Interaction →
-/// `NotFound`; 5xx, time-outs and network errors → `Transient`; everything else → `Rejected`.
+/// `NotFound`; 5xx, unreadable error answers, time-outs and network errors → `Transient`;
+/// everything else → `Rejected`.
 #[must_use]
 pub fn chat_error(error: &twilight_http::Error) -> ChatError {
     match error.kind() {
-        ErrorType::Response { error: api, status, .. } => {
+        ErrorType::Response {
+            error: api, status, ..
+        } => {
             let status = status.get();
             let text = bounded(&format!("HTTP {status}: {api}"));
             match api {
@@ -66,16 +69,21 @@ pub fn chat_error(error: &twilight_http::Error) -> ChatError {
                 _ => by_status(status, text),
             }
         }
-        ErrorType::RequestTimedOut | ErrorType::RequestError | ErrorType::RequestCanceled => {
-            ChatError::Transient(bounded(&error.to_string()))
-        }
+        // An error answer whose body is not Discord's JSON comes from a proxy or load balancer in
+        // trouble (a 502 page, say): worth retrying.
+        ErrorType::Parsing { .. }
+        | ErrorType::RequestTimedOut
+        | ErrorType::RequestError
+        | ErrorType::RequestCanceled => ChatError::Transient(bounded(&error.to_string())),
         _ => ChatError::Rejected(bounded(&error.to_string())),
     }
 }
 
 fn by_status(status: u16, text: String) -> ChatError {
     match status {
-        429 => ChatError::RateLimited { retry_after_ms: 1000 },
+        429 => ChatError::RateLimited {
+            retry_after_ms: 1000,
+        },
         404 => ChatError::NotFound(text),
         500..=599 => ChatError::Transient(text),
         _ => ChatError::Rejected(text),
@@ -115,9 +123,21 @@ mod tests {
 
     #[test]
     fn statuses_classify() {
-        assert!(matches!(by_status(503, String::new()), ChatError::Transient(_)));
-        assert!(matches!(by_status(404, String::new()), ChatError::NotFound(_)));
-        assert!(matches!(by_status(403, String::new()), ChatError::Rejected(_)));
-        assert!(matches!(by_status(429, String::new()), ChatError::RateLimited { .. }));
+        assert!(matches!(
+            by_status(503, String::new()),
+            ChatError::Transient(_)
+        ));
+        assert!(matches!(
+            by_status(404, String::new()),
+            ChatError::NotFound(_)
+        ));
+        assert!(matches!(
+            by_status(403, String::new()),
+            ChatError::Rejected(_)
+        ));
+        assert!(matches!(
+            by_status(429, String::new()),
+            ChatError::RateLimited { .. }
+        ));
     }
 }

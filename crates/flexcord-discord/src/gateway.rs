@@ -137,11 +137,16 @@ impl Gateway {
             self.close(wanted, &events, &mut tasks).await;
         }
         self.connected.send_replace(false);
-        if tokio::time::timeout(SHUTDOWN_GRACE, async { while tasks.join_next().await.is_some() {} })
-            .await
-            .is_err()
+        if tokio::time::timeout(SHUTDOWN_GRACE, async {
+            while tasks.join_next().await.is_some() {}
+        })
+        .await
+        .is_err()
         {
-            tracing::warn!(left = tasks.len(), "in-flight interaction work abandoned at shutdown");
+            tracing::warn!(
+                left = tasks.len(),
+                "in-flight interaction work abandoned at shutdown"
+            );
         }
         result
     }
@@ -187,7 +192,14 @@ impl Gateway {
             let staff_role = self.staff_role.clone();
             let bot_user = self.bot_user;
             tasks.spawn(async move {
-                answer(&chat, &interaction, staff_role.as_deref(), bot_user, &events).await;
+                answer(
+                    &chat,
+                    &interaction,
+                    staff_role.as_deref(),
+                    bot_user,
+                    &events,
+                )
+                .await;
             });
             return;
         }
@@ -198,17 +210,17 @@ impl Gateway {
                 self.bot_user = Some(UserId(ready.user.id.get()));
                 self.connected.send_replace(true);
                 tracing::info!(user = %ready.user.name, "gateway ready");
-                return;
             }
             Event::Resumed => {
                 self.connected.send_replace(true);
                 tracing::info!("gateway session resumed");
-                return;
             }
             Event::GatewayClose(frame) => {
                 self.connected.send_replace(false);
-                tracing::info!(code = frame.as_ref().map(|f| f.code), "gateway connection closed; twilight reconnects");
-                return;
+                tracing::info!(
+                    code = frame.as_ref().map(|f| f.code),
+                    "gateway connection closed; twilight reconnects"
+                );
             }
             Event::GuildCreate(created) => {
                 if let GuildCreate::Available(g) = &**created
@@ -217,14 +229,15 @@ impl Gateway {
                     cache.set_channels(&g.channels);
                     cache.set_roles(&g.roles);
                 }
-                return;
             }
             Event::RoleCreate(e) if e.guild_id == guild => cache.upsert_role(&e.role),
             Event::RoleUpdate(e) if e.guild_id == guild => cache.upsert_role(&e.role),
             Event::RoleDelete(e) if e.guild_id == guild => cache.remove_role(e.role_id.get()),
             Event::ChannelCreate(c) if c.guild_id == Some(guild) => cache.upsert_channel(c),
             Event::ChannelUpdate(c) if c.guild_id == Some(guild) => cache.upsert_channel(c),
-            Event::ChannelDelete(c) if c.guild_id == Some(guild) => cache.remove_channel(c.id.get()),
+            Event::ChannelDelete(c) if c.guild_id == Some(guild) => {
+                cache.remove_channel(c.id.get());
+            }
             Event::MessageCreate(message) => {
                 // DMs are emitted in the loop itself, so they reach the router in arrival order.
                 if let Inbound::Emit(core) = translate_message(message, self.bot_user)
@@ -248,14 +261,24 @@ async fn answer(
 ) {
     let cache = chat.guild_cache();
     if staff_role.is_some() && !cache.has_roles() && is_case_command(interaction) {
-        match tokio::time::timeout(ROLE_FETCH_BUDGET, fetch_roles(chat.http(), chat.guild_id())).await {
+        match tokio::time::timeout(ROLE_FETCH_BUDGET, fetch_roles(chat.http(), chat.guild_id()))
+            .await
+        {
             Ok(Ok(roles)) => cache.set_roles(&roles),
-            Ok(Err(error)) => tracing::warn!(%error, "could not load guild roles for the staff check"),
-            Err(_) => tracing::warn!("loading guild roles took too long; staff check uses permissions only"),
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "could not load guild roles for the staff check");
+            }
+            Err(_) => tracing::warn!(
+                "loading guild roles took too long; staff check uses permissions only"
+            ),
         }
     }
     let roles = cache.role_names();
-    let ctx = Context { bot_user, staff_role, role_names: &roles };
+    let ctx = Context {
+        bot_user,
+        staff_role,
+        role_names: &roles,
+    };
     let outcome = match translate_interaction(interaction, &ctx) {
         Inbound::Ignore => Ok(()),
         Inbound::Emit(core) => {

@@ -43,7 +43,10 @@ pub(crate) struct GuildCache {
 
 impl GuildCache {
     pub(crate) fn set_channels<'a>(&self, channels: impl IntoIterator<Item = &'a Channel>) {
-        let mut map = self.channels.write().unwrap_or_else(PoisonError::into_inner);
+        let mut map = self
+            .channels
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
         map.clear();
         for channel in channels {
             Self::add(&mut map, channel);
@@ -51,7 +54,10 @@ impl GuildCache {
     }
 
     pub(crate) fn upsert_channel(&self, channel: &Channel) {
-        let mut map = self.channels.write().unwrap_or_else(PoisonError::into_inner);
+        let mut map = self
+            .channels
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
         map.retain(|_, id| *id != channel.id.get());
         Self::add(&mut map, channel);
     }
@@ -64,15 +70,21 @@ impl GuildCache {
     }
 
     fn add(map: &mut HashMap<String, u64>, channel: &Channel) {
-        if matches!(channel.kind, ChannelType::GuildText | ChannelType::GuildAnnouncement)
-            && let Some(name) = &channel.name
+        if matches!(
+            channel.kind,
+            ChannelType::GuildText | ChannelType::GuildAnnouncement
+        ) && let Some(name) = &channel.name
         {
             map.insert(name.clone(), channel.id.get());
         }
     }
 
     pub(crate) fn channel(&self, name: &str) -> Option<u64> {
-        self.channels.read().unwrap_or_else(PoisonError::into_inner).get(name).copied()
+        self.channels
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(name)
+            .copied()
     }
 
     pub(crate) fn set_roles<'a>(&self, roles: impl IntoIterator<Item = &'a Role>) {
@@ -89,15 +101,25 @@ impl GuildCache {
     }
 
     pub(crate) fn remove_role(&self, role_id: u64) {
-        self.roles.write().unwrap_or_else(PoisonError::into_inner).remove(&role_id);
+        self.roles
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&role_id);
     }
 
     pub(crate) fn has_roles(&self) -> bool {
-        !self.roles.read().unwrap_or_else(PoisonError::into_inner).is_empty()
+        !self
+            .roles
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty()
     }
 
     pub(crate) fn role_names(&self) -> HashMap<u64, String> {
-        self.roles.read().unwrap_or_else(PoisonError::into_inner).clone()
+        self.roles
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 
@@ -125,7 +147,8 @@ pub async fn setup_guild(
     guild_id: u64,
     bot_user_id: u64,
 ) -> Result<SetupReport, DiscordError> {
-    let guild: Id<GuildMarker> = Id::new_checked(guild_id).ok_or(DiscordError::InvalidId("guild_id"))?;
+    let guild: Id<GuildMarker> =
+        Id::new_checked(guild_id).ok_or(DiscordError::InvalidId("guild_id"))?;
     let bot = Id::new_checked(bot_user_id).ok_or(DiscordError::InvalidId("bot_user_id"))?;
     let channels = fetch_channels(http, guild).await?;
     let overwrites = announcement_overwrites(guild.cast(), bot);
@@ -144,11 +167,16 @@ pub async fn setup_guild(
         let name = wanted.name();
         let found = channels.iter().find(|c| {
             c.name.as_deref() == Some(name)
-                && matches!(c.kind, ChannelType::GuildText | ChannelType::GuildAnnouncement)
+                && matches!(
+                    c.kind,
+                    ChannelType::GuildText | ChannelType::GuildAnnouncement
+                )
         });
         match found {
             None => {
-                let mut create = http.create_guild_channel(guild, name).kind(ChannelType::GuildText);
+                let mut create = http
+                    .create_guild_channel(guild, name)
+                    .kind(ChannelType::GuildText);
                 if wanted == GuildChannel::Announcements {
                     create = create.permission_overwrites(&create_overwrites);
                 }
@@ -178,14 +206,26 @@ pub(crate) async fn fetch_channels(
     http: &Client,
     guild: Id<GuildMarker>,
 ) -> Result<Vec<Channel>, DiscordError> {
-    let response = http.guild_channels(guild).await.map_err(|e| DiscordError::from_http(&e))?;
-    response.models().await.map_err(|e| DiscordError::Api(ChatError::Transient(e.to_string())))
+    let response = http
+        .guild_channels(guild)
+        .await
+        .map_err(|e| DiscordError::from_http(&e))?;
+    response
+        .models()
+        .await
+        .map_err(|e| DiscordError::Api(ChatError::Transient(e.to_string())))
 }
 
 /// The guild's roles, from REST.
-pub(crate) async fn fetch_roles(http: &Client, guild: Id<GuildMarker>) -> Result<Vec<Role>, ChatError> {
+pub(crate) async fn fetch_roles(
+    http: &Client,
+    guild: Id<GuildMarker>,
+) -> Result<Vec<Role>, ChatError> {
     let response = http.roles(guild).await.map_err(|e| chat_error(&e))?;
-    response.models().await.map_err(|e| ChatError::Transient(e.to_string()))
+    response
+        .models()
+        .await
+        .map_err(|e| ChatError::Transient(e.to_string()))
 }
 
 fn announcement_overwrites(
@@ -209,7 +249,10 @@ fn announcement_overwrites(
 }
 
 fn is_read_only(channel: &Channel, everyone: u64) -> bool {
-    channel.permission_overwrites.as_deref().unwrap_or_default().iter().any(|o| {
-        o.id.get() == everyone && o.deny.contains(Permissions::SEND_MESSAGES)
-    })
+    channel
+        .permission_overwrites
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .any(|o| o.id.get() == everyone && o.deny.contains(Permissions::SEND_MESSAGES))
 }

@@ -2,10 +2,10 @@
 //! report cards, announcements and case cards. Pure; every text is cut to Discord's embed limits
 //! so a long report can never make Discord reject the whole card.
 
+use flexcord_core::case::Rating;
 use flexcord_core::case::{Case, CaseKind};
 use flexcord_core::content::{Announcement, Buttons, ReportCard};
 use flexcord_core::event::ButtonAction;
-use flexcord_core::case::Rating;
 use twilight_model::channel::message::component::{ActionRow, Button, ButtonStyle, Component};
 use twilight_model::channel::message::embed::{Embed, EmbedField};
 
@@ -29,18 +29,33 @@ pub fn button_rows(buttons: &[Buttons]) -> Vec<Component> {
         .map(|group| {
             let components = match *group {
                 Buttons::TalkToAgent => {
-                    vec![button(ButtonAction::TalkToAgent, "Talk to a live agent", ButtonStyle::Primary)]
+                    vec![button(
+                        ButtonAction::TalkToAgent,
+                        "Talk to a live agent",
+                        ButtonStyle::Primary,
+                    )]
                 }
-                Buttons::EndChat => vec![button(ButtonAction::EndChat, "End chat", ButtonStyle::Danger)],
+                Buttons::EndChat => vec![button(
+                    ButtonAction::EndChat,
+                    "End chat",
+                    ButtonStyle::Danger,
+                )],
                 Buttons::Rating(case) => (1..=5)
                     .filter_map(|n| Rating::new(n).ok())
                     .map(|rating| {
                         let label = format!("{} ★", rating.get());
-                        button(ButtonAction::Rate { case, rating }, &label, ButtonStyle::Secondary)
+                        button(
+                            ButtonAction::Rate { case, rating },
+                            &label,
+                            ButtonStyle::Secondary,
+                        )
                     })
                     .collect(),
             };
-            Component::ActionRow(ActionRow { components, id: None })
+            Component::ActionRow(ActionRow {
+                components,
+                id: None,
+            })
         })
         .collect()
 }
@@ -66,15 +81,26 @@ pub fn report_embed(card: &ReportCard) -> Embed {
         CaseKind::Feature => "Feature request",
         CaseKind::Support => "Support case",
     };
-    let mut fields: Vec<EmbedField> =
-        card.fields.iter().map(|(name, value)| field(name, value, false)).collect();
+    let mut fields: Vec<EmbedField> = card
+        .fields
+        .iter()
+        .map(|(name, value)| field(name, value, false))
+        .collect();
     // `<@id>` renders as a mention; allowed_mentions is empty, so it never pings.
-    fields.push(field("Reporter", &format!("{} (<@{}>)", card.reporter_name, card.reporter), true));
+    fields.push(field(
+        "Reporter",
+        &format!("{} (<@{}>)", card.reporter_name, card.reporter),
+        true,
+    ));
     fields.push(field("Case", &card.case_id.to_string(), true));
     embed(
         &format!("{kind} {}: {}", card.case_id, card.title),
         &card.description,
-        if card.kind == CaseKind::Bug { RED } else { GREEN },
+        if card.kind == CaseKind::Bug {
+            RED
+        } else {
+            GREEN
+        },
         fields,
     )
 }
@@ -98,17 +124,44 @@ pub fn case_embed(case: &Case) -> Embed {
     let mut fields = vec![
         field("Kind", case.kind.as_str(), true),
         field("Status", case.status.as_str(), true),
-        field("Priority", &format!("{:?}", case.priority).to_lowercase(), true),
-        field("Reporter", &format!("{} (<@{}>)", case.reporter.name, case.reporter.user_id), true),
-        field("Rating", &case.rating.map_or_else(|| "—".to_owned(), |r| format!("{}/5", r.get())), true),
+        field(
+            "Priority",
+            &format!("{:?}", case.priority).to_lowercase(),
+            true,
+        ),
+        field(
+            "Reporter",
+            &format!("{} (<@{}>)", case.reporter.name, case.reporter.user_id),
+            true,
+        ),
+        field(
+            "Rating",
+            &case
+                .rating
+                .map_or_else(|| "—".to_owned(), |r| format!("{}/5", r.get())),
+            true,
+        ),
         field("Notes", &case.notes.len().to_string(), true),
     ];
     if case.created_at_ms > 0 {
         // Discord renders `<t:secs:f>` in the reader's own time zone.
-        fields.push(field("Created", &format!("<t:{}:f>", case.created_at_ms / 1000), true));
+        fields.push(field(
+            "Created",
+            &format!("<t:{}:f>", case.created_at_ms / 1000),
+            true,
+        ));
     }
-    fields.extend(case.fields.iter().map(|(name, value)| field(name, value, false)));
-    embed(&format!("Case {}: {}", case.id, case.title), &case.description, BLURPLE, fields)
+    fields.extend(
+        case.fields
+            .iter()
+            .map(|(name, value)| field(name, value, false)),
+    );
+    embed(
+        &format!("Case {}: {}", case.id, case.title),
+        &case.description,
+        BLURPLE,
+        fields,
+    )
 }
 
 fn embed(title: &str, description: &str, color: u32, mut fields: Vec<EmbedField>) -> Embed {
@@ -137,7 +190,11 @@ fn field(name: &str, value: &str, inline: bool) -> EmbedField {
         inline,
         name: cut(name, FIELD_NAME_MAX),
         // Discord rejects empty field values.
-        value: if value.trim().is_empty() { "—".to_owned() } else { value },
+        value: if value.trim().is_empty() {
+            "—".to_owned()
+        } else {
+            value
+        },
     }
 }
 
@@ -161,7 +218,9 @@ mod tests {
     #[test]
     fn rating_row_has_five_buttons_with_case_ids() {
         let rows = button_rows(&[Buttons::Rating(CaseId(7))]);
-        let [Component::ActionRow(row)] = rows.as_slice() else { panic!("one row expected") };
+        let [Component::ActionRow(row)] = rows.as_slice() else {
+            panic!("one row expected")
+        };
         let ids: Vec<_> = row
             .components
             .iter()
@@ -170,7 +229,16 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(ids, ["fc:rate:7:1", "fc:rate:7:2", "fc:rate:7:3", "fc:rate:7:4", "fc:rate:7:5"]);
+        assert_eq!(
+            ids,
+            [
+                "fc:rate:7:1",
+                "fc:rate:7:2",
+                "fc:rate:7:3",
+                "fc:rate:7:4",
+                "fc:rate:7:5"
+            ]
+        );
     }
 
     #[test]
@@ -185,18 +253,40 @@ mod tests {
             reporter: UserId(42),
         };
         let e = report_embed(&card);
-        assert!(e.title.as_ref().is_some_and(|t| t.chars().count() <= TITLE_MAX));
-        assert!(e.title.as_ref().is_some_and(|t| t.starts_with("Bug #1042: ")));
-        assert!(e.description.as_ref().is_some_and(|d| d.chars().count() <= DESCRIPTION_MAX));
+        assert!(
+            e.title
+                .as_ref()
+                .is_some_and(|t| t.chars().count() <= TITLE_MAX)
+        );
+        assert!(
+            e.title
+                .as_ref()
+                .is_some_and(|t| t.starts_with("Bug #1042: "))
+        );
+        assert!(
+            e.description
+                .as_ref()
+                .is_some_and(|d| d.chars().count() <= DESCRIPTION_MAX)
+        );
         assert_eq!(e.fields[0].value, "—");
         assert!(e.fields.iter().any(|f| f.value.contains("<@42>")));
     }
 
     #[test]
     fn announcement_drops_non_http_urls() {
-        let a = Announcement { title: "t".into(), body: "b".into(), url: Some("javascript:x".into()) };
+        let a = Announcement {
+            title: "t".into(),
+            body: "b".into(),
+            url: Some("javascript:x".into()),
+        };
         assert_eq!(announcement_embed(&a).url, None);
-        let a = Announcement { url: Some("https://example.com/x".into()), ..a };
-        assert_eq!(announcement_embed(&a).url.as_deref(), Some("https://example.com/x"));
+        let a = Announcement {
+            url: Some("https://example.com/x".into()),
+            ..a
+        };
+        assert_eq!(
+            announcement_embed(&a).url.as_deref(),
+            Some("https://example.com/x")
+        );
     }
 }

@@ -24,7 +24,10 @@ pub fn split_message(text: &str, limit: usize) -> Vec<String> {
         };
         let window = &rest[..cut_at];
         // `rfind` on a char returns the byte index of that char, always a char boundary.
-        let (end, next) = match window.rfind('\n').or_else(|| window.rfind(char::is_whitespace)) {
+        let (end, next) = match window
+            .rfind('\n')
+            .or_else(|| window.rfind(char::is_whitespace))
+        {
             // A separator at 0 yields an empty (skipped) chunk and still makes progress.
             Some(sep) => {
                 let sep_len = window[sep..].chars().next().map_or(1, char::len_utf8);
@@ -66,7 +69,10 @@ mod tests {
     #[test]
     fn prefers_line_breaks_over_spaces() {
         let text = "first line here\nsecond line";
-        assert_eq!(split_message(text, 20), vec!["first line here", "second line"]);
+        assert_eq!(
+            split_message(text, 20),
+            vec!["first line here", "second line"]
+        );
     }
 
     #[test]
@@ -80,7 +86,10 @@ mod tests {
     fn a_5000_char_word_is_cut_hard_in_order() {
         let word: String = ('a'..='z').cycle().take(5000).collect();
         let chunks = split_message(&word, MESSAGE_LIMIT);
-        assert_eq!(chunks.iter().map(|c| chars(c)).collect::<Vec<_>>(), vec![2000, 2000, 1000]);
+        assert_eq!(
+            chunks.iter().map(|c| chars(c)).collect::<Vec<_>>(),
+            vec![2000, 2000, 1000]
+        );
         assert_eq!(chunks.concat(), word);
     }
 

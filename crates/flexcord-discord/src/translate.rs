@@ -77,7 +77,10 @@ pub fn translate(event: &Event, ctx: &Context<'_>) -> Inbound {
 fn profile(user: &User) -> UserProfile {
     UserProfile {
         id: UserId(user.id.get()),
-        name: user.global_name.clone().unwrap_or_else(|| user.name.clone()),
+        name: user
+            .global_name
+            .clone()
+            .unwrap_or_else(|| user.name.clone()),
     }
 }
 
@@ -122,9 +125,15 @@ pub fn translate_message(message: &Message, bot_user: Option<UserId>) -> Inbound
 /// Decides what to do with an INTERACTION_CREATE.
 #[must_use]
 pub fn translate_interaction(interaction: &Interaction, ctx: &Context<'_>) -> Inbound {
-    let handle = InteractionHandle { id: interaction.id.get(), token: interaction.token.clone() };
+    let handle = InteractionHandle {
+        id: interaction.id.get(),
+        token: interaction.token.clone(),
+    };
     let (Some(author), Some(channel)) = (interaction.author(), interaction.channel.as_ref()) else {
-        tracing::debug!(interaction = handle.id, "interaction without user or channel ignored");
+        tracing::debug!(
+            interaction = handle.id,
+            "interaction without user or channel ignored"
+        );
         return Inbound::Ignore;
     };
     let user = profile(author);
@@ -134,14 +143,19 @@ pub fn translate_interaction(interaction: &Interaction, ctx: &Context<'_>) -> In
     };
     match &interaction.data {
         Some(InteractionData::ApplicationCommand(data)) => {
-            command(handle, user, place, data, interaction, ctx)
+            command(&handle, &user, &place, data, interaction, ctx)
         }
         Some(InteractionData::ModalSubmit(data)) => modal(handle, user, place, data),
         Some(InteractionData::MessageComponent(data)) => {
             match custom_id::decode_button(&data.custom_id) {
                 Some(action) => Inbound::AckThenEmit(
                     Ack::DeferUpdate,
-                    DiscordEvent::Button { interaction: handle, user, place, action },
+                    DiscordEvent::Button {
+                        interaction: handle,
+                        user,
+                        place,
+                        action,
+                    },
                 ),
                 None => {
                     tracing::warn!(
@@ -157,9 +171,9 @@ pub fn translate_interaction(interaction: &Interaction, ctx: &Context<'_>) -> In
 }
 
 fn command(
-    handle: InteractionHandle,
-    user: UserProfile,
-    place: Place,
+    handle: &InteractionHandle,
+    user: &UserProfile,
+    place: &Place,
     data: &CommandData,
     interaction: &Interaction,
     ctx: &Context<'_>,
@@ -167,32 +181,45 @@ fn command(
     let defer = |command| {
         Inbound::AckThenEmit(
             Ack::DeferEphemeral,
-            DiscordEvent::Command { interaction: handle.clone(), user: user.clone(), place: place.clone(), command },
+            DiscordEvent::Command {
+                interaction: handle.clone(),
+                user: user.clone(),
+                place: place.clone(),
+                command,
+            },
         )
     };
     match data.name.as_str() {
         commands::HELPME => defer(Command::HelpMe),
-        commands::BUG => Inbound::OpenForm(handle, CaseKind::Bug),
-        commands::NEW_FEATURE => Inbound::OpenForm(handle, CaseKind::Feature),
+        commands::BUG => Inbound::OpenForm(handle.clone(), CaseKind::Bug),
+        commands::NEW_FEATURE => Inbound::OpenForm(handle.clone(), CaseKind::Feature),
         commands::CASE => {
-            let raw = data.options.iter().find(|o| o.name == commands::CASE_ID_OPTION).map(
-                |o| match &o.value {
+            let raw = data
+                .options
+                .iter()
+                .find(|o| o.name == commands::CASE_ID_OPTION)
+                .map(|o| match &o.value {
                     CommandOptionValue::String(s) => s.clone(),
                     CommandOptionValue::Integer(i) => i.to_string(),
                     _ => String::new(),
-                },
-            );
+                });
             match raw.as_deref().map(str::parse::<CaseId>) {
-                Some(Ok(id)) => defer(Command::Case { id, staff: is_staff(interaction, ctx) }),
+                Some(Ok(id)) => defer(Command::Case {
+                    id,
+                    staff: is_staff(interaction, ctx),
+                }),
                 _ => Inbound::Refuse(
-                    handle,
+                    handle.clone(),
                     "That is not a case number. Use a number like `1042` or `#1042`.".to_owned(),
                 ),
             }
         }
         other => {
             tracing::warn!(command = %truncate(other, 32), "unknown command refused");
-            Inbound::Refuse(handle, "flexcord does not know that command.".to_owned())
+            Inbound::Refuse(
+                handle.clone(),
+                "flexcord does not know that command.".to_owned(),
+            )
         }
     }
 }
@@ -200,13 +227,17 @@ fn command(
 /// Staff: the member has Manage Server (or Administrator) in the channel, or a role named like
 /// the configured staff role. Outside a guild nobody is staff.
 fn is_staff(interaction: &Interaction, ctx: &Context<'_>) -> bool {
-    let Some(member) = interaction.member.as_ref() else { return false };
+    let Some(member) = interaction.member.as_ref() else {
+        return false;
+    };
     let by_permission = member
         .permissions
         .is_some_and(|p| p.intersects(Permissions::MANAGE_GUILD | Permissions::ADMINISTRATOR));
     let by_role = ctx.staff_role.is_some_and(|staff| {
         member.roles.iter().any(|role| {
-            ctx.role_names.get(&role.get()).is_some_and(|name| name.eq_ignore_ascii_case(staff))
+            ctx.role_names
+                .get(&role.get())
+                .is_some_and(|name| name.eq_ignore_ascii_case(staff))
         })
     });
     by_permission || by_role
@@ -225,21 +256,40 @@ fn modal(
     let mut values: HashMap<&str, &str> = HashMap::new();
     collect_text_inputs(&data.components, &mut values);
     let field = |name: &str| {
-        values.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()).map(str::to_owned)
+        values
+            .get(name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
     };
-    let (Some(title), Some(description)) =
-        (field(commands::FIELD_TITLE), field(commands::FIELD_DESCRIPTION))
-    else {
+    let (Some(title), Some(description)) = (
+        field(commands::FIELD_TITLE),
+        field(commands::FIELD_DESCRIPTION),
+    ) else {
         return Inbound::Refuse(handle, "A title and a description are required.".to_owned());
     };
     let (steps, platform) = match kind {
-        CaseKind::Bug => (field(commands::FIELD_STEPS), field(commands::FIELD_PLATFORM)),
+        CaseKind::Bug => (
+            field(commands::FIELD_STEPS),
+            field(commands::FIELD_PLATFORM),
+        ),
         CaseKind::Feature | CaseKind::Support => (None, None),
     };
-    let form = ReportForm { kind, title, description, steps, platform };
+    let form = ReportForm {
+        kind,
+        title,
+        description,
+        steps,
+        platform,
+    };
     Inbound::AckThenEmit(
         Ack::DeferEphemeral,
-        DiscordEvent::ReportSubmitted { interaction: handle, user, place, form },
+        DiscordEvent::ReportSubmitted {
+            interaction: handle,
+            user,
+            place,
+            form,
+        },
     )
 }
 

@@ -16,7 +16,9 @@ const MANAGE_GUILD: u64 = 1 << 5;
 const STAFF_ROLE_ID: u64 = 77;
 
 fn event(name: &str, d: Value) -> Event {
-    let frame = json!({ "op": 0, "s": 1, "t": name, "d": d }).to_string();
+    let mut frame = json!({ "op": 0, "s": 1, "t": name });
+    frame["d"] = d;
+    let frame = frame.to_string();
     match twilight_gateway::parse(frame, EventTypeFlags::all()) {
         Ok(Some(GatewayEvent::Dispatch(_, e))) => Event::from(e),
         other => panic!("fixture did not parse: {other:?}"),
@@ -50,8 +52,17 @@ fn user_dm_becomes_direct_message_with_attachments() {
         content_type: Some("text/plain".into()),
         size: 1234,
     };
-    let got = run("MESSAGE_CREATE", fixtures::dm_message(501, 601, &alice(), "my order is late", &[att]));
-    let Inbound::Emit(DiscordEvent::DirectMessage { user, channel, message, content }) = got else {
+    let got = run(
+        "MESSAGE_CREATE",
+        fixtures::dm_message(501, 601, &alice(), "my order is late", &[att]),
+    );
+    let Inbound::Emit(DiscordEvent::DirectMessage {
+        user,
+        channel,
+        message,
+        content,
+    }) = got
+    else {
         panic!("expected a DM, got {got:?}");
     };
     assert_eq!((user.id, user.name.as_str()), (UserId(42), "alice"));
@@ -82,7 +93,16 @@ fn bots_ourselves_guild_messages_and_empty_dms_are_ignored() {
 fn helpme_is_deferred_ephemeral_then_emitted() {
     let i = InteractionFixture::in_guild(10, alice(), 3, vec![], 0);
     let got = run("INTERACTION_CREATE", i.slash_command("helpme", &[]));
-    let Inbound::AckThenEmit(Ack::DeferEphemeral, DiscordEvent::Command { interaction, place, command, .. }) = got else {
+    let Inbound::AckThenEmit(
+        Ack::DeferEphemeral,
+        DiscordEvent::Command {
+            interaction,
+            place,
+            command,
+            ..
+        },
+    ) = got
+    else {
         panic!("unexpected {got:?}");
     };
     assert_eq!(command, Command::HelpMe);
@@ -96,39 +116,76 @@ fn helpme_is_deferred_ephemeral_then_emitted() {
 fn bug_and_new_feature_open_forms_in_guild_and_dm() {
     let dm = InteractionFixture::in_dm(11, alice(), 4);
     let guild = InteractionFixture::in_guild(12, alice(), 3, vec![], 0);
-    assert!(matches!(run("INTERACTION_CREATE", dm.slash_command("bug", &[])), Inbound::OpenForm(_, CaseKind::Bug)));
     assert!(matches!(
-        run("INTERACTION_CREATE", guild.slash_command("new_feature", &[])),
+        run("INTERACTION_CREATE", dm.slash_command("bug", &[])),
+        Inbound::OpenForm(_, CaseKind::Bug)
+    ));
+    assert!(matches!(
+        run(
+            "INTERACTION_CREATE",
+            guild.slash_command("new_feature", &[])
+        ),
         Inbound::OpenForm(_, CaseKind::Feature)
     ));
 }
 
 fn case_outcome(roles: Vec<u64>, permissions: u64, id: &str, staff_role: Option<&str>) -> Inbound {
     let i = InteractionFixture::in_guild(13, alice(), 3, roles, permissions);
-    run_with("INTERACTION_CREATE", i.slash_command("case", &[("id", json!(id))]), staff_role)
+    run_with(
+        "INTERACTION_CREATE",
+        i.slash_command("case", &[("id", json!(id))]),
+        staff_role,
+    )
 }
 
 fn staff_flag(outcome: &Inbound) -> Option<(CaseId, bool)> {
     match outcome {
-        Inbound::AckThenEmit(Ack::DeferEphemeral, DiscordEvent::Command { command: Command::Case { id, staff }, .. }) => {
-            Some((*id, *staff))
-        }
+        Inbound::AckThenEmit(
+            Ack::DeferEphemeral,
+            DiscordEvent::Command {
+                command: Command::Case { id, staff },
+                ..
+            },
+        ) => Some((*id, *staff)),
         _ => None,
     }
 }
 
 #[test]
 fn case_staff_by_role_name_or_manage_guild() {
-    assert_eq!(staff_flag(&case_outcome(vec![STAFF_ROLE_ID], 0, "#1042", Some("support"))), Some((CaseId(1042), true)));
-    assert_eq!(staff_flag(&case_outcome(vec![], MANAGE_GUILD, "1042", None)), Some((CaseId(1042), true)));
-    assert_eq!(staff_flag(&case_outcome(vec![STAFF_ROLE_ID], 0, "7", None)), Some((CaseId(7), false)));
-    assert_eq!(staff_flag(&case_outcome(vec![5], 0, "7", Some("Support"))), Some((CaseId(7), false)));
+    assert_eq!(
+        staff_flag(&case_outcome(
+            vec![STAFF_ROLE_ID],
+            0,
+            "#1042",
+            Some("support")
+        )),
+        Some((CaseId(1042), true))
+    );
+    assert_eq!(
+        staff_flag(&case_outcome(vec![], MANAGE_GUILD, "1042", None)),
+        Some((CaseId(1042), true))
+    );
+    assert_eq!(
+        staff_flag(&case_outcome(vec![STAFF_ROLE_ID], 0, "7", None)),
+        Some((CaseId(7), false))
+    );
+    assert_eq!(
+        staff_flag(&case_outcome(vec![5], 0, "7", Some("Support"))),
+        Some((CaseId(7), false))
+    );
 }
 
 #[test]
 fn case_with_malformed_id_is_refused_directly() {
     for bad in ["abc", "0", "#", "-3", "99999999999999999999999"] {
-        assert!(matches!(case_outcome(vec![], MANAGE_GUILD, bad, None), Inbound::Refuse(..)), "{bad}");
+        assert!(
+            matches!(
+                case_outcome(vec![], MANAGE_GUILD, bad, None),
+                Inbound::Refuse(..)
+            ),
+            "{bad}"
+        );
     }
 }
 
@@ -137,10 +194,19 @@ fn bug_form_submit_becomes_report() {
     let i = InteractionFixture::in_dm(14, alice(), 4);
     let d = i.modal_submit(
         "fc:form:bug",
-        &[("title", " Crash on start "), ("description", "It crashes"), ("steps", "1. open"), ("platform", "")],
+        &[
+            ("title", " Crash on start "),
+            ("description", "It crashes"),
+            ("steps", "1. open"),
+            ("platform", ""),
+        ],
     );
     let got = run("INTERACTION_CREATE", d);
-    let Inbound::AckThenEmit(Ack::DeferEphemeral, DiscordEvent::ReportSubmitted { form, place, .. }) = got else {
+    let Inbound::AckThenEmit(
+        Ack::DeferEphemeral,
+        DiscordEvent::ReportSubmitted { form, place, .. },
+    ) = got
+    else {
         panic!("unexpected {got:?}");
     };
     assert!(place.direct_message);
@@ -160,10 +226,16 @@ fn bug_form_submit_becomes_report() {
 fn form_without_title_or_unknown_form_is_refused() {
     let i = InteractionFixture::in_dm(15, alice(), 4);
     assert!(matches!(
-        run("INTERACTION_CREATE", i.modal_submit("fc:form:feature", &[("title", ""), ("description", "x")])),
+        run(
+            "INTERACTION_CREATE",
+            i.modal_submit("fc:form:feature", &[("title", ""), ("description", "x")])
+        ),
         Inbound::Refuse(..)
     ));
-    assert!(matches!(run("INTERACTION_CREATE", i.modal_submit("other", &[])), Inbound::Refuse(..)));
+    assert!(matches!(
+        run("INTERACTION_CREATE", i.modal_submit("other", &[])),
+        Inbound::Refuse(..)
+    ));
 }
 
 #[test]
@@ -177,10 +249,22 @@ fn buttons_become_actions_and_unknown_ones_are_only_acknowledged() {
     assert_eq!(action("fc:end"), Some(ButtonAction::EndChat));
     assert_eq!(
         action("fc:rate:1042:4"),
-        Rating::new(4).ok().map(|rating| ButtonAction::Rate { case: CaseId(1042), rating })
+        Rating::new(4).ok().map(|rating| ButtonAction::Rate {
+            case: CaseId(1042),
+            rating
+        })
     );
-    assert!(matches!(run("INTERACTION_CREATE", i.button_click("fc:rate:1042:9")), Inbound::AckOnly(_)));
-    assert!(matches!(run("INTERACTION_CREATE", i.button_click("x".repeat(100).as_str())), Inbound::AckOnly(_)));
+    assert!(matches!(
+        run("INTERACTION_CREATE", i.button_click("fc:rate:1042:9")),
+        Inbound::AckOnly(_)
+    ));
+    assert!(matches!(
+        run(
+            "INTERACTION_CREATE",
+            i.button_click("x".repeat(100).as_str())
+        ),
+        Inbound::AckOnly(_)
+    ));
 }
 
 #[test]
