@@ -87,10 +87,15 @@ fn parse_kind(value: &str) -> Result<CaseKind, CaseError> {
 }
 
 fn parse_status(value: &str) -> Result<CaseStatus, CaseError> {
-    [CaseStatus::Open, CaseStatus::InProgress, CaseStatus::Resolved, CaseStatus::Closed]
-        .into_iter()
-        .find(|s| s.as_str() == value)
-        .ok_or_else(|| corrupt("status", value))
+    [
+        CaseStatus::Open,
+        CaseStatus::InProgress,
+        CaseStatus::Resolved,
+        CaseStatus::Closed,
+    ]
+    .into_iter()
+    .find(|s| s.as_str() == value)
+    .ok_or_else(|| corrupt("status", value))
 }
 
 fn parse_priority(value: &str) -> Result<Priority, CaseError> {
@@ -118,7 +123,12 @@ impl CaseRow {
             serde_json::from_str(&self.fields).map_err(|e| corrupt("fields", e.to_string()))?;
         let rating = self
             .rating
-            .map(|r| u8::try_from(r).ok().and_then(|r| Rating::new(r).ok()).ok_or(r))
+            .map(|r| {
+                u8::try_from(r)
+                    .ok()
+                    .and_then(|r| Rating::new(r).ok())
+                    .ok_or(r)
+            })
             .transpose()
             .map_err(|r| corrupt("rating", r))?;
         Ok(Case {
@@ -165,7 +175,9 @@ fn validate(case: &NewCase) -> Result<(), CaseError> {
         )));
     }
     if case.idempotency_key.is_empty() {
-        return Err(CaseError::Rejected("a case needs an idempotency key".to_owned()));
+        return Err(CaseError::Rejected(
+            "a case needs an idempotency key".to_owned(),
+        ));
     }
     Ok(())
 }
@@ -199,7 +211,13 @@ impl LocalCases {
         let key = case_id_to_sql(id)?;
         let now = now_ms();
         let updated = on_pool!(&self.store.pool, |p| {
-            sqlx::query(sql).bind(key).bind(value.clone()).bind(now).execute(p).await.map(|r| r.rows_affected())
+            sqlx::query(sql)
+                .bind(key)
+                .bind(value.clone())
+                .bind(now)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected())
         })
         .map_err(case_error)?;
         if updated == 0 {
@@ -216,7 +234,9 @@ impl CaseManagement for LocalCases {
         // Look first: a retried request then returns its case without burning a number of
         // PostgreSQL's sequence (which a conflicting insert would).
         if let Some(id) = self.id_for_key(&case.idempotency_key).await? {
-            return self.get(CaseId(u64::try_from(id).map_err(|_| corrupt("id", id))?)).await;
+            return self
+                .get(CaseId(u64::try_from(id).map_err(|_| corrupt("id", id))?))
+                .await;
         }
         let fields = serde_json::to_string(&case.fields)
             .map_err(|e| CaseError::Rejected(format!("fields not encodable: {e}")))?;
@@ -247,18 +267,25 @@ impl CaseManagement for LocalCases {
         // Lost a race with a concurrent create of the same key: theirs is the case.
         let id = match inserted {
             Some(id) => id,
-            None => self.id_for_key(&case.idempotency_key).await?.ok_or_else(|| {
-                CaseError::Unavailable("case vanished right after creation".to_owned())
-            })?,
+            None => self
+                .id_for_key(&case.idempotency_key)
+                .await?
+                .ok_or_else(|| {
+                    CaseError::Unavailable("case vanished right after creation".to_owned())
+                })?,
         };
-        self.get(CaseId(u64::try_from(id).map_err(|_| corrupt("id", id))?)).await
+        self.get(CaseId(u64::try_from(id).map_err(|_| corrupt("id", id))?))
+            .await
     }
 
     async fn get(&self, id: CaseId) -> Result<Case, CaseError> {
         let key = case_id_to_sql(id)?;
         let case_sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1");
         let (row, notes): (Option<CaseRow>, Vec<NoteRow>) = on_pool!(&self.store.pool, |p| async {
-            let row = sqlx::query_as(&case_sql).bind(key).fetch_optional(p).await?;
+            let row = sqlx::query_as(&case_sql)
+                .bind(key)
+                .fetch_optional(p)
+                .await?;
             let notes = sqlx::query_as(
                 "SELECT case_id, kind, author, body, at FROM case_notes WHERE case_id = $1 \
                  ORDER BY at, id",
@@ -271,7 +298,10 @@ impl CaseManagement for LocalCases {
         .await)
         .map_err(case_error)?;
         let row = row.ok_or(CaseError::NotFound(id))?;
-        let notes = notes.into_iter().map(NoteRow::into_note).collect::<Result<_, _>>()?;
+        let notes = notes
+            .into_iter()
+            .map(NoteRow::into_note)
+            .collect::<Result<_, _>>()?;
         row.into_case(notes)
     }
 
@@ -286,9 +316,8 @@ impl CaseManagement for LocalCases {
         let matching = "SELECT id FROM cases WHERE ($1 IS NULL OR reporter_id = $1) \
              AND ($2 IS NULL OR kind = $2) AND ($3 IS NULL OR status = $3) \
              ORDER BY id DESC LIMIT $4";
-        let cases_sql = format!(
-            "SELECT {CASE_COLUMNS} FROM cases WHERE id IN ({matching}) ORDER BY id DESC"
-        );
+        let cases_sql =
+            format!("SELECT {CASE_COLUMNS} FROM cases WHERE id IN ({matching}) ORDER BY id DESC");
         let notes_sql = format!(
             "SELECT case_id, kind, author, body, at FROM case_notes \
              WHERE case_id IN ({matching}) ORDER BY case_id, at, id"

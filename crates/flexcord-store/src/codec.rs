@@ -17,7 +17,7 @@ pub(crate) const fn snowflake_from_sql(value: i64) -> u64 {
 pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| duration_ms(d))
+        .map_or(0, duration_ms)
 }
 
 /// A duration in whole milliseconds, saturating.

@@ -39,7 +39,9 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS flexcord_migrations (\
 pub(crate) fn check_schema_name(schema: &str) -> Result<(), OpenError> {
     let ok = !schema.is_empty()
         && schema.len() <= 63
-        && schema.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && schema
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         && !schema.starts_with(|c: char| c.is_ascii_digit());
     if ok {
         Ok(())
@@ -50,6 +52,7 @@ pub(crate) fn check_schema_name(schema: &str) -> Result<(), OpenError> {
     }
 }
 
+#[allow(clippy::needless_pass_by_value, reason = "shaped for `map_err`")]
 fn migrate_error(e: sqlx::Error) -> OpenError {
     OpenError::Migrate(e.to_string())
 }
@@ -78,12 +81,22 @@ pub(crate) async fn run(pool: &Pool, schema: Option<&str>) -> Result<(), OpenErr
     on_pool!(pool, |p| {
         let mut tx = p.begin_write().await.map_err(migrate_error)?;
         if let Some((sql, key)) = &lock {
-            sqlx::query(sql).bind(key).execute(&mut *tx).await.map_err(migrate_error)?;
+            sqlx::query(sql)
+                .bind(key)
+                .execute(&mut *tx)
+                .await
+                .map_err(migrate_error)?;
         }
         if let Some(sql) = &create_schema {
-            (&mut *tx).execute(sqlx::raw_sql(sql)).await.map_err(migrate_error)?;
+            (&mut *tx)
+                .execute(sqlx::raw_sql(sql))
+                .await
+                .map_err(migrate_error)?;
         }
-        (&mut *tx).execute(sqlx::raw_sql(CREATE_TABLE)).await.map_err(migrate_error)?;
+        (&mut *tx)
+            .execute(sqlx::raw_sql(CREATE_TABLE))
+            .await
+            .map_err(migrate_error)?;
         let applied: Option<i64> =
             sqlx::query_scalar("SELECT MAX(version) FROM flexcord_migrations")
                 .fetch_one(&mut *tx)
@@ -91,9 +104,12 @@ pub(crate) async fn run(pool: &Pool, schema: Option<&str>) -> Result<(), OpenErr
                 .map_err(migrate_error)?;
         let applied = applied.unwrap_or(0);
         for migration in migrations.iter().filter(|m| m.version > applied) {
-            (&mut *tx).execute(sqlx::raw_sql(migration.sql)).await.map_err(|e| {
-                OpenError::Migrate(format!("{} ({}): {e}", migration.version, migration.name))
-            })?;
+            (&mut *tx)
+                .execute(sqlx::raw_sql(migration.sql))
+                .await
+                .map_err(|e| {
+                    OpenError::Migrate(format!("{} ({}): {e}", migration.version, migration.name))
+                })?;
             sqlx::query(
                 "INSERT INTO flexcord_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
             )
@@ -120,7 +136,11 @@ mod tests {
             assert!(list.windows(2).all(|w| w[0].version < w[1].version));
             assert!(list.first().is_some_and(|m| m.version == 1));
         }
-        assert_eq!(SQLITE.len(), POSTGRES.len(), "both backends have the same steps");
+        assert_eq!(
+            SQLITE.len(),
+            POSTGRES.len(),
+            "both backends have the same steps"
+        );
     }
 
     #[test]

@@ -98,7 +98,8 @@ impl Store {
                     // A payload this version cannot read would otherwise block its ordering key
                     // forever: set it aside where operators can see it.
                     tracing::warn!(id = row.id, error = %e, "dead-lettering undecodable outbox entry");
-                    self.outbox_dead_letter(row.id, &format!("undecodable payload: {e}")).await?;
+                    self.outbox_dead_letter(row.id, &format!("undecodable payload: {e}"))
+                        .await?;
                 }
             }
         }
@@ -160,11 +161,24 @@ impl Store {
         delay: Duration,
     ) -> Result<(), StoreError> {
         let due_at = now_ms().saturating_add(duration_ms(delay));
-        self.settle(id, Settle::Retry { error: bounded_text(error), due_at }).await
+        self.settle(
+            id,
+            Settle::Retry {
+                error: bounded_text(error),
+                due_at,
+            },
+        )
+        .await
     }
 
     pub(crate) async fn outbox_dead_letter(&self, id: i64, reason: &str) -> Result<(), StoreError> {
-        self.settle(id, Settle::Dead { reason: bounded_text(reason) }).await
+        self.settle(
+            id,
+            Settle::Dead {
+                reason: bounded_text(reason),
+            },
+        )
+        .await
     }
 
     pub(crate) async fn outbox_pending(&self) -> Result<u64, StoreError> {

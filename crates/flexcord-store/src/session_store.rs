@@ -63,7 +63,10 @@ impl SessionStore for Store {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        on_pool!(&self.pool, |p| sqlx::query("SELECT 1").execute(p).await.map(drop))
-            .map_err(store_error)
+        on_pool!(&self.pool, |p| sqlx::query("SELECT 1")
+            .execute(p)
+            .await
+            .map(drop))
+        .map_err(store_error)
     }
 }

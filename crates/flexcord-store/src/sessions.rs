@@ -36,10 +36,15 @@ fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
 }
 
 fn parse_state(value: &str) -> Result<SessionState, StoreError> {
-    [SessionState::Bot, SessionState::AwaitingAgent, SessionState::WithAgent, SessionState::Ended]
-        .into_iter()
-        .find(|s| s.as_str() == value)
-        .ok_or_else(|| corrupt("session state", format_args!("{value:?}")))
+    [
+        SessionState::Bot,
+        SessionState::AwaitingAgent,
+        SessionState::WithAgent,
+        SessionState::Ended,
+    ]
+    .into_iter()
+    .find(|s| s.as_str() == value)
+    .ok_or_else(|| corrupt("session state", format_args!("{value:?}")))
 }
 
 impl SessionRow {
@@ -52,7 +57,12 @@ impl SessionRow {
                     .map_err(|e| corrupt("interaction channel", e))?,
             }),
             (None, None) => None,
-            _ => return Err(corrupt("interaction", "sid without channel or channel without sid")),
+            _ => {
+                return Err(corrupt(
+                    "interaction",
+                    "sid without channel or channel without sid",
+                ));
+            }
         };
         let transcript: Vec<TranscriptLine> =
             serde_json::from_str(&self.transcript).map_err(|e| corrupt("transcript", e))?;
@@ -100,34 +110,47 @@ impl Store {
              ORDER BY updated_at DESC LIMIT 1"
         );
         let row: Option<SessionRow> = on_pool!(&self.pool, |p| {
-            sqlx::query_as(&sql).bind(value.clone()).fetch_optional(p).await
+            sqlx::query_as(&sql)
+                .bind(value.clone())
+                .fetch_optional(p)
+                .await
         })
         .map_err(store_error)?;
         row.map(SessionRow::into_session).transpose()
     }
 
-    pub(crate) async fn session_by_user(&self, user: UserId) -> Result<Option<Session>, StoreError> {
-        self.session_where("user_id", snowflake_to_sql(user.get())).await
+    pub(crate) async fn session_by_user(
+        &self,
+        user: UserId,
+    ) -> Result<Option<Session>, StoreError> {
+        self.session_where("user_id", snowflake_to_sql(user.get()))
+            .await
     }
 
     pub(crate) async fn session_by_dm(
         &self,
         channel: ChannelId,
     ) -> Result<Option<Session>, StoreError> {
-        self.session_where("dm_channel", snowflake_to_sql(channel.get())).await
+        self.session_where("dm_channel", snowflake_to_sql(channel.get()))
+            .await
     }
 
     pub(crate) async fn session_by_conv(
         &self,
         conversation: &ConversationSid,
     ) -> Result<Option<Session>, StoreError> {
-        self.session_where("conversation_sid", conversation.as_str().to_owned()).await
+        self.session_where("conversation_sid", conversation.as_str().to_owned())
+            .await
     }
 
     pub(crate) async fn write_commit(&self, commit: &Commit) -> Result<CommitOutcome, StoreError> {
         // Encode everything before touching the database: nothing can fail half-way for a
         // reason unrelated to the database.
-        let session = commit.session.as_ref().map(EncodedSession::new).transpose()?;
+        let session = commit
+            .session
+            .as_ref()
+            .map(EncodedSession::new)
+            .transpose()?;
         let outbox = commit
             .outbox
             .iter()
@@ -228,7 +251,10 @@ impl Store {
                 outbox_ids.push(id);
             }
             tx.commit().await.map_err(store_error)?;
-            Ok(CommitOutcome::Committed { session_version, outbox_ids })
+            Ok(CommitOutcome::Committed {
+                session_version,
+                outbox_ids,
+            })
         })
     }
 }
@@ -260,8 +286,14 @@ impl EncodedSession {
             dm_channel: snowflake_to_sql(s.dm_channel.get()),
             state: s.state.as_str(),
             conversation_sid: s.conversation.as_ref().map(|c| c.as_str().to_owned()),
-            interaction_sid: s.interaction.as_ref().map(|i| i.interaction.as_str().to_owned()),
-            interaction_channel_sid: s.interaction.as_ref().map(|i| i.channel.as_str().to_owned()),
+            interaction_sid: s
+                .interaction
+                .as_ref()
+                .map(|i| i.interaction.as_str().to_owned()),
+            interaction_channel_sid: s
+                .interaction
+                .as_ref()
+                .map(|i| i.channel.as_str().to_owned()),
             case_id: s
                 .case_id
                 .map(|c| i64::try_from(c.0))

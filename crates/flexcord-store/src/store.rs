@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
 use sqlx::pool::PoolOptions;
 use sqlx::postgres::PgConnectOptions;
@@ -125,10 +126,29 @@ async fn open_sqlite(config: &StoreConfig) -> Result<SqlitePool, OpenError> {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(config.busy_timeout);
-    pool_options(config)
-        .connect_with(options)
-        .await
-        .map_err(|e| OpenError::Connect(e.to_string()))
+    // Switching a new database file to WAL takes an exclusive lock without going through the
+    // busy handler, so processes creating the same file at once can see "database is locked"
+    // on their first connection. Once the file is in WAL (a persistent setting) that cannot
+    // happen again; until then, retry within the busy timeout.
+    let deadline = tokio::time::Instant::now() + config.busy_timeout;
+    loop {
+        match pool_options(config).connect_with(options.clone()).await {
+            Ok(pool) => return Ok(pool),
+            Err(e) if is_sqlite_busy(&e) && tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            Err(e) => return Err(OpenError::Connect(e.to_string())),
+        }
+    }
+}
+
+/// SQLITE_BUSY or SQLITE_LOCKED, including their extended codes.
+fn is_sqlite_busy(e: &sqlx::Error) -> bool {
+    let code = match e {
+        sqlx::Error::Database(db) => db.code().and_then(|c| c.parse::<i32>().ok()),
+        _ => None,
+    };
+    code.is_some_and(|c| matches!(c & 0xff, 5 | 6))
 }
 
 async fn open_postgres(config: &StoreConfig) -> Result<PgPool, OpenError> {

@@ -20,8 +20,14 @@ pub(crate) fn new_case(key: &str, reporter: u64) -> NewCase {
             ("Steps to reproduce".into(), "1. Start\n2. Wait".into()),
             ("Platform".into(), "Windows 11, v1.2".into()),
         ],
-        reporter: Reporter { user_id: UserId(reporter), name: "Ada".into() },
-        source: CaseSource { channel: ChannelId(900), direct_message: false },
+        reporter: Reporter {
+            user_id: UserId(reporter),
+            name: "Ada".into(),
+        },
+        source: CaseSource {
+            channel: ChannelId(900),
+            direct_message: false,
+        },
         priority: Priority::Low,
         idempotency_key: key.into(),
     }
@@ -56,7 +62,11 @@ pub(crate) async fn create_is_idempotent_per_key(db: &TestDb) {
     retry.title = "A different title on the retry".into();
     assert_eq!(cases.create(&retry).await.unwrap(), first);
     let other = cases.create(&new_case("dc:int:2", 1)).await.unwrap();
-    assert_eq!(other.id, CaseId(first.id.0 + 1), "a retry does not use up a number");
+    assert_eq!(
+        other.id,
+        CaseId(first.id.0 + 1),
+        "a retry does not use up a number"
+    );
 }
 
 pub(crate) async fn concurrent_creates_with_one_key_make_one_case(db: &TestDb) {
@@ -92,8 +102,14 @@ pub(crate) async fn notes_rating_and_status_are_kept(db: &TestDb) {
         at_ms: 0, // the store stamps it
     };
     cases.add_note(case.id, &remark).await.unwrap();
-    cases.set_rating(case.id, Rating::new(5).unwrap()).await.unwrap();
-    cases.set_status(case.id, CaseStatus::Resolved).await.unwrap();
+    cases
+        .set_rating(case.id, Rating::new(5).unwrap())
+        .await
+        .unwrap();
+    cases
+        .set_status(case.id, CaseStatus::Resolved)
+        .await
+        .unwrap();
 
     let stored = cases.get(case.id).await.unwrap();
     assert_eq!(stored.rating, Rating::new(5).ok());
@@ -117,7 +133,10 @@ pub(crate) async fn unknown_case_is_not_found(db: &TestDb) {
         at_ms: 0,
     };
     assert_eq!(cases.get(missing).await, Err(CaseError::NotFound(missing)));
-    assert_eq!(cases.add_note(missing, &note).await, Err(CaseError::NotFound(missing)));
+    assert_eq!(
+        cases.add_note(missing, &note).await,
+        Err(CaseError::NotFound(missing))
+    );
     assert_eq!(
         cases.set_rating(missing, Rating::new(1).unwrap()).await,
         Err(CaseError::NotFound(missing))
@@ -126,7 +145,10 @@ pub(crate) async fn unknown_case_is_not_found(db: &TestDb) {
         cases.set_status(missing, CaseStatus::Closed).await,
         Err(CaseError::NotFound(missing))
     );
-    assert_eq!(cases.get(CaseId(u64::MAX)).await, Err(CaseError::NotFound(CaseId(u64::MAX))));
+    assert_eq!(
+        cases.get(CaseId(u64::MAX)).await,
+        Err(CaseError::NotFound(CaseId(u64::MAX)))
+    );
 }
 
 pub(crate) async fn list_filters_newest_first(db: &TestDb) {
@@ -138,11 +160,24 @@ pub(crate) async fn list_filters_newest_first(db: &TestDb) {
     let c = cases.create(&new_case("c", 2)).await.unwrap();
     cases.set_status(c.id, CaseStatus::Closed).await.unwrap();
 
-    let ids = |list: Vec<flexcord_core::case::Case>| list.into_iter().map(|c| c.id).collect::<Vec<_>>();
-    assert_eq!(ids(cases.list(&CaseFilter::default()).await.unwrap()), vec![c.id, b.id, a.id]);
-    let by_reporter = CaseFilter { reporter: Some(UserId(2)), ..CaseFilter::default() };
-    assert_eq!(ids(cases.list(&by_reporter).await.unwrap()), vec![c.id, b.id]);
-    let bugs = CaseFilter { kind: Some(CaseKind::Bug), ..CaseFilter::default() };
+    let ids =
+        |list: Vec<flexcord_core::case::Case>| list.into_iter().map(|c| c.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(cases.list(&CaseFilter::default()).await.unwrap()),
+        vec![c.id, b.id, a.id]
+    );
+    let by_reporter = CaseFilter {
+        reporter: Some(UserId(2)),
+        ..CaseFilter::default()
+    };
+    assert_eq!(
+        ids(cases.list(&by_reporter).await.unwrap()),
+        vec![c.id, b.id]
+    );
+    let bugs = CaseFilter {
+        kind: Some(CaseKind::Bug),
+        ..CaseFilter::default()
+    };
     assert_eq!(ids(cases.list(&bugs).await.unwrap()), vec![c.id, a.id]);
     let open_bugs_of_2 = CaseFilter {
         reporter: Some(UserId(2)),
@@ -151,7 +186,10 @@ pub(crate) async fn list_filters_newest_first(db: &TestDb) {
         limit: 0,
     };
     assert!(cases.list(&open_bugs_of_2).await.unwrap().is_empty());
-    let newest = CaseFilter { limit: 2, ..CaseFilter::default() };
+    let newest = CaseFilter {
+        limit: 2,
+        ..CaseFilter::default()
+    };
     assert_eq!(ids(cases.list(&newest).await.unwrap()), vec![c.id, b.id]);
 }
 
@@ -159,9 +197,15 @@ pub(crate) async fn invalid_case_is_rejected(db: &TestDb) {
     let cases = db.open().await.cases();
     let mut untitled = new_case("x", 1);
     untitled.title = "   ".into();
-    assert!(matches!(cases.create(&untitled).await, Err(CaseError::Rejected(_))));
+    assert!(matches!(
+        cases.create(&untitled).await,
+        Err(CaseError::Rejected(_))
+    ));
     let mut huge = new_case("y", 1);
     huge.title = "t".repeat(1000);
-    assert!(matches!(cases.create(&huge).await, Err(CaseError::Rejected(_))));
+    assert!(matches!(
+        cases.create(&huge).await,
+        Err(CaseError::Rejected(_))
+    ));
     assert!(cases.list(&CaseFilter::default()).await.unwrap().is_empty());
 }

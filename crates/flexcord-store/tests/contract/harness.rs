@@ -23,7 +23,11 @@ impl TestDb {
     pub(crate) fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("flexcord.db").display());
-        Self { config: config(url), _dir: Some(dir), postgres: None }
+        Self {
+            config: config(url),
+            _dir: Some(dir),
+            postgres: None,
+        }
     }
 
     /// `None` (after a notice) when PostgreSQL is not configured locally; a failure in CI.
@@ -37,14 +41,18 @@ impl TestDb {
             return None;
         };
         static NEXT: AtomicU32 = AtomicU32::new(0);
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
         let schema = format!(
             "flexcord_test_{}_{}_{nanos}",
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
         // The store creates the schema itself; this only makes sure no stale one is in the way.
-        let mut admin = sqlx::PgConnection::connect(&url).await.expect("connect to PostgreSQL");
+        let mut admin = sqlx::PgConnection::connect(&url)
+            .await
+            .expect("connect to PostgreSQL");
         sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
             .execute(&mut admin)
             .await

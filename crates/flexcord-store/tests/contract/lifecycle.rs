@@ -28,13 +28,24 @@ pub(crate) async fn reopening_keeps_sessions_outbox_and_cases(db: &TestDb) {
     drop(store);
 
     let store = db.open().await;
-    assert_eq!(store.session(UserId(11)).await.unwrap(), Some(Session { version: 1, ..session }));
+    assert_eq!(
+        store.session(UserId(11)).await.unwrap(),
+        Some(Session {
+            version: 1,
+            ..session
+        })
+    );
     assert_eq!(store.outbox_depth().await.unwrap(), 1);
     let claimed = store.claim("w", Duration::from_secs(60), 5).await.unwrap();
     assert_eq!(claimed[0].message, notice(1, "queued"));
     assert_eq!(store.cases().get(case.id).await.unwrap(), case);
     assert_eq!(
-        store.commit(&Commit { dedupe_key: Some("dc:msg:5".into()), ..Commit::default() }).await,
+        store
+            .commit(&Commit {
+                dedupe_key: Some("dc:msg:5".into()),
+                ..Commit::default()
+            })
+            .await,
         Ok(flexcord_core::ports::CommitOutcome::Duplicate)
     );
     // Numbering continues after a restart.
@@ -57,7 +68,15 @@ pub(crate) async fn concurrent_opens_migrate_once(db: &TestDb) {
     stores.push(db.open().await);
     let cases = stores[0].cases();
     cases.create(&new_case("one", 1)).await.unwrap();
-    assert_eq!(stores[4].cases().list(&CaseFilter::default()).await.unwrap().len(), 1);
+    assert_eq!(
+        stores[4]
+            .cases()
+            .list(&CaseFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 pub(crate) async fn ping_answers(db: &TestDb) {

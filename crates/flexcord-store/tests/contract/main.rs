@@ -2,6 +2,15 @@
 //! must show, run against SQLite always and against PostgreSQL when
 //! `FLEXCORD_TEST_POSTGRES_URL` is set (`source .ci/postgres.sh` starts a local server).
 
+// The contract functions are plain async fns called from the generated #[tokio::test]s, so
+// clippy's test allowances do not reach them.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stderr
+)]
+
 mod cases;
 mod harness;
 mod lifecycle;

@@ -18,7 +18,14 @@ const LEASE: Duration = Duration::from_secs(60);
 const PATIENCE: Duration = Duration::from_secs(20);
 
 async fn enqueue(store: &Store, messages: Vec<OutboxMessage>) -> Vec<i64> {
-    match store.commit(&Commit { outbox: messages, ..Commit::default() }).await.unwrap() {
+    match store
+        .commit(&Commit {
+            outbox: messages,
+            ..Commit::default()
+        })
+        .await
+        .unwrap()
+    {
         CommitOutcome::Committed { outbox_ids, .. } => outbox_ids,
         CommitOutcome::Duplicate => panic!("no dedupe key, cannot be a duplicate"),
     }
@@ -56,9 +63,18 @@ pub(crate) async fn claims_in_order_and_reports_attempts(db: &TestDb) {
 
     let claimed = store.claim("w1", LEASE, 10).await.unwrap();
     assert_eq!(ids(&claimed), enqueued);
-    assert_eq!(claimed.iter().map(|e| e.message.clone()).collect::<Vec<_>>(), messages);
+    assert_eq!(
+        claimed
+            .iter()
+            .map(|e| e.message.clone())
+            .collect::<Vec<_>>(),
+        messages
+    );
     assert!(claimed.iter().all(|e| e.attempts == 0));
-    assert!(store.claim("w2", LEASE, 10).await.unwrap().is_empty(), "all leased to w1");
+    assert!(
+        store.claim("w2", LEASE, 10).await.unwrap().is_empty(),
+        "all leased to w1"
+    );
     assert!(store.claim("w1", LEASE, 0).await.unwrap().is_empty());
 
     for entry in &claimed {
@@ -86,7 +102,10 @@ pub(crate) async fn two_workers_never_claim_the_same_entry(db: &TestDb) {
             let mut mine = Vec::new();
             let deadline = tokio::time::Instant::now() + PATIENCE;
             while store.outbox_depth().await.unwrap() > 0 {
-                assert!(tokio::time::Instant::now() < deadline, "{name} never drained the outbox");
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "{name} never drained the outbox"
+                );
                 let claimed = store.claim(name, LEASE, 7).await.unwrap();
                 if claimed.is_empty() {
                     tokio::task::yield_now().await;
@@ -104,20 +123,36 @@ pub(crate) async fn two_workers_never_claim_the_same_entry(db: &TestDb) {
 
     let all: Vec<i64> = a.iter().chain(&b).copied().collect();
     let unique: HashSet<i64> = all.iter().copied().collect();
-    assert_eq!(unique.len(), all.len(), "an entry was claimed twice: a={a:?} b={b:?}");
+    assert_eq!(
+        unique.len(),
+        all.len(),
+        "an entry was claimed twice: a={a:?} b={b:?}"
+    );
     assert_eq!(unique.len(), total);
 }
 
 pub(crate) async fn later_entries_of_a_key_wait_for_the_first(db: &TestDb) {
     let store = db.open().await;
-    let [k1a, k1b, k2a, k1c] =
-        enqueue(&store, vec![notice(1, "1a"), notice(1, "1b"), notice(2, "2a"), notice(1, "1c")])
-            .await[..]
-    else {
+    let [k1a, k1b, k2a, k1c] = enqueue(
+        &store,
+        vec![
+            notice(1, "1a"),
+            notice(1, "1b"),
+            notice(2, "2a"),
+            notice(1, "1c"),
+        ],
+    )
+    .await[..] else {
         panic!("four ids");
     };
-    assert_eq!(ids(&store.claim("w", LEASE, 10).await.unwrap()), vec![k1a, k2a]);
-    assert!(store.claim("w", LEASE, 10).await.unwrap().is_empty(), "1b waits for 1a");
+    assert_eq!(
+        ids(&store.claim("w", LEASE, 10).await.unwrap()),
+        vec![k1a, k2a]
+    );
+    assert!(
+        store.claim("w", LEASE, 10).await.unwrap().is_empty(),
+        "1b waits for 1a"
+    );
 
     store.complete(k1a).await.unwrap();
     assert_eq!(ids(&store.claim("w", LEASE, 10).await.unwrap()), vec![k1b]);
@@ -128,8 +163,13 @@ pub(crate) async fn later_entries_of_a_key_wait_for_the_first(db: &TestDb) {
 
 pub(crate) async fn expired_lease_is_claimed_again_with_attempts_counted(db: &TestDb) {
     let store = db.open().await;
-    let [id] = enqueue(&store, vec![notice(1, "x")]).await[..] else { panic!("one id") };
-    let first = store.claim("crashed", Duration::from_millis(50), 1).await.unwrap();
+    let [id] = enqueue(&store, vec![notice(1, "x")]).await[..] else {
+        panic!("one id")
+    };
+    let first = store
+        .claim("crashed", Duration::from_millis(50), 1)
+        .await
+        .unwrap();
     assert_eq!((ids(&first), first[0].attempts), (vec![id], 0));
 
     // The worker "crashes": never settles. Once its lease runs out, another worker gets it,
@@ -140,12 +180,18 @@ pub(crate) async fn expired_lease_is_claimed_again_with_attempts_counted(db: &Te
         if !claimed.is_empty() {
             break claimed;
         }
-        assert!(tokio::time::Instant::now() < deadline, "expired lease never re-claimed");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "expired lease never re-claimed"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert_eq!(ids(&again), vec![id]);
     assert_eq!(again[0].attempts, 1);
-    assert!(store.claim("third", LEASE, 1).await.unwrap().is_empty(), "rescuer holds it now");
+    assert!(
+        store.claim("third", LEASE, 1).await.unwrap().is_empty(),
+        "rescuer holds it now"
+    );
 }
 
 pub(crate) async fn retry_later_delays_and_counts(db: &TestDb) {
@@ -155,17 +201,26 @@ pub(crate) async fn retry_later_delays_and_counts(db: &TestDb) {
     };
     assert_eq!(store.claim("w", LEASE, 5).await.unwrap()[0].attempts, 0);
 
-    store.retry_later(id, "Twilio answered 503", Duration::from_secs(3600)).await.unwrap();
+    store
+        .retry_later(id, "Twilio answered 503", Duration::from_secs(3600))
+        .await
+        .unwrap();
     assert!(
         store.claim("w", LEASE, 5).await.unwrap().is_empty(),
         "neither the delayed entry nor the one behind it is due"
     );
     assert_eq!(store.outbox_depth().await.unwrap(), 2);
 
-    store.retry_later(id, "again", Duration::ZERO).await.unwrap();
+    store
+        .retry_later(id, "again", Duration::ZERO)
+        .await
+        .unwrap();
     let second = store.claim("w", LEASE, 5).await.unwrap();
     assert_eq!((ids(&second), second[0].attempts), (vec![id], 1));
-    store.retry_later(id, "and again", Duration::ZERO).await.unwrap();
+    store
+        .retry_later(id, "and again", Duration::ZERO)
+        .await
+        .unwrap();
     let third = store.claim("w", LEASE, 5).await.unwrap();
     assert_eq!((ids(&third), third[0].attempts), (vec![id], 2));
 
@@ -179,9 +234,15 @@ pub(crate) async fn dead_letter_keeps_reason_and_unblocks_the_key(db: &TestDb) {
         panic!("two ids")
     };
     assert_eq!(ids(&store.claim("w", LEASE, 5).await.unwrap()), vec![first]);
-    store.dead_letter(first, "conversation closed by Twilio").await.unwrap();
+    store
+        .dead_letter(first, "conversation closed by Twilio")
+        .await
+        .unwrap();
 
-    assert_eq!(ids(&store.claim("w", LEASE, 5).await.unwrap()), vec![second]);
+    assert_eq!(
+        ids(&store.claim("w", LEASE, 5).await.unwrap()),
+        vec![second]
+    );
     assert_eq!(store.outbox_depth().await.unwrap(), 1);
     let dead = store.dead_letters(10).await.unwrap();
     assert_eq!(dead.len(), 1);
@@ -193,17 +254,26 @@ pub(crate) async fn dead_letter_keeps_reason_and_unblocks_the_key(db: &TestDb) {
     // Settling is idempotent, and a dead entry stays dead.
     store.dead_letter(first, "again").await.unwrap();
     store.complete(first).await.unwrap();
-    assert_eq!(store.dead_letters(10).await.unwrap()[0].reason, "conversation closed by Twilio");
+    assert_eq!(
+        store.dead_letters(10).await.unwrap()[0].reason,
+        "conversation closed by Twilio"
+    );
 }
 
 pub(crate) async fn settling_an_unknown_entry_is_not_found(db: &TestDb) {
     let store = db.open().await;
-    assert!(matches!(store.complete(404).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store.complete(404).await,
+        Err(StoreError::NotFound(_))
+    ));
     assert!(matches!(
         store.retry_later(404, "x", Duration::ZERO).await,
         Err(StoreError::NotFound(_))
     ));
-    assert!(matches!(store.dead_letter(404, "x").await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store.dead_letter(404, "x").await,
+        Err(StoreError::NotFound(_))
+    ));
 }
 
 pub(crate) async fn prune_removes_only_old_finished_rows(db: &TestDb) {
@@ -219,13 +289,26 @@ pub(crate) async fn prune_removes_only_old_finished_rows(db: &TestDb) {
     store.complete(outbox_ids[0]).await.unwrap();
     store.dead_letter(outbox_ids[1], "gave up").await.unwrap();
 
-    assert_eq!(store.prune(Duration::from_secs(3600)).await.unwrap(), 0, "nothing is old yet");
-    assert_eq!(store.commit(&commit).await.unwrap(), CommitOutcome::Duplicate);
+    assert_eq!(
+        store.prune(Duration::from_secs(3600)).await.unwrap(),
+        0,
+        "nothing is old yet"
+    );
+    assert_eq!(
+        store.commit(&commit).await.unwrap(),
+        CommitOutcome::Duplicate
+    );
 
     // Age zero: everything finished is old enough; the pending entry stays.
     assert_eq!(store.prune(Duration::ZERO).await.unwrap(), 3);
     assert_eq!(store.outbox_depth().await.unwrap(), 1);
     assert!(store.dead_letters(10).await.unwrap().is_empty());
-    assert_eq!(ids(&store.claim("w", LEASE, 10).await.unwrap()), vec![outbox_ids[2]]);
-    assert!(matches!(store.complete(outbox_ids[0]).await, Err(StoreError::NotFound(_))));
+    assert_eq!(
+        ids(&store.claim("w", LEASE, 10).await.unwrap()),
+        vec![outbox_ids[2]]
+    );
+    assert!(matches!(
+        store.complete(outbox_ids[0]).await,
+        Err(StoreError::NotFound(_))
+    ));
 }

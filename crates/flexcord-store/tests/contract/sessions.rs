@@ -7,9 +7,7 @@ use flexcord_core::ids::{
 };
 use flexcord_core::outbox::OutboxMessage;
 use flexcord_core::ports::{Commit, CommitOutcome, SessionStore, StoreError};
-use flexcord_core::session::{
-    InteractionRef, Session, SessionState, Speaker, TranscriptLine,
-};
+use flexcord_core::session::{InteractionRef, Session, SessionState, Speaker, TranscriptLine};
 
 use crate::harness::TestDb;
 
@@ -18,7 +16,10 @@ pub(crate) fn conversation(n: u32) -> ConversationSid {
 }
 
 pub(crate) fn notice(conv: u32, text: &str) -> OutboxMessage {
-    OutboxMessage::NoticeToConversation { conversation: conversation(conv), text: text.into() }
+    OutboxMessage::NoticeToConversation {
+        conversation: conversation(conv),
+        text: text.into(),
+    }
 }
 
 fn live_session(user: u64) -> Session {
@@ -41,9 +42,15 @@ fn live_session(user: u64) -> Session {
 }
 
 async fn save(store: &dyn SessionStore, session: &Session) -> u64 {
-    let commit = Commit { session: Some(session.clone()), ..Commit::default() };
+    let commit = Commit {
+        session: Some(session.clone()),
+        ..Commit::default()
+    };
     match store.commit(&commit).await.unwrap() {
-        CommitOutcome::Committed { session_version: Some(v), .. } => v,
+        CommitOutcome::Committed {
+            session_version: Some(v),
+            ..
+        } => v,
         other => panic!("unexpected {other:?}"),
     }
 }
@@ -54,15 +61,33 @@ pub(crate) async fn saves_and_finds_sessions_by_user_channel_and_conversation(db
     assert_eq!(store.session(session.user).await.unwrap(), None);
 
     assert_eq!(save(&store, &session).await, 1);
-    let stored = Session { version: 1, ..session.clone() };
-    assert_eq!(store.session(session.user).await.unwrap(), Some(stored.clone()));
-    assert_eq!(store.session_by_channel(session.dm_channel).await.unwrap(), Some(stored.clone()));
+    let stored = Session {
+        version: 1,
+        ..session.clone()
+    };
     assert_eq!(
-        store.session_by_conversation(&conversation(7)).await.unwrap(),
+        store.session(session.user).await.unwrap(),
+        Some(stored.clone())
+    );
+    assert_eq!(
+        store.session_by_channel(session.dm_channel).await.unwrap(),
+        Some(stored.clone())
+    );
+    assert_eq!(
+        store
+            .session_by_conversation(&conversation(7))
+            .await
+            .unwrap(),
         Some(stored.clone())
     );
     assert_eq!(store.session_by_channel(ChannelId(1)).await.unwrap(), None);
-    assert_eq!(store.session_by_conversation(&conversation(8)).await.unwrap(), None);
+    assert_eq!(
+        store
+            .session_by_conversation(&conversation(8))
+            .await
+            .unwrap(),
+        None
+    );
 
     // Back to the bot: the conversation is cleared and no longer finds the session.
     let mut bot = stored;
@@ -72,7 +97,13 @@ pub(crate) async fn saves_and_finds_sessions_by_user_channel_and_conversation(db
     bot.agent_name = None;
     bot.transcript.clear();
     assert_eq!(save(&store, &bot).await, 2);
-    assert_eq!(store.session_by_conversation(&conversation(7)).await.unwrap(), None);
+    assert_eq!(
+        store
+            .session_by_conversation(&conversation(7))
+            .await
+            .unwrap(),
+        None
+    );
     assert_eq!(
         store.session(bot.user).await.unwrap(),
         Some(Session { version: 2, ..bot })
@@ -88,22 +119,39 @@ pub(crate) async fn version_mismatch_is_a_conflict_and_writes_nothing(db: &TestD
     for version in [0, 7] {
         let stale = Commit {
             dedupe_key: Some(format!("dc:msg:{version}")),
-            session: Some(Session { version, user_name: "Mallory".into(), ..session.clone() }),
+            session: Some(Session {
+                version,
+                user_name: "Mallory".into(),
+                ..session.clone()
+            }),
             outbox: vec![notice(1, "must not be sent")],
         };
         assert_eq!(store.commit(&stale).await, Err(StoreError::Conflict));
     }
     assert_eq!(store.outbox_depth().await.unwrap(), 0);
-    assert_eq!(store.session(session.user).await.unwrap().unwrap().user_name, "Ada");
+    assert_eq!(
+        store
+            .session(session.user)
+            .await
+            .unwrap()
+            .unwrap()
+            .user_name,
+        "Ada"
+    );
 
     // The dedupe key was rolled back too: the event can be decided again and committed.
     let retry = Commit {
         dedupe_key: Some("dc:msg:7".into()),
-        session: Some(Session { version: 1, ..session.clone() }),
+        session: Some(Session {
+            version: 1,
+            ..session.clone()
+        }),
         outbox: vec![notice(1, "sent once")],
     };
-    let CommitOutcome::Committed { session_version, outbox_ids } =
-        store.commit(&retry).await.unwrap()
+    let CommitOutcome::Committed {
+        session_version,
+        outbox_ids,
+    } = store.commit(&retry).await.unwrap()
     else {
         panic!("expected the retry to commit");
     };
@@ -118,17 +166,28 @@ pub(crate) async fn duplicate_event_writes_nothing(db: &TestDb) {
         session: None,
         outbox: vec![notice(1, "a"), notice(1, "b")],
     };
-    let CommitOutcome::Committed { outbox_ids, session_version } =
-        store.commit(&first).await.unwrap()
+    let CommitOutcome::Committed {
+        outbox_ids,
+        session_version,
+    } = store.commit(&first).await.unwrap()
     else {
         panic!("first commit must go through");
     };
     assert_eq!(session_version, None);
     assert_eq!(outbox_ids.len(), 2);
-    assert!(outbox_ids[0] < outbox_ids[1], "ids follow enqueue order: {outbox_ids:?}");
+    assert!(
+        outbox_ids[0] < outbox_ids[1],
+        "ids follow enqueue order: {outbox_ids:?}"
+    );
 
-    let again = Commit { session: Some(live_session(9)), ..first };
-    assert_eq!(store.commit(&again).await.unwrap(), CommitOutcome::Duplicate);
+    let again = Commit {
+        session: Some(live_session(9)),
+        ..first
+    };
+    assert_eq!(
+        store.commit(&again).await.unwrap(),
+        CommitOutcome::Duplicate
+    );
     assert_eq!(store.outbox_depth().await.unwrap(), 2);
     assert_eq!(store.session(UserId(9)).await.unwrap(), None);
 }
@@ -180,8 +239,14 @@ pub(crate) async fn concurrent_first_saves_of_one_session_admit_one(db: &TestDb)
     for task in tasks {
         outcomes.push(task.await.unwrap());
     }
-    let committed = outcomes.iter().filter(|o| matches!(o, Ok(CommitOutcome::Committed { .. })));
+    let committed = outcomes
+        .iter()
+        .filter(|o| matches!(o, Ok(CommitOutcome::Committed { .. })));
     assert_eq!(committed.count(), 1, "{outcomes:?}");
-    assert!(outcomes.iter().all(|o| matches!(o, Ok(_) | Err(StoreError::Conflict))));
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, Ok(_) | Err(StoreError::Conflict)))
+    );
     assert_eq!(store.outbox_depth().await.unwrap(), 1);
 }
