@@ -100,8 +100,7 @@ impl HttpClientBuilder {
         self
     }
 
-    /// Builds the client. Must be called inside a tokio runtime only when requests are sent,
-    /// not here.
+    /// Builds the client. Needs no runtime; sending requests needs a tokio runtime with timers.
     ///
     /// # Errors
     ///
