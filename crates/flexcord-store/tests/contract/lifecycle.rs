@@ -85,3 +85,28 @@ pub(crate) async fn ping_answers(db: &TestDb) {
     store.close().await;
     assert!(store.ping().await.is_err(), "a closed store is unavailable");
 }
+
+pub(crate) async fn retention_task_prunes_periodically(db: &TestDb) {
+    let store = db.open().await;
+    let commit = Commit {
+        dedupe_key: Some("dc:msg:old".into()),
+        ..Commit::default()
+    };
+    store.commit(&commit).await.unwrap();
+
+    let retention = flexcord_store::spawn_retention(
+        std::sync::Arc::new(store.clone()),
+        Duration::from_millis(20),
+        Duration::ZERO,
+    );
+    // Once the key is pruned, the same event commits again.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while store.commit(&commit).await.unwrap() == flexcord_core::ports::CommitOutcome::Duplicate {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "retention never pruned"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    retention.abort();
+}

@@ -60,6 +60,7 @@ contract!(
     lifecycle::reopening_keeps_sessions_outbox_and_cases,
     lifecycle::concurrent_opens_migrate_once,
     lifecycle::ping_answers,
+    lifecycle::retention_task_prunes_periodically,
     cases::numbers_start_at_1001_and_increase,
     cases::create_is_idempotent_per_key,
     cases::concurrent_creates_with_one_key_make_one_case,
