@@ -1,9 +1,61 @@
-//! The `flexcord` binary. Wiring comes with the binary issue; for now it says how to configure it.
+//! `flexcord`: Discord ⇄ Twilio Flex customer-service bridge. See `flexcord --help`.
 
-#[allow(clippy::print_stdout)]
-fn main() {
-    println!(
-        "flexcord {}: the bridge is being assembled. See README.md for configuration.",
-        env!("CARGO_PKG_VERSION")
-    );
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use flexcord::cli::{Cli, Command, KbAction, SetupTarget};
+use flexcord::config::{FileConfig, Needs, ProcessEnv, Settings};
+use flexcord::{app, commands, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(cli.log_format);
+    match run(cli).await {
+        Ok(code) => code,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let command = cli.command.unwrap_or(Command::Run);
+    let needs = match &command {
+        Command::Run | Command::Check => Needs::Run,
+        Command::Setup {
+            target: SetupTarget::Discord,
+        } => Needs::Discord,
+        Command::Setup {
+            target: SetupTarget::Twilio,
+        } => Needs::Twilio,
+        Command::Cases { .. } | Command::Kb { .. } => Needs::Local,
+    };
+    let file = match &cli.config {
+        Some(path) => FileConfig::read(path)?,
+        None => FileConfig::default(),
+    };
+    let settings = Settings::load(file, &ProcessEnv, needs)?;
+    match command {
+        Command::Run => app::run(settings).await?,
+        Command::Check => {
+            if !commands::check::run(&settings).await {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Setup {
+            target: SetupTarget::Discord,
+        } => commands::setup::discord(&settings).await?,
+        Command::Setup {
+            target: SetupTarget::Twilio,
+        } => {
+            commands::setup::twilio(&settings, &ProcessEnv).await?;
+        }
+        Command::Cases { action } => commands::cases::run(&settings, action).await?,
+        Command::Kb {
+            action: KbAction::Index,
+        } => commands::kb::index(&settings).await?,
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,168 @@
+//! Builds each adapter from the settings: the one place that knows which concrete type stands
+//! behind each port.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use flexcord_core::config::RoutingMode;
+use flexcord_core::ports::{CaseManagement, VirtualAgent};
+use flexcord_discord::DiscordConfig;
+use flexcord_kb::{FaqBot, KbConfig, KbDb};
+use flexcord_store::{Store, StoreConfig};
+use secrecy::SecretString;
+use twilio_flex::{Credentials, FlexConfig, FlexContactCenter};
+
+use crate::config::{RemoteService, Settings};
+
+/// Opens the store (running migrations).
+pub async fn store(settings: &Settings) -> anyhow::Result<Store> {
+    let url = &settings.database_url.0;
+    Store::open(&StoreConfig::new(url.clone()))
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database {}",
+                crate::config::redact_url(url)
+            )
+        })
+}
+
+/// The case system: remote when `CASES_URL` is set, else the embedded one in the store.
+pub fn cases(settings: &Settings, store: &Store) -> anyhow::Result<Arc<dyn CaseManagement>> {
+    Ok(match &settings.cases {
+        Some(remote) => {
+            let config = cases::Config::new(&remote.url, key(remote))
+                .context("CASES_URL is not a usable URL")?;
+            Arc::new(cases::Client::new(&config).context("cannot build the case-system client")?)
+        }
+        None => Arc::new(store.cases()),
+    })
+}
+
+/// Where the embedded FAQ bot keeps its index: next to a SQLite store's file (so a restart and
+/// `flexcord kb index` only re-read changed articles), in memory with PostgreSQL.
+pub fn kb_db(settings: &Settings) -> KbDb {
+    let url = &settings.database_url.0;
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"));
+    match path {
+        Some(p) if !p.is_empty() && !p.starts_with(":memory:") => {
+            let p = p.split('?').next().unwrap_or(p);
+            KbDb::File(PathBuf::from(format!("{p}.kb")))
+        }
+        _ => KbDb::Memory,
+    }
+}
+
+/// The embedded FAQ bot, indexed.
+pub async fn faq_bot(settings: &Settings) -> anyhow::Result<FaqBot> {
+    let bot = FaqBot::open(KbConfig {
+        dir: settings.kb_dir.clone(),
+        db: kb_db(settings),
+        ..KbConfig::default()
+    })
+    .await
+    .context("cannot open the knowledge-base index")?;
+    let report = bot.index_dir().await.with_context(|| {
+        format!(
+            "cannot index the knowledge base in {}",
+            settings.kb_dir.display()
+        )
+    })?;
+    tracing::info!(%report, dir = %settings.kb_dir.display(), "knowledge base indexed");
+    Ok(bot)
+}
+
+/// The virtual agent: SeaChat when `SEACHAT_URL` is set, else the embedded FAQ bot (which is
+/// then re-indexed every minute, so edited articles show up without a restart).
+pub async fn virtual_agent(
+    settings: &Settings,
+    tasks: &mut Vec<tokio::task::JoinHandle<()>>,
+) -> anyhow::Result<Arc<dyn VirtualAgent>> {
+    Ok(match &settings.seachat {
+        Some(remote) => {
+            let config = seachat::Config::new(&remote.url, key(remote))
+                .context("SEACHAT_URL is not a usable URL")?;
+            Arc::new(seachat::Client::new(&config).context("cannot build the SeaChat client")?)
+        }
+        None => {
+            let bot = faq_bot(settings).await?;
+            tasks.push(bot.watch(Duration::from_secs(60)));
+            Arc::new(bot)
+        }
+    })
+}
+
+fn key(remote: &RemoteService) -> SecretString {
+    SecretString::from(
+        remote
+            .api_key
+            .as_ref()
+            .map(|k| k.expose().to_owned())
+            .unwrap_or_default(),
+    )
+}
+
+/// The Twilio REST client.
+pub fn twilio_client(settings: &Settings) -> anyhow::Result<twilio_flex::Client> {
+    let (Some(sid), Some(token)) = (&settings.twilio.account_sid, &settings.twilio.auth_token)
+    else {
+        anyhow::bail!("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are required");
+    };
+    let mut builder =
+        twilio_flex::Client::builder(Credentials::auth_token(sid.clone(), token.expose()));
+    if let Some(base) = &settings.twilio.api_base_url {
+        builder = builder.base_url(base);
+    }
+    builder.build().context("cannot build the Twilio client")
+}
+
+/// The Flex contact-center adapter.
+pub fn contact_center(
+    settings: &Settings,
+    client: twilio_flex::Client,
+) -> anyhow::Result<FlexContactCenter> {
+    let public_url = settings
+        .public_url
+        .clone()
+        .context("FLEXCORD_PUBLIC_URL is required")?;
+    let mut config = FlexConfig::new(public_url);
+    config
+        .chat_service_sid
+        .clone_from(&settings.twilio.chat_service_sid);
+    config
+        .workspace_sid
+        .clone_from(&settings.twilio.workspace_sid);
+    config
+        .workflow_sid
+        .clone_from(&settings.twilio.workflow_sid);
+    config.studio_flow_sid = match settings.router.routing {
+        RoutingMode::Studio => settings.twilio.studio_flow_sid.clone(),
+        RoutingMode::Bridge => None,
+    };
+    Ok(FlexContactCenter::new(client, config))
+}
+
+/// The Discord adapter's configuration.
+pub fn discord_config(settings: &Settings) -> anyhow::Result<DiscordConfig> {
+    let d = &settings.discord;
+    Ok(DiscordConfig {
+        token: SecretString::from(
+            d.token
+                .as_ref()
+                .context("DISCORD_TOKEN is required")?
+                .expose()
+                .to_owned(),
+        ),
+        application_id: d
+            .application_id
+            .context("DISCORD_APPLICATION_ID is required")?,
+        guild_id: d.guild_id.context("DISCORD_GUILD_ID is required")?,
+        gateway_url: d.gateway_url.clone(),
+        api_proxy: d.api_proxy.clone(),
+        staff_role: d.staff_role.clone(),
+    })
+}

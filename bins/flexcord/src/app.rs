@@ -1,0 +1,227 @@
+//! `flexcord run`: wires the adapters to the router, starts the HTTP server, the Discord
+//! gateway, the event dispatcher, the outbox worker, feed polling and retention, and shuts them
+//! down in order on SIGTERM/SIGINT.
+//!
+//! Shutdown order matters for "nothing lost": stop taking new work (HTTP, gateway), let the
+//! dispatcher finish the events it already has, then let the outbox worker finish deliveries in
+//! flight. Anything still undelivered stays in the outbox and goes out after the restart.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context as _;
+use flexcord_core::Router;
+use flexcord_core::ports::{Clock, SessionStore};
+use flexcord_core::router::Ports;
+use flexcord_discord::{
+    DiscordChat, Gateway, build_http, install_crypto_provider, register_commands,
+};
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::task::JoinSet;
+use twilio_flex::webhook::SignatureValidator;
+
+use crate::adapters;
+use crate::config::Settings;
+use crate::dispatch::Dispatcher;
+use crate::feeds::FeedPoller;
+use crate::http::{self, AppState};
+use crate::metrics::Metrics;
+use crate::outbox_worker::OutboxWorker;
+
+/// How long processed-event ids and finished outbox rows are kept (longer than any Twilio retry).
+const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Wall-clock time for the router.
+#[derive(Debug, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+}
+
+/// Runs the bridge until SIGTERM/SIGINT.
+///
+/// # Errors
+///
+/// Start-up failures (database, knowledge base, listen address, clients), with context.
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    install_crypto_provider();
+    let metrics = Arc::new(Metrics::new());
+    let store = Arc::new(adapters::store(&settings).await?);
+    let session_store: Arc<dyn SessionStore> = store.clone();
+    let cases = adapters::cases(&settings, &store)?;
+    let mut background = Vec::new();
+    let virtual_agent = adapters::virtual_agent(&settings, &mut background).await?;
+    let contact_center = Arc::new(adapters::contact_center(
+        &settings,
+        adapters::twilio_client(&settings)?,
+    )?);
+
+    let discord_config = adapters::discord_config(&settings)?;
+    let discord_http =
+        Arc::new(build_http(&discord_config).context("cannot build the Discord client")?);
+    let chat = DiscordChat::new(Arc::clone(&discord_http), &discord_config)
+        .context("invalid Discord configuration")?;
+    if let Err(error) = register_commands(&discord_http, discord_config.application_id).await {
+        // Not fatal: the commands registered by `flexcord setup discord` stay in place.
+        tracing::warn!(%error, "could not register slash commands");
+    }
+
+    let router = Arc::new(Router::new(
+        Ports {
+            chat: Arc::new(chat.clone()),
+            contact_center,
+            virtual_agent,
+            cases,
+            store: Arc::clone(&session_store),
+            clock: Arc::new(SystemClock),
+        },
+        settings.router.clone(),
+    ));
+    let wake = Arc::new(Notify::new());
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+
+    // Discord → dispatcher.
+    let mut workers = JoinSet::new();
+    let dispatcher = Dispatcher::start(&router, &metrics, &wake, &mut workers);
+    let gateway = Gateway::new(&discord_config, chat);
+    let connection = gateway.connection();
+    let (events_tx, mut events_rx) = mpsc::channel(1024);
+    let gateway_task = tokio::spawn({
+        let mut stop = shutdown_rx.clone();
+        async move {
+            let stopped = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            if let Err(error) = gateway.run(events_tx, stopped).await {
+                tracing::error!(%error, "Discord gateway stopped for good");
+            }
+        }
+    });
+    let forwarder = tokio::spawn(async move {
+        while let Some(event) = events_rx.recv().await {
+            if !dispatcher.dispatch(event).await {
+                break;
+            }
+        }
+        // Dropping the dispatcher closes its queues; its workers finish what they hold.
+    });
+
+    // Outbox delivery.
+    let outbox = tokio::spawn(
+        OutboxWorker {
+            router: Arc::clone(&router),
+            store: Arc::clone(&session_store),
+            wake: Arc::clone(&wake),
+            metrics: Arc::clone(&metrics),
+            worker_id: worker_id(),
+        }
+        .run(shutdown_rx.clone()),
+    );
+
+    // Feeds and retention.
+    if !settings.announce.feeds.is_empty() {
+        let poller = FeedPoller {
+            feeds: settings.announce.feeds.clone(),
+            every: settings.announce.poll_every,
+            backlog: settings.announce.backlog,
+            http: flexcord_http::HttpClient::builder()
+                .user_agent(concat!("flexcord/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .context("cannot build the feed client")?,
+            router: Arc::clone(&router),
+            store: Arc::clone(&session_store),
+            metrics: Arc::clone(&metrics),
+            wake: Arc::clone(&wake),
+        };
+        background.push(tokio::spawn(poller.run(shutdown_rx.clone())));
+    }
+    background.push(flexcord_store::spawn_retention(
+        Arc::clone(&session_store),
+        Duration::from_secs(3600),
+        RETENTION,
+    ));
+
+    // HTTP.
+    let auth_token = settings
+        .twilio
+        .auth_token
+        .as_ref()
+        .context("TWILIO_AUTH_TOKEN is required")?;
+    let state = AppState {
+        router: Arc::clone(&router),
+        store: Arc::clone(&session_store),
+        metrics: Arc::clone(&metrics),
+        outbox_wake: Arc::clone(&wake),
+        signatures: Arc::new(SignatureValidator::new(auth_token.expose())),
+        public_url: settings.public_url.clone().unwrap_or_default().into(),
+        announce_token: settings.announce.token.clone(),
+        gateway_connected: connection.subscribe(),
+    };
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let local = listener.local_addr().context("no local address")?;
+    tracing::info!(listen = %local, routing = ?settings.router.routing, "flexcord is running");
+    let server = axum::serve(listener, http::routes(state)).with_graceful_shutdown({
+        let mut stop = shutdown_rx.clone();
+        async move {
+            let _ = stop.wait_for(|s| *s).await;
+        }
+    });
+    let server = tokio::spawn(async move {
+        if let Err(error) = server.await {
+            tracing::error!(%error, "HTTP server failed");
+        }
+    });
+
+    wait_for_signal().await;
+    tracing::info!("shutting down: draining in-flight work");
+    let _ = shutdown_tx.send(true);
+    let _ = server.await;
+    let _ = gateway_task.await;
+    let _ = forwarder.await;
+    while workers.join_next().await.is_some() {}
+    let _ = outbox.await;
+    for task in background {
+        task.abort();
+    }
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn worker_id() -> String {
+    format!("{}-{}", std::process::id(), SystemClock.now_ms())
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,99 @@
+//! The command line (a fixed contract, DESIGN.md §4).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Discord ⇄ Twilio Flex customer-service bridge.
+#[derive(Debug, Parser)]
+#[command(name = "flexcord", version, about, long_about = None)]
+pub struct Cli {
+    /// TOML configuration file; environment variables override it.
+    #[arg(long, global = true, env = "FLEXCORD_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Log format.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// What to do (default: run).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the bridge (the default).
+    Run,
+    /// One-time set-up of Discord or Twilio resources.
+    Setup {
+        /// Which side.
+        #[command(subcommand)]
+        target: SetupTarget,
+    },
+    /// Validate the configuration and reach every configured service.
+    Check,
+    /// Look cases up.
+    Cases {
+        /// What to do.
+        #[command(subcommand)]
+        action: CasesAction,
+    },
+    /// Knowledge-base maintenance.
+    Kb {
+        /// What to do.
+        #[command(subcommand)]
+        action: KbAction,
+    },
+}
+
+/// `setup` targets.
+#[derive(Debug, Subcommand)]
+pub enum SetupTarget {
+    /// Register slash commands and create the four channels.
+    Discord,
+    /// Install the Studio flow (studio mode) and check the configured SIDs.
+    Twilio,
+}
+
+/// `cases` actions.
+#[derive(Debug, Subcommand)]
+pub enum CasesAction {
+    /// List cases, newest first.
+    List {
+        /// Only this status (open, in_progress, resolved, closed).
+        #[arg(long)]
+        status: Option<String>,
+        /// Only this kind (bug, feature, support).
+        #[arg(long)]
+        kind: Option<String>,
+        /// Only this Discord user's.
+        #[arg(long)]
+        reporter: Option<u64>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Show one case with its notes.
+    Show {
+        /// Case number (`1042` or `#1042`).
+        id: String,
+    },
+}
+
+/// `kb` actions.
+#[derive(Debug, Subcommand)]
+pub enum KbAction {
+    /// (Re-)index the knowledge-base folder now.
+    Index,
+}

@@ -1,0 +1,7 @@
+//! The one-shot subcommands: `setup discord|twilio`, `check`, `cases list|show`, `kb index`.
+//! They print for people on stdout; logs go to stderr.
+
+pub mod cases;
+pub mod check;
+pub mod kb;
+pub mod setup;

@@ -1,0 +1,138 @@
+//! `flexcord setup discord` (slash commands + the four channels) and `flexcord setup twilio`
+//! (install the Studio flow in studio mode, check the configured SIDs).
+
+#![allow(clippy::print_stdout)] // This module's job is printing for a person.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use flexcord_core::config::{RouterConfig, RoutingMode};
+use flexcord_discord::{build_http, register_commands, setup_guild};
+use serde_json::Value;
+use twilio_flex::api::studio::{FlowParams, FlowStatus};
+
+use crate::adapters;
+use crate::config::{Env, Settings};
+
+/// The Studio flow shipped in `docs/`, with `${…}` placeholders.
+pub const STUDIO_FLOW: &str = include_str!("../../../../docs/studio-flow.json");
+
+/// Registers the commands and creates (or finds) `#announcements` (read-only for @everyone),
+/// `#bug-report`, `#feature-request` and `#customer-service`. Safe to run again.
+///
+/// # Errors
+///
+/// Discord refusing (bad token, missing Manage Channels permission).
+pub async fn discord(settings: &Settings) -> anyhow::Result<()> {
+    flexcord_discord::install_crypto_provider();
+    let config = adapters::discord_config(settings)?;
+    let http = Arc::new(build_http(&config).context("cannot build the Discord client")?);
+    register_commands(&http, config.application_id)
+        .await
+        .context("cannot register slash commands")?;
+    println!("registered /helpme, /bug, /new_feature and /case");
+    let report = setup_guild(&http, config.guild_id, config.application_id)
+        .await
+        .context("cannot set up the guild's channels (does the bot have Manage Channels?)")?;
+    println!("channels: {report:?}");
+    Ok(())
+}
+
+/// Checks the Twilio credentials and, in studio mode, installs or updates the Studio flow.
+///
+/// # Errors
+///
+/// Twilio refusing the credentials or the flow.
+pub async fn twilio(settings: &Settings, env: &dyn Env) -> anyhow::Result<()> {
+    let client = adapters::twilio_client(settings)?;
+    let configuration = client
+        .conversations_configuration()
+        .await
+        .context("Twilio refused the credentials (TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN)")?;
+    println!("Twilio credentials ok; Conversations configuration: {configuration:?}");
+    if settings.router.routing != RoutingMode::Studio {
+        println!(
+            "routing is bridge: no Studio flow needed (hand-off uses TWILIO_WORKSPACE_SID / TWILIO_WORKFLOW_SID)"
+        );
+        return Ok(());
+    }
+    let public_url = settings
+        .public_url
+        .as_deref()
+        .context("FLEXCORD_PUBLIC_URL is required")?;
+    let workflow = settings.twilio.workflow_sid.as_deref().context(
+        "TWILIO_WORKFLOW_SID is required to install the flow (its Send to Flex widget routes to it)",
+    )?;
+    let task_channel = env.get("TWILIO_TASK_CHANNEL_SID").context(
+        "TWILIO_TASK_CHANNEL_SID (the TaskRouter \"chat\" task channel, TC…) is required to install the flow",
+    )?;
+    let definition = studio_flow(&settings.router, public_url, workflow, &task_channel)?;
+    let params = FlowParams {
+        friendly_name: Some("flexcord".to_owned()),
+        status: FlowStatus::Published,
+        definition: Some(definition),
+        commit_message: Some(format!("flexcord {}", env!("CARGO_PKG_VERSION"))),
+    };
+    let flow = match &settings.twilio.studio_flow_sid {
+        Some(sid) => client
+            .update_flow(sid, &params)
+            .await
+            .context("cannot update the Studio flow")?,
+        None => client
+            .create_flow(&params)
+            .await
+            .context("cannot create the Studio flow")?,
+    };
+    println!(
+        "Studio flow {} installed; set TWILIO_STUDIO_FLOW_SID={}",
+        flow.sid, flow.sid
+    );
+    Ok(())
+}
+
+/// The shipped flow with its placeholders filled in.
+///
+/// # Errors
+///
+/// When the shipped JSON is broken (a build bug) or a placeholder is left over.
+pub fn studio_flow(
+    router: &RouterConfig,
+    public_url: &str,
+    workflow_sid: &str,
+    task_channel_sid: &str,
+) -> anyhow::Result<Value> {
+    // The values are substituted inside JSON strings: escape them as JSON string content.
+    let escape = |s: &str| {
+        let quoted = serde_json::to_string(s).unwrap_or_default();
+        quoted.trim_matches('"').to_owned()
+    };
+    let text = STUDIO_FLOW
+        .replace("${PUBLIC_URL}", &escape(public_url.trim_end_matches('/')))
+        .replace("${WORKFLOW_SID}", &escape(workflow_sid))
+        .replace("${TASK_CHANNEL_SID}", &escape(task_channel_sid))
+        .replace(
+            "${HANDOFF_KEYWORDS}",
+            &escape(&router.handoff_keywords.join(",")),
+        );
+    anyhow::ensure!(
+        !text.contains("${"),
+        "a placeholder in docs/studio-flow.json was not filled"
+    );
+    serde_json::from_str(&text).context("docs/studio-flow.json is not valid JSON")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_flow_fills_every_placeholder_and_points_at_the_bridge() {
+        let flow = studio_flow(&RouterConfig::default(), "https://b.example/", "WW1", "TC1")
+            .expect("valid");
+        let text = flow.to_string();
+        assert!(text.contains("https://b.example/chatbot-to-discord"));
+        assert!(text.contains("\"WW1\""));
+        assert!(text.contains("live agent"));
+        assert_eq!(flow["initial_state"], "Trigger");
+    }
+}

@@ -1,0 +1,171 @@
+//! Prometheus metrics (`GET /metrics`): relays by direction and outcome, webhook rejections by
+//! reason, latencies, outbox depth, router incidents, Discord and Twilio errors.
+
+use std::sync::atomic::AtomicI64;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+/// Labels: a direction and an outcome.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RelayLabels {
+    /// `to_flex`, `to_discord`, `notice_to_flex`, `announcement`.
+    pub direction: &'static str,
+    /// `delivered`, `retried`, `dead`.
+    pub outcome: &'static str,
+}
+
+/// Labels: one reason.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabels {
+    /// Why.
+    pub reason: &'static str,
+}
+
+/// Labels: an event source and what handling came to.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct EventLabels {
+    /// `discord`, `flex`, `studio`, `announce`, `feed`.
+    pub source: &'static str,
+    /// `done`, `duplicate`, `unknown_conversation`, `ignored`, `error`.
+    pub outcome: &'static str,
+}
+
+/// Labels: a direction.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DirectionLabels {
+    /// As in [`RelayLabels`].
+    pub direction: &'static str,
+}
+
+/// Every metric flexcord exports.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    /// Outbox deliveries.
+    pub relays: Family<RelayLabels, Counter>,
+    /// Time from enqueue to delivery, seconds.
+    pub relay_latency: Family<DirectionLabels, Histogram>,
+    /// Requests refused before reaching the router.
+    pub webhook_rejections: Family<ReasonLabels, Counter>,
+    /// Inbound events handled.
+    pub events: Family<EventLabels, Counter>,
+    /// Failures the router worked around (case system down, virtual agent timeout…).
+    pub incidents: Family<ReasonLabels, Counter>,
+    /// Discord errors seen while delivering.
+    pub discord_errors: Family<ReasonLabels, Counter>,
+    /// Twilio errors seen while delivering.
+    pub twilio_errors: Family<ReasonLabels, Counter>,
+    /// Undelivered outbox entries, sampled.
+    pub outbox_depth: Gauge<i64, AtomicI64>,
+}
+
+fn latency_histogram() -> Histogram {
+    // 50 µs … ~3 s: relays are meant to add well under a millisecond; Discord's rate limits can
+    // push deliveries into seconds.
+    Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(
+        0.000_05, 3.0, 11,
+    ))
+}
+
+impl Metrics {
+    /// A fresh registry with every metric registered.
+    #[must_use]
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("flexcord");
+        let relays = Family::<RelayLabels, Counter>::default();
+        let relay_latency = Family::<DirectionLabels, Histogram>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
+        let webhook_rejections = Family::<ReasonLabels, Counter>::default();
+        let events = Family::<EventLabels, Counter>::default();
+        let incidents = Family::<ReasonLabels, Counter>::default();
+        let discord_errors = Family::<ReasonLabels, Counter>::default();
+        let twilio_errors = Family::<ReasonLabels, Counter>::default();
+        let outbox_depth = Gauge::<i64, AtomicI64>::default();
+        registry.register(
+            "relays",
+            "Outbox deliveries by direction and outcome",
+            relays.clone(),
+        );
+        registry.register(
+            "relay_latency_seconds",
+            "Time from recording a relay to delivering it",
+            relay_latency.clone(),
+        );
+        registry.register(
+            "webhook_rejections",
+            "Inbound requests refused (bad signature, too large, malformed, unauthorized)",
+            webhook_rejections.clone(),
+        );
+        registry.register(
+            "events",
+            "Inbound events by source and outcome",
+            events.clone(),
+        );
+        registry.register(
+            "incidents",
+            "Failures the router worked around",
+            incidents.clone(),
+        );
+        registry.register(
+            "discord_errors",
+            "Discord errors while delivering",
+            discord_errors.clone(),
+        );
+        registry.register(
+            "twilio_errors",
+            "Twilio errors while delivering",
+            twilio_errors.clone(),
+        );
+        registry.register(
+            "outbox_depth",
+            "Undelivered outbox entries",
+            outbox_depth.clone(),
+        );
+        Self {
+            registry,
+            relays,
+            relay_latency,
+            webhook_rejections,
+            events,
+            incidents,
+            discord_errors,
+            twilio_errors,
+            outbox_depth,
+        }
+    }
+
+    /// Counts a refused request.
+    pub fn reject(&self, reason: &'static str) {
+        self.webhook_rejections
+            .get_or_create(&ReasonLabels { reason })
+            .inc();
+    }
+
+    /// Counts an inbound event.
+    pub fn event(&self, source: &'static str, outcome: &'static str) {
+        self.events
+            .get_or_create(&EventLabels { source, outcome })
+            .inc();
+    }
+
+    /// The Prometheus text exposition.
+    #[must_use]
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Encoding into a String cannot fail (fmt::Write for String is infallible).
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,168 @@
+//! Delivers the durable outbox: claims due entries, hands each to [`Router::deliver`], and
+//! records the result (done, retry with full-jitter backoff, or dead letter).
+//!
+//! Woken at once when the router enqueues something (the `wake` notify), and every
+//! [`POLL_EVERY`] anyway, to pick up retries, expired leases and entries another instance left.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use flexcord_core::Router;
+use flexcord_core::outbox::{ClaimedEntry, OutboxMessage};
+use flexcord_core::ports::SessionStore;
+use flexcord_core::router::DeliveryError;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+
+use crate::metrics::{DirectionLabels, Metrics, RelayLabels};
+
+/// Fallback polling interval.
+const POLL_EVERY: Duration = Duration::from_millis(500);
+/// How long a claim holds an entry; a crashed instance's entries come back after this.
+const LEASE: Duration = Duration::from_secs(30);
+/// Entries claimed per round (one per ordering key at most, so they run in parallel).
+const BATCH: usize = 64;
+/// After this many failed attempts an entry is dead-lettered.
+const MAX_ATTEMPTS: u32 = 10;
+/// Backoff cap.
+const MAX_BACKOFF: Duration = Duration::from_secs(120);
+
+/// The worker's dependencies.
+#[derive(Debug, Clone)]
+pub struct OutboxWorker {
+    /// Delivers entries.
+    pub router: Arc<Router>,
+    /// Claims and settles entries.
+    pub store: Arc<dyn SessionStore>,
+    /// Rung when something was enqueued.
+    pub wake: Arc<Notify>,
+    /// Counts deliveries.
+    pub metrics: Arc<Metrics>,
+    /// Identifies this instance's claims.
+    pub worker_id: String,
+}
+
+impl OutboxWorker {
+    /// Runs until `shutdown` turns true, then finishes the deliveries in flight.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let this = Arc::new(self);
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            this.drain().await;
+            tokio::select! {
+                () = this.wake.notified() => {}
+                () = tokio::time::sleep(POLL_EVERY) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        tracing::info!("outbox worker stopped");
+    }
+
+    /// Claims and delivers until nothing is due.
+    async fn drain(self: &Arc<Self>) {
+        loop {
+            let batch = match self.store.claim(&self.worker_id, LEASE, BATCH).await {
+                Ok(batch) => batch,
+                Err(error) => {
+                    tracing::warn!(%error, "outbox claim failed");
+                    return;
+                }
+            };
+            if batch.is_empty() {
+                self.sample_depth().await;
+                return;
+            }
+            let mut running = JoinSet::new();
+            for entry in batch {
+                let this = Arc::clone(self);
+                running.spawn(async move { this.deliver_one(entry).await });
+            }
+            while running.join_next().await.is_some() {}
+        }
+    }
+
+    async fn sample_depth(&self) {
+        if let Ok(depth) = self.store.outbox_depth().await {
+            self.metrics
+                .outbox_depth
+                .set(i64::try_from(depth).unwrap_or(i64::MAX));
+        }
+    }
+
+    async fn deliver_one(&self, entry: ClaimedEntry) {
+        let direction = direction(&entry.message);
+        let started = Instant::now();
+        let result = self.router.deliver(&entry).await;
+        self.metrics
+            .relay_latency
+            .get_or_create(&DirectionLabels { direction })
+            .observe(started.elapsed().as_secs_f64());
+        let settled = match result {
+            Ok(()) => {
+                self.count(direction, "delivered");
+                self.store.complete(entry.id).await
+            }
+            Err(DeliveryError::Retry { reason, after_ms }) if entry.attempts + 1 < MAX_ATTEMPTS => {
+                let delay = backoff(entry.attempts, after_ms);
+                tracing::warn!(id = entry.id, direction, %reason, attempt = entry.attempts + 1, ?delay, "delivery failed; will retry");
+                self.count(direction, "retried");
+                self.store.retry_later(entry.id, &reason, delay).await
+            }
+            Err(error) => {
+                tracing::error!(id = entry.id, direction, %error, "delivery failed for good; dead-lettered");
+                self.count(direction, "dead");
+                self.store.dead_letter(entry.id, &error.to_string()).await
+            }
+        };
+        if let Err(error) = settled {
+            // The lease expires and the entry is retried; adapters check for an earlier success.
+            tracing::warn!(id = entry.id, %error, "could not record the delivery result");
+        }
+    }
+
+    fn count(&self, direction: &'static str, outcome: &'static str) {
+        self.metrics
+            .relays
+            .get_or_create(&RelayLabels { direction, outcome })
+            .inc();
+    }
+}
+
+const fn direction(message: &OutboxMessage) -> &'static str {
+    match message {
+        OutboxMessage::ToConversation { .. } => "to_flex",
+        OutboxMessage::ToDiscord { .. } => "to_discord",
+        OutboxMessage::NoticeToConversation { .. } => "notice_to_flex",
+        OutboxMessage::Announce { .. } => "announcement",
+        #[allow(unreachable_patterns)]
+        _ => "other",
+    }
+}
+
+/// Full-jitter exponential backoff (a random wait between 0 and `min(cap, 500 ms · 2^attempt)`),
+/// never shorter than what the remote asked for.
+fn backoff(attempts: u32, at_least_ms: Option<u64>) -> Duration {
+    let ceiling = Duration::from_millis(500)
+        .saturating_mul(1u32.checked_shl(attempts.min(16)).unwrap_or(u32::MAX))
+        .min(MAX_BACKOFF);
+    let ceiling_ms = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
+    let jittered = rand::random_range(0..=ceiling_ms);
+    Duration::from_millis(jittered.max(at_least_ms.unwrap_or(0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_stays_within_the_ceiling_and_honours_retry_after() {
+        for attempt in 0..20 {
+            let d = backoff(attempt, None);
+            assert!(d <= MAX_BACKOFF, "attempt {attempt}: {d:?}");
+        }
+        assert!(backoff(0, None) <= Duration::from_millis(500));
+        assert!(backoff(0, Some(5_000)) >= Duration::from_millis(5_000));
+    }
+}
