@@ -49,6 +49,19 @@ impl Clock for SystemClock {
 ///
 /// Start-up failures (database, knowledge base, listen address, clients), with context.
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    run_until(settings, wait_for_signal()).await
+}
+
+/// Runs the bridge until `shutdown` completes, then drains in-flight work and returns. This is
+/// how embedders and `flexcord sandbox` run it.
+///
+/// # Errors
+///
+/// Start-up failures (database, knowledge base, listen address, clients), with context.
+pub async fn run_until(
+    settings: Settings,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
     install_crypto_provider();
     let metrics = Arc::new(Metrics::new());
     let store = Arc::new(adapters::store(&settings).await?);
@@ -179,7 +192,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         }
     });
 
-    wait_for_signal().await;
+    shutdown.await;
     tracing::info!("shutting down: draining in-flight work");
     let _ = shutdown_tx.send(true);
     let _ = server.await;

@@ -49,6 +49,16 @@ pub enum Command {
         #[command(subcommand)]
         action: CasesAction,
     },
+    /// Everything on this machine, no accounts: the real bridge against built-in emulators of
+    /// Discord and Twilio Flex, with a web page to play the user and the agent.
+    Sandbox {
+        /// Where the web page (and the emulators) listen.
+        #[arg(long, default_value = "127.0.0.1:8088")]
+        listen: std::net::SocketAddr,
+        /// Knowledge-base folder.
+        #[arg(long, default_value = "./kb")]
+        kb: std::path::PathBuf,
+    },
     /// Knowledge-base maintenance.
     Kb {
         /// What to do.

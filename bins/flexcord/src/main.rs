@@ -30,7 +30,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Setup {
             target: SetupTarget::Twilio,
         } => Needs::Twilio,
-        Command::Cases { .. } | Command::Kb { .. } => Needs::Local,
+        Command::Cases { .. } | Command::Kb { .. } | Command::Sandbox { .. } => Needs::Local,
     };
     let file = match &cli.config {
         Some(path) => FileConfig::read(path)?,
@@ -56,6 +56,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Kb {
             action: KbAction::Index,
         } => commands::kb::index(&settings).await?,
+        Command::Sandbox { listen, kb } => commands::sandbox::run(listen, kb).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,4 +4,5 @@
 pub mod cases;
 pub mod check;
 pub mod kb;
+pub mod sandbox;
 pub mod setup;
