@@ -1,6 +1,8 @@
 //! Test support for anything that talks to Discord through twilight 0.18: a fake gateway
 //! ([`FakeGateway`]), JSON fixtures that twilight-model 0.18 accepts ([`fixtures`]), and wiremock
-//! helpers that answer the REST calls a bot makes ([`rest`]).
+//! helpers that answer the REST calls a bot makes ([`rest`], behind the default-on `wiremock`
+//! feature, so a stateful emulator can use the gateway, fixtures and [`multipart`] reader without
+//! pulling wiremock in).
 //!
 //! This crate is a **dev-dependency only**: it is used by `flexcord-discord`'s tests and later by
 //! whole-system tests, benchmarks and the sandbox. It is not a Discord implementation: it knows
@@ -15,6 +17,8 @@
 mod gateway;
 
 pub mod fixtures;
+pub mod multipart;
+#[cfg(feature = "wiremock")]
 pub mod rest;
 
 pub use gateway::{FakeGateway, GatewayLog, GatewayOptions};

@@ -11,6 +11,8 @@ use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::fixtures::{self, FixtureUser};
+use crate::multipart;
+pub use crate::multipart::UploadedFile;
 
 /// DM channel ids handed out by the fake are `DM_CHANNEL_OFFSET + recipient id`.
 pub const DM_CHANNEL_OFFSET: u64 = 1_000_000;
@@ -307,23 +309,9 @@ fn normalize_overwrite(mut overwrite: Value) -> Value {
 #[must_use]
 pub fn json_body(req: &Request) -> Option<Value> {
     match multipart_boundary(req) {
-        Some(boundary) => multipart_parts(&req.body, &boundary)
-            .into_iter()
-            .find(|p| p.name == "payload_json")
-            .and_then(|p| serde_json::from_slice(&p.data).ok()),
+        Some(boundary) => multipart::payload_json(&req.body, &boundary),
         None => serde_json::from_slice(&req.body).ok(),
     }
-}
-
-/// A file uploaded in a multipart request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UploadedFile {
-    /// The form field name (`files[0]`, ...).
-    pub field: String,
-    /// The file name.
-    pub filename: String,
-    /// The bytes.
-    pub data: Vec<u8>,
 }
 
 /// Files uploaded with a multipart request, in order.
@@ -332,75 +320,11 @@ pub fn uploaded_files(req: &Request) -> Vec<UploadedFile> {
     let Some(boundary) = multipart_boundary(req) else {
         return Vec::new();
     };
-    multipart_parts(&req.body, &boundary)
-        .into_iter()
-        .filter_map(|p| {
-            p.filename.map(|filename| UploadedFile {
-                field: p.name,
-                filename,
-                data: p.data,
-            })
-        })
-        .collect()
+    multipart::uploaded_files(&req.body, &boundary)
 }
 
 fn multipart_boundary(req: &Request) -> Option<String> {
-    let ct = req.headers.get("content-type")?.to_str().ok()?;
-    if !ct.starts_with("multipart/form-data") {
-        return None;
-    }
-    ct.split(';')
-        .find_map(|p| p.trim().strip_prefix("boundary="))
-        .map(|b| b.trim_matches('"').to_owned())
-}
-
-#[derive(Debug)]
-struct Part {
-    name: String,
-    filename: Option<String>,
-    data: Vec<u8>,
-}
-
-fn multipart_parts(body: &[u8], boundary: &str) -> Vec<Part> {
-    let delimiter = format!("--{boundary}");
-    let mut parts = Vec::new();
-    for chunk in split_bytes(body, delimiter.as_bytes()).into_iter().skip(1) {
-        let Some(header_end) = find(chunk, b"\r\n\r\n") else {
-            continue;
-        };
-        let headers = String::from_utf8_lossy(&chunk[..header_end]);
-        let mut data = &chunk[header_end + 4..];
-        if let Some(stripped) = data.strip_suffix(b"\r\n") {
-            data = stripped;
-        }
-        let attr = |key: &str| {
-            let needle = format!("{key}=\"");
-            let start = headers.find(&needle)? + needle.len();
-            let len = headers[start..].find('"')?;
-            Some(headers[start..start + len].to_owned())
-        };
-        let Some(name) = attr("name") else { continue };
-        parts.push(Part {
-            name,
-            filename: attr("filename"),
-            data: data.to_vec(),
-        });
-    }
-    parts
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-fn split_bytes<'a>(mut body: &'a [u8], delimiter: &[u8]) -> Vec<&'a [u8]> {
-    let mut out = Vec::new();
-    while let Some(i) = find(body, delimiter) {
-        out.push(&body[..i]);
-        body = &body[i + delimiter.len()..];
-    }
-    out.push(body);
-    out
+    multipart::boundary(req.headers.get("content-type")?.to_str().ok()?)
 }
 
 /// True when `path` matches `pattern` segment by segment, `*` matching any one segment
@@ -503,17 +427,5 @@ mod tests {
             "/api/v10/channels/*",
             "/api/v10/channels/12/messages"
         ));
-    }
-
-    #[test]
-    fn multipart_parts_are_split_by_boundary() {
-        let body = b"--XX\r\nContent-Disposition: form-data; name=\"payload_json\"\r\n\r\n{\"a\":1}\r\n\
---XX\r\nContent-Disposition: form-data; name=\"files[0]\"; filename=\"a.txt\"\r\n\r\nhi\r\n--XX--\r\n";
-        let parts = multipart_parts(body, "XX");
-        assert_eq!(parts.len(), 2);
-        assert_eq!(parts[0].name, "payload_json");
-        assert_eq!(parts[0].data, b"{\"a\":1}");
-        assert_eq!(parts[1].filename.as_deref(), Some("a.txt"));
-        assert_eq!(parts[1].data, b"hi");
     }
 }
