@@ -23,6 +23,8 @@ pub enum RoutingMode {
 pub struct Templates {
     /// Ephemeral answer to `/helpme` in the server.
     pub check_dms: String,
+    /// Ephemeral answer to `/helpme` used in the DM itself (the greeting follows).
+    pub here_in_dm: String,
     /// First message in the DM.
     pub greeting: String,
     /// A live agent was requested and the case exists.
@@ -67,6 +69,7 @@ impl Default for Templates {
     fn default() -> Self {
         Self {
             check_dms: "Check your DMs — I've sent you a message there.".into(),
+            here_in_dm: "I'm right here, {user}.".into(),
             greeting: "Hi {user}! I'm the virtual support agent. Ask me anything, or press \
                        \"Talk to a live agent\" at any time."
                 .into(),

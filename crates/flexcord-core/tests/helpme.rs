@@ -27,12 +27,14 @@ async fn helpme_in_the_server_says_check_dms_and_greets_with_the_agent_button() 
 }
 
 #[tokio::test]
-async fn helpme_inside_the_dm_just_greets() {
+async fn helpme_inside_the_dm_answers_the_interaction_and_greets() {
     let h = Harness::new();
     let u = user(1);
     let i = h.interaction();
     h.helpme_with(&u, &i, true).await.unwrap();
-    assert!(h.chat.reply_texts(i.id).is_empty());
+    // The deferred interaction is answered (else Discord shows "thinking…" forever), without
+    // telling the user to check the DMs they are already in.
+    assert_eq!(h.chat.reply_texts(i.id), ["I'm right here, user1.".to_owned()]);
     assert_eq!(h.dm_texts(&u).len(), 1);
 }
 

@@ -163,12 +163,9 @@ impl Router {
             back_to_bot(&mut s);
         }
         let mut plan = Plan::with_session(key, s);
-        if !place.direct_message {
-            plan.reply(
-                interaction,
-                self.text(&t.check_dms, &[("user", &user.name)]),
-            );
-        }
+        // Every deferred interaction gets an answer, or Discord shows "thinking…" forever.
+        let answer = if place.direct_message { &t.here_in_dm } else { &t.check_dms };
+        plan.reply(interaction, self.text(answer, &[("user", &user.name)]));
         let greeting = self.text(&t.greeting, &[("user", &user.name)]);
         plan.send(
             dm,
