@@ -1,14 +1,149 @@
 //! `flexcord sandbox`: the whole product on one machine with no accounts.
+//!
+//! It starts `flexcord-sandbox`'s emulators of Discord and Twilio Flex and its web page, then
+//! runs the real bridge ([`crate::app::run_until`]) configured through the same variables a
+//! production deployment uses (built into a map here, never written to the process
+//! environment), with an embedded SQLite database in a temporary folder.
+
+#![allow(clippy::print_stdout)] // Printing the URL and the tour for a person is this command's job.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use flexcord_sandbox::{Bridge, BridgePlan, Sandbox, SandboxConfig};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::adapters;
+use crate::config::{Env, FileConfig, Needs, Settings};
+
+/// How long the bridge may take to connect to the emulated gateway.
+const BRIDGE_START: Duration = Duration::from_secs(60);
+
+/// Variables from a map: the sandbox's configuration for the bridge.
+#[derive(Debug, Clone, Default)]
+pub struct MapEnv(pub HashMap<String, String>);
+
+impl Env for MapEnv {
+    fn get(&self, name: &str) -> Option<String> {
+        self.0.get(name).filter(|v| !v.trim().is_empty()).cloned()
+    }
+}
+
+/// A sandbox with its bridge running.
+#[derive(Debug)]
+pub struct RunningSandbox {
+    sandbox: Sandbox,
+    stop: oneshot::Sender<()>,
+    bridge: JoinHandle<anyhow::Result<()>>,
+    store: flexcord_store::Store,
+}
+
+impl RunningSandbox {
+    /// The page's URL.
+    #[must_use]
+    pub fn url(&self) -> String {
+        self.sandbox.url()
+    }
+
+    /// The emulators (for tests that look behind the page).
+    #[must_use]
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+
+    /// Stops the bridge (it drains in-flight work), then the emulators and the page.
+    ///
+    /// # Errors
+    ///
+    /// The bridge's own failure, if it stopped with one.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        let result = match self.bridge.await {
+            Ok(result) => result,
+            Err(join) => Err(anyhow::anyhow!("the bridge task failed: {join}")),
+        };
+        self.store.close().await;
+        self.sandbox.shutdown().await;
+        result
+    }
+}
+
+/// Starts the emulators, the page on `listen`, and the bridge; returns once the bridge is
+/// connected.
+///
+/// # Errors
+///
+/// A missing knowledge-base folder, an address in use, or a bridge that fails to start.
+pub async fn start(listen: SocketAddr, kb: PathBuf) -> anyhow::Result<RunningSandbox> {
+    if !kb.is_dir() {
+        anyhow::bail!(
+            "knowledge-base folder {} not found: run from the repository root or pass --kb DIR",
+            kb.display()
+        );
+    }
+    let kb_dir = std::fs::canonicalize(&kb)
+        .with_context(|| format!("cannot resolve {}", kb.display()))?;
+    let sandbox = Sandbox::start(SandboxConfig { listen })
+        .await
+        .with_context(|| format!("cannot start the sandbox on {listen}"))?;
+    let bridge_listen = flexcord_sandbox::free_loopback_addr().await?;
+    let env = MapEnv(
+        sandbox
+            .bridge_env(&BridgePlan {
+                listen: bridge_listen,
+                kb_dir,
+            })
+            .into_iter()
+            .collect(),
+    );
+    let settings = Settings::load(FileConfig::default(), &env, Needs::Run)
+        .context("the sandbox built an invalid bridge configuration")?;
+
+    // Opened first so its migrations run before the bridge opens the same file.
+    let store = adapters::store(&settings).await?;
+    let cases = adapters::cases(&settings, &store)?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let bridge = tokio::spawn(crate::app::run_until(settings, async {
+        let _ = stopped.await;
+    }));
+    sandbox.connect_bridge(Bridge {
+        url: format!("http://{bridge_listen}"),
+        cases: Arc::clone(&cases),
+    });
+    if !sandbox.wait_for_bridge(BRIDGE_START).await {
+        let _ = stop.send(());
+        let outcome = bridge.await;
+        anyhow::bail!("the bridge did not connect to the emulated Discord in time: {outcome:?}");
+    }
+    Ok(RunningSandbox {
+        sandbox,
+        stop,
+        bridge,
+        store,
+    })
+}
 
 /// Runs the sandbox until Ctrl-C.
 ///
 /// # Errors
 ///
-/// Not built yet: says so.
-#[allow(clippy::unused_async)] // Will await the sandbox once it exists.
-pub async fn run(listen: std::net::SocketAddr, kb: std::path::PathBuf) -> anyhow::Result<()> {
-    anyhow::bail!(
-        "the sandbox is not built yet (asked to listen on {listen} with {})",
-        kb.display()
-    )
+/// As for [`start`], or the bridge failing while it runs.
+pub async fn run(listen: SocketAddr, kb: PathBuf) -> anyhow::Result<()> {
+    let running = start(listen, kb).await?;
+    println!("flexcord sandbox is running: open {}", running.url());
+    println!(
+        "Tour: in #customer-service run /helpme, ask a question in the DM, press \"Talk to a live \
+         agent\", accept the task as the Flex agent, chat both ways, close and rate, then see the \
+         case; /bug files a report in #bug-report. Ctrl-C stops everything."
+    );
+    if let Err(error) = tokio::signal::ctrl_c().await {
+        tracing::warn!(%error, "cannot listen for Ctrl-C; stopping now");
+    }
+    println!("stopping…");
+    running.stop().await
 }

@@ -1,0 +1,343 @@
+//! `flexcord sandbox` in a real browser: headless Chromium driven through chromedriver's W3C
+//! WebDriver API (a small JSON client below, over flexcord-http) plays the Discord user and the
+//! Flex agent on the sandbox page, against the real bridge. It saves a screenshot to
+//! `$CARGO_TARGET_DIR/sandbox-screenshot.png` (or the target dir this test runs from).
+//!
+//! Without Debian's `chromium` and `chromium-driver` it prints a notice and passes, except under
+//! `CI=true`, where it fails (`.ci/chromium.sh` installs them).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use base64::Engine as _;
+use flexcord_http::http::Method;
+use flexcord_http::url::Url;
+use flexcord_http::{HttpClient, Request};
+use serde_json::{Value, json};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// Upper bound for any one thing to show up on the page (a loaded 2-core machine is slow).
+const WAIT: Duration = Duration::from_secs(60);
+const ELEMENT_KEY: &str = "element-6066-11e4-a52f-4ef90f7ad7b4";
+
+/// A minimal W3C WebDriver session.
+struct WebDriver {
+    http: HttpClient,
+    session: Url,
+}
+
+impl WebDriver {
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let url = Url::parse(&format!("{}{path}", self.session.as_str().trim_end_matches('/')))
+            .unwrap();
+        let mut request = Request::new(method, url);
+        if let Some(body) = body {
+            request = request.json(&body).unwrap();
+        }
+        let response = self
+            .http
+            .send(request)
+            .await
+            .unwrap_or_else(|e| panic!("WebDriver {path}: {}", e.detailed()));
+        let value: Value = response.json().unwrap();
+        value["value"].clone()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.call(Method::POST, "/url", Some(json!({ "url": url })))
+            .await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let found = self
+            .call(
+                Method::POST,
+                "/element",
+                Some(json!({ "using": "css selector", "value": css })),
+            )
+            .await;
+        found[ELEMENT_KEY]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {found}"))
+            .to_owned()
+    }
+
+    async fn click(&self, css: &str) {
+        let id = self.find(css).await;
+        self.call(
+            Method::POST,
+            &format!("/element/{id}/click"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let id = self.find(css).await;
+        self.call(
+            Method::POST,
+            &format!("/element/{id}/value"),
+            Some(json!({ "text": text })),
+        )
+        .await;
+    }
+
+    async fn script(&self, script: &str) -> Value {
+        self.call(
+            Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
+        .await
+    }
+
+    /// Waits until `condition` (a JS expression) is true on the page.
+    async fn wait_for(&self, what: &str, condition: &str) {
+        let script = format!("return !!({condition});");
+        let waited = tokio::time::timeout(WAIT, async {
+            loop {
+                if self.script(&script).await == json!(true) {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        })
+        .await;
+        if waited.is_err() {
+            let page = self
+                .script("return document.body.innerText;")
+                .await;
+            panic!("timed out waiting for {what}; the page says:\n{}", page.as_str().unwrap_or(""));
+        }
+    }
+
+    async fn screenshot(&self, to: &Path) {
+        let data = self.call(Method::GET, "/screenshot", None).await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(data.as_str().unwrap_or_default())
+            .unwrap();
+        std::fs::write(to, png).unwrap();
+    }
+
+    async fn quit(self) {
+        self.call(Method::DELETE, "", None).await;
+    }
+}
+
+fn target_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("CARGO_TARGET_DIR") {
+        return PathBuf::from(dir);
+    }
+    // target/debug/deps/sandbox_browser-… → target
+    let exe = std::env::current_exe().unwrap();
+    exe.ancestors().nth(3).unwrap().to_path_buf()
+}
+
+async fn free_port() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+#[allow(clippy::print_stderr)]
+fn browser_missing() -> bool {
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        return false;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{CHROMIUM} or {CHROMEDRIVER} is missing under CI=true: run .ci/chromium.sh");
+    }
+    eprintln!(
+        "notice: sandbox browser test skipped: install chromium and chromium-driver (.ci/chromium.sh)"
+    );
+    true
+}
+
+/// Starts chromedriver and a headless Chromium session.
+async fn start_browser(profile: &Path) -> (tokio::process::Child, WebDriver) {
+    let port = free_port().await;
+    let driver = tokio::process::Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let http = HttpClient::builder()
+        .timeout(Duration::from_secs(60))
+        .max_response_bytes(64 * 1024 * 1024)
+        .build()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let status = Url::parse(&format!("{base}/status")).unwrap();
+    let up = tokio::time::timeout(WAIT, async {
+        loop {
+            if let Ok(r) = http.send(Request::get(status.clone())).await
+                && r.json::<Value>().is_ok_and(|v| v["value"]["ready"] == json!(true))
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert!(up.is_ok(), "chromedriver did not come up");
+    let args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1150",
+        &format!("--user-data-dir={}", profile.display()),
+    ];
+    let new_session = Request::post(Url::parse(&format!("{base}/session")).unwrap())
+        .json(&json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
+        }}}))
+        .unwrap();
+    let created: Value = http
+        .send(new_session)
+        .await
+        .unwrap_or_else(|e| panic!("new session: {}", e.detailed()))
+        .json()
+        .unwrap();
+    let session = created["value"]["sessionId"].as_str().unwrap().to_owned();
+    let session = Url::parse(&format!("{base}/session/{session}")).unwrap();
+    (driver, WebDriver { http, session })
+}
+
+const DM: &str = "document.querySelector('#messages')";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_player_and_an_agent_go_through_support_and_a_bug_report_in_the_browser() {
+    if browser_missing() {
+        return;
+    }
+    let kb = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../kb");
+    let running = flexcord::commands::sandbox::start("127.0.0.1:0".parse().unwrap(), kb)
+        .await
+        .expect("the sandbox starts");
+    let profile = tempfile::tempdir().unwrap();
+    let (_driver, web) = start_browser(profile.path()).await;
+    web.goto(&running.url()).await;
+
+    // /helpme in #customer-service: the bot opens a DM with the live-agent button.
+    web.wait_for(
+        "the page with the bridge running",
+        "document.querySelector('#status.live') && document.querySelector('#channel-customer-service')",
+    )
+    .await;
+    web.click("#channel-customer-service").await;
+    web.click("[data-command=helpme]").await;
+    web.wait_for("the DM channel", "document.querySelector('#channel-dm')")
+        .await;
+    web.click("#channel-dm").await;
+    web.wait_for(
+        "the live-agent button",
+        "document.querySelector('#messages [data-custom-id=\"fc:agent\"]')",
+    )
+    .await;
+
+    // A question: the virtual agent suggests an article.
+    web.type_into("#composer-text", "How do I reset my password?")
+        .await;
+    web.click("#composer-send").await;
+    web.wait_for(
+        "an article about passwords",
+        "[...document.querySelectorAll('#messages .msg.bot')].some(m => /password/i.test(m.textContent))",
+    )
+    .await;
+
+    // Ask for an agent: a case is created and a task comes in on the Flex side.
+    web.click("#messages .msg:last-child [data-custom-id=\"fc:agent\"], #messages [data-custom-id=\"fc:agent\"]")
+        .await;
+    web.wait_for("the case notice", &format!("/case #?\\d+/i.test({DM}.textContent)"))
+        .await;
+    web.wait_for(
+        "the incoming task",
+        "document.querySelector('[data-action=accept]')",
+    )
+    .await;
+    web.click("[data-action=accept]").await;
+    web.wait_for("the join notice", &format!("/joined/i.test({DM}.textContent)"))
+        .await;
+    web.wait_for(
+        "the bot transcript on the agent's side",
+        "/password/i.test(document.querySelector('#conversation').textContent)",
+    )
+    .await;
+
+    // Both ways.
+    web.type_into("#agent-text", "Hi Sam, Ada here. Use the reset link.")
+        .await;
+    web.click("#agent-send").await;
+    web.wait_for(
+        "the agent's reply in the DM",
+        &format!("{DM}.textContent.includes('Ada here')"),
+    )
+    .await;
+    web.type_into("#composer-text", "Thanks, that worked!").await;
+    web.click("#composer-send").await;
+    web.wait_for(
+        "the player's message at the agent",
+        "document.querySelector('#conversation').textContent.includes('that worked')",
+    )
+    .await;
+
+    // Close, rate 5, and the case carries rating and transcript.
+    web.click("#agent-close").await;
+    web.wait_for(
+        "the rating buttons",
+        "document.querySelector('#messages [data-custom-id^=\"fc:rate:\"][data-custom-id$=\":5\"]')",
+    )
+    .await;
+    web.click("#messages [data-custom-id^=\"fc:rate:\"][data-custom-id$=\":5\"]")
+        .await;
+    web.wait_for(
+        "the rated case with its transcript",
+        "[...document.querySelectorAll('#cases .case')].some(c => c.textContent.includes('rated 5/5') && c.textContent.includes('that worked'))",
+    )
+    .await;
+
+    // /bug through the modal: the report card in #bug-report and a bug case.
+    web.click("#channel-bug-report").await;
+    web.click("[data-command=bug]").await;
+    web.wait_for(
+        "the bug form",
+        "document.querySelector('#modal-backdrop:not(.hidden) #field-title')",
+    )
+    .await;
+    web.type_into("#field-title", "Crash when opening the map").await;
+    web.type_into("#field-description", "The game closes as soon as I press M.")
+        .await;
+    web.click("#modal-submit").await;
+    web.wait_for(
+        "the report card in #bug-report",
+        "[...document.querySelectorAll('#messages .embed')].some(e => e.textContent.includes('Crash when opening the map'))",
+    )
+    .await;
+    web.wait_for(
+        "the bug case",
+        "[...document.querySelectorAll('#cases .case')].some(c => c.textContent.includes('Crash when opening the map') && c.textContent.includes('bug'))",
+    )
+    .await;
+
+    // Back to the DM for the picture: the whole story on one screen.
+    web.click("#channel-dm").await;
+    web.wait_for("the DM", "document.querySelector('#channel-dm.active')")
+        .await;
+    let shot = target_dir().join("sandbox-screenshot.png");
+    web.screenshot(&shot).await;
+    assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
+
+    web.quit().await;
+    running.stop().await.expect("the bridge stops cleanly");
+}

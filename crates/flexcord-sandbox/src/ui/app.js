@@ -1,0 +1,308 @@
+// flexcord sandbox page: renders GET /ui/state, re-reads it on every server-sent "changed"
+// event, and turns clicks into POST /ui/... actions. Plain JS, no build step.
+"use strict";
+
+const view = { channel: null, task: null, modalSeq: 0, state: null, seen: {} };
+const $ = (sel) => document.querySelector(sel);
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "class") node.className = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
+async function post(path, body, errorBox) {
+  const res = await fetch(path, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body || {}),
+  });
+  const box = errorBox ? $(errorBox) : null;
+  if (!res.ok) {
+    let text = res.statusText;
+    try { text = (await res.json()).error || text; } catch (_) { /* not JSON */ }
+    if (box) box.textContent = text;
+    throw new Error(text);
+  }
+  if (box) box.textContent = "";
+  return res.json();
+}
+
+function readFile(input) {
+  const file = input.files && input.files[0];
+  if (!file) return Promise.resolve(null);
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => {
+      const data = String(reader.result);
+      resolve({ filename: file.name, content_type: file.type || null,
+                data_base64: data.slice(data.indexOf(",") + 1) });
+    };
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+}
+
+// ----- Discord pane -----------------------------------------------------------------------
+
+function renderChannels(d) {
+  const nav = $("#channels");
+  nav.replaceChildren();
+  nav.append(el("div", { class: "group" }, "Fake Guild"));
+  for (const c of d.channels.filter((c) => !c.dm)) nav.append(channelLink(c, "# " + c.name));
+  nav.append(el("div", { class: "group" }, "Direct messages"));
+  const dm = d.channels.find((c) => c.dm);
+  if (dm) nav.append(channelLink(dm, "@ flexcord"));
+  else nav.append(el("a", { id: "open-dm", onclick: openDm }, "+ message flexcord"));
+}
+
+function channelLink(c, label) {
+  const count = (view.state.discord.messages[c.id] || []).length;
+  const unseen = c.id !== view.channel && count > (view.seen[c.id] || 0);
+  return el("a", {
+    id: c.dm ? "channel-dm" : "channel-" + c.name,
+    class: c.id === view.channel ? "active" : "",
+    onclick: () => { view.channel = c.id; render(); },
+  }, label, unseen ? el("span", { class: "badge" }, count - (view.seen[c.id] || 0)) : null);
+}
+
+async function openDm() {
+  const r = await post("/ui/dm/open", {}, "#discord-error");
+  view.channel = r.channel_id;
+  await refresh();
+}
+
+function renderEmbed(e) {
+  const color = typeof e.color === "number" ? "#" + e.color.toString(16).padStart(6, "0") : null;
+  return el("div", { class: "embed", style: color ? "border-left-color:" + color : null },
+    e.title ? el("div", { class: "title" }, e.url ? el("a", { href: e.url, target: "_blank" }, e.title) : e.title) : null,
+    e.description ? el("div", { class: "content" }, e.description) : null,
+    (e.fields || []).map((f) => el("div", { class: "field" },
+      el("div", { class: "name" }, f.name), el("div", { class: "content" }, f.value))),
+    e.footer && e.footer.text ? el("div", { class: "meta" }, e.footer.text) : null);
+}
+
+function renderComponents(m) {
+  return (m.components || []).map((row) => el("div", { class: "row" },
+    (row.components || []).filter((b) => b.type === 2).map((b) => el("button", {
+      class: "style-" + b.style,
+      "data-custom-id": b.custom_id,
+      disabled: b.disabled,
+      onclick: () => post("/ui/button", { channel_id: m.channel_id, custom_id: b.custom_id, label: b.label || "" }, "#discord-error"),
+    }, b.label || b.custom_id))));
+}
+
+function renderAttachment(a) {
+  const img = a.content_type && a.content_type.startsWith("image/");
+  return el("a", { class: "attachment", href: a.url, target: "_blank" },
+    img ? el("img", { src: a.url, alt: a.filename }) : null, "📎 " + a.filename);
+}
+
+function renderMessages(d) {
+  const box = $("#messages");
+  const channel = d.channels.find((c) => c.id === view.channel);
+  $("#channel-title").textContent = channel ? (channel.dm ? "@ flexcord (direct message)" : "# " + channel.name) : "";
+  const list = d.messages[view.channel] || [];
+  view.seen[view.channel] = list.length;
+  const atBottom = box.scrollTop + box.clientHeight >= box.scrollHeight - 30;
+  box.replaceChildren(...list.map((m) => el("div", {
+    class: "msg" + (m.bot ? " bot" : " user") + (m.ephemeral ? " ephemeral" : ""),
+    "data-message-id": m.id,
+  },
+    m.reply_to ? el("div", { class: "reply-to" }, "↪ " + d.player.name + " used " + m.reply_to) : null,
+    el("div", { class: "meta" }, el("span", { class: "author" }, m.author + (m.bot ? " BOT" : "")),
+      m.ephemeral ? "Only you can see this" : ""),
+    m.thinking ? el("div", { class: "thinking" }, "flexcord is thinking…") : null,
+    m.content ? el("div", { class: "content" }, m.content) : null,
+    (m.embeds || []).map(renderEmbed),
+    (m.attachments || []).map(renderAttachment),
+    renderComponents(m))));
+  if (atBottom || list.length <= 3) box.scrollTop = box.scrollHeight;
+}
+
+function renderModal(d) {
+  const modal = d.modal;
+  const backdrop = $("#modal-backdrop");
+  if (!modal) { backdrop.classList.add("hidden"); view.modalSeq = 0; return; }
+  if (modal.seq === view.modalSeq) return; // keep what the user typed
+  view.modalSeq = modal.seq;
+  const form = $("#modal");
+  form.replaceChildren(el("h3", {}, modal.title),
+    modal.fields.map((f) => el("label", {}, f.label + (f.required ? " *" : ""),
+      f.style === 2
+        ? el("textarea", { name: f.custom_id, id: "field-" + f.custom_id, rows: 3, required: f.required })
+        : el("input", { name: f.custom_id, id: "field-" + f.custom_id, required: f.required }))),
+    el("div", { class: "actions" },
+      el("button", { type: "button", onclick: () => post("/ui/modal/cancel", {}) }, "Cancel"),
+      el("button", { type: "submit", class: "primary", id: "modal-submit" }, "Submit")));
+  form.onsubmit = async (ev) => {
+    ev.preventDefault();
+    const values = {};
+    for (const f of modal.fields) values[f.custom_id] = form.elements[f.custom_id].value;
+    await post("/ui/modal/submit", { values }, "#discord-error");
+  };
+  backdrop.classList.remove("hidden");
+}
+
+async function runCommand(name) {
+  if (view.channel === null) return;
+  await post("/ui/command", { name, channel_id: view.channel }, "#discord-error");
+}
+
+async function sendComposer(ev) {
+  ev.preventDefault();
+  const input = $("#composer-text");
+  const text = input.value.trim();
+  const command = text.match(/^\/(helpme|bug|new_feature)\b/);
+  if (command) { input.value = ""; await runCommand(command[1]); return; }
+  const d = view.state.discord;
+  const channel = d.channels.find((c) => c.id === view.channel);
+  if (!channel || !channel.dm) {
+    $("#discord-error").textContent = "The bot reads only its DMs: use a slash command here.";
+    return;
+  }
+  const file = await readFile($("#composer-file"));
+  if (!text && !file) return;
+  await post("/ui/dm", { text, files: file ? [file] : [] }, "#discord-error");
+  input.value = "";
+  $("#composer-file").value = "";
+}
+
+// ----- Flex pane --------------------------------------------------------------------------
+
+function renderTasks(f) {
+  const box = $("#tasks");
+  if (!f.tasks.length) { box.replaceChildren(el("p", { class: "hint" }, "No tasks. Ask for a live agent in the DM.")); return; }
+  if (!view.task || !f.tasks.some((t) => t.conversation_sid === view.task)) view.task = f.tasks[0].conversation_sid;
+  box.replaceChildren(...f.tasks.map((t) => {
+    const name = (t.attributes && (t.attributes.customerName || t.attributes.name)) || t.customer || "customer";
+    return el("div", {
+      class: "task" + (t.conversation_sid === view.task ? " selected" : "") + (!t.accepted && t.state === "active" ? " incoming" : ""),
+      "data-conversation": t.conversation_sid,
+      onclick: () => { view.task = t.conversation_sid; render(); },
+    },
+      el("div", { class: "who" }, "Chat with " + name),
+      el("div", { class: "state" }, t.accepted ? "accepted · " + t.state : "incoming · " + t.state),
+      !t.accepted && t.state === "active"
+        ? el("button", { class: "primary", "data-action": "accept", onclick: (ev) => {
+            ev.stopPropagation();
+            view.task = t.conversation_sid;
+            post("/ui/agent/accept", { conversation_sid: t.conversation_sid }, "#flex-error");
+          } }, "Accept")
+        : null);
+  }));
+}
+
+function renderConversation(f) {
+  const box = $("#conversation");
+  const task = f.tasks.find((t) => t.conversation_sid === view.task);
+  const canSend = !!task && task.accepted && task.state === "active";
+  $("#agent-send").disabled = !canSend;
+  $("#agent-close").disabled = !canSend;
+  if (!task) { box.replaceChildren(el("p", { class: "hint" }, "No task selected.")); return; }
+  const atBottom = box.scrollTop + box.clientHeight >= box.scrollHeight - 30;
+  box.replaceChildren(
+    el("div", { class: "channel-title" }, "Conversation " + task.conversation_sid + " — " + task.state),
+    ...task.messages.map((m) => el("div", { class: "msg " + (m.agent ? "agent" : m.author === "system" ? "system" : "customer") },
+      el("div", { class: "meta" }, el("span", { class: "author" }, m.agent ? f.agent.name + " (you)" : m.author)),
+      m.body ? el("div", { class: "content" }, m.body) : null,
+      m.media.map((a) => renderAttachment({ url: a.url, filename: a.filename || "file", content_type: a.content_type })))));
+  if (atBottom) box.scrollTop = box.scrollHeight;
+}
+
+async function agentSend(ev) {
+  ev.preventDefault();
+  const text = $("#agent-text").value;
+  const file = await readFile($("#agent-file"));
+  if (!text.trim() && !file) return;
+  await post("/ui/agent/say", { conversation_sid: view.task, text, file }, "#flex-error");
+  $("#agent-text").value = "";
+  $("#agent-file").value = "";
+}
+
+// ----- cases ------------------------------------------------------------------------------
+
+function renderCases(cases) {
+  const box = $("#cases");
+  if (!cases.length) { box.replaceChildren(el("p", { class: "hint" }, "No cases yet.")); return; }
+  const open = new Set([...box.querySelectorAll("details[open]")].map((d) => d.dataset.case));
+  box.replaceChildren(...cases.map((c) => el("div", { class: "case", "data-case": c.id },
+    el("div", { class: "head" }, "#" + c.id + " " + c.title),
+    el("div", { class: "sub" }, c.kind + " · " + c.status + " · " +
+      (c.rating ? "rated " + c.rating + "/5" : "not rated") + " · " + c.reporter.name),
+    el("div", { class: "content" }, c.description),
+    (c.fields || []).map(([name, value]) => el("div", { class: "sub" }, name + ": " + value)),
+    (c.notes || []).length
+      ? el("details", { "data-case": String(c.id), open: open.has(String(c.id)) },
+          el("summary", {}, c.notes.length + " note(s)"),
+          c.notes.map((n) => el("pre", {}, (n.kind || "note") + " by " + n.author + "\n" + n.body)))
+      : null)));
+}
+
+// ----- the loop ---------------------------------------------------------------------------
+
+function render() {
+  const s = view.state;
+  if (!s) return;
+  const d = s.discord;
+  if (view.channel === null || !d.channels.some((c) => c.id === view.channel)) {
+    const cs = d.channels.find((c) => c.name === "customer-service");
+    view.channel = cs ? cs.id : d.channels[0].id;
+  }
+  $("#player-name").textContent = d.player.name;
+  $("#agent-name").textContent = s.flex.agent.name;
+  renderChannels(d);
+  renderMessages(d);
+  renderModal(d);
+  renderTasks(s.flex);
+  renderConversation(s.flex);
+  renderCases(s.cases);
+  const status = $("#status");
+  status.textContent = s.bridge ? "bridge running" : "starting the bridge…";
+  status.classList.toggle("live", !!s.bridge);
+}
+
+let refreshing = null;
+let again = false;
+async function refresh() {
+  if (refreshing) { again = true; return refreshing; }
+  refreshing = (async () => {
+    do {
+      again = false;
+      try {
+        const res = await fetch("/ui/state");
+        if (res.ok) { view.state = await res.json(); render(); }
+      } catch (_) { /* the server is restarting; the next event retries */ }
+    } while (again);
+  })();
+  try { await refreshing; } finally { refreshing = null; }
+}
+
+function connect() {
+  const events = new EventSource("/ui/events");
+  events.addEventListener("changed", () => refresh());
+  events.onopen = () => refresh();
+  events.onerror = () => { $("#status").textContent = "reconnecting…"; };
+}
+
+document.querySelectorAll("[data-command]").forEach((b) =>
+  b.addEventListener("click", () => runCommand(b.dataset.command)));
+$("#composer").addEventListener("submit", sendComposer);
+$("#agent-composer").addEventListener("submit", agentSend);
+$("#agent-close").addEventListener("click", () =>
+  post("/ui/agent/close", { conversation_sid: view.task }, "#flex-error"));
+$("#announce-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  post("/ui/announce", { title: $("#announce-title").value, body: $("#announce-body").value }, "#flex-error");
+});
+connect();
+refresh();
