@@ -5,7 +5,7 @@ use crate::content::{MessageContent, OutgoingMessage, Voice};
 use crate::event::UserProfile;
 use crate::ids::{ConversationSid, Identity, MessageId};
 use crate::outbox::OutboxMessage;
-use crate::ports::TaskRequest;
+use crate::ports::{Commit, CommitOutcome, TaskRequest};
 use crate::session::SessionState;
 
 use super::discord::case_label;
@@ -162,6 +162,11 @@ impl Router {
 
     /// The session's conversation, opened (find-or-open) and stored when there is none yet.
     /// On failure the user is told `relay_failed` and `None` is returned.
+    ///
+    /// The new mapping is committed at once, before the step goes on: Flex may call back about
+    /// the conversation (the agent accepting the task, say) while the hand-off is still being
+    /// decided, and such a webhook must find its user — it then waits on the user's lock until
+    /// the step is done — instead of being dropped as an unknown conversation.
     pub(crate) async fn ensure_conversation(
         &self,
         plan: &mut Plan,
@@ -176,6 +181,7 @@ impl Router {
             Ok(c) => {
                 if let Some(s) = plan.session.as_mut() {
                     s.conversation = Some(c.clone());
+                    self.publish_mapping(s).await;
                 }
                 Some(c)
             }
@@ -185,6 +191,18 @@ impl Router {
                 plan.send(dm, OutgoingMessage::new(Voice::System, text));
                 None
             }
+        }
+    }
+
+    /// Saves the session alone (no dedupe key, no sends) and adopts the new version. A failure
+    /// is left for the step's own commit to meet again (a conflict re-decides the step; an
+    /// outage fails it).
+    async fn publish_mapping(&self, session: &mut crate::session::Session) {
+        let commit = Commit { session: Some(session.clone()), ..Commit::default() };
+        if let Ok(CommitOutcome::Committed { session_version: Some(v), .. }) =
+            self.ports.store.commit(&commit).await
+        {
+            session.version = v;
         }
     }
 }
