@@ -1,0 +1,335 @@
+//! `flexcord-bench`: starts the REAL `flexcord` binary against zero-latency local fakes of
+//! Discord (gateway + rate-limited REST) and Twilio, measures API cost, added latency,
+//! throughput, a burst, interaction acknowledgement and memory, then does the same for
+//! `original-model` (a labelled model of the original design's request pattern) through the
+//! same fakes, and prints a table and writes JSON.
+//!
+//! It is a plain binary, never run by `cargo test`. Run it with `bins/flexcord-bench/run.sh`
+//! (release builds). Flags: `--flexcord PATH`, `--original PATH`, `--out FILE`, `--quick`
+//! (small sizes, for a smoke run), `--skip-original`.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use flexcord_bench::child;
+use flexcord_bench::report::{self, FlexcordResults, ModelResults, Results};
+use flexcord_bench::rig::{Kind, Rig};
+use flexcord_bench::scenarios::{self, Direction, Load, first_message_cost, paced, steady_cost};
+
+/// How big each scenario is.
+#[derive(Debug, Clone)]
+struct Sizes {
+    /// Conversations the latency, throughput and burst runs spread over.
+    users: usize,
+    /// Conversations opened one at a time to measure first-message cost.
+    first: usize,
+    /// Relays per steady-state cost measurement.
+    steady: usize,
+    /// Offered rates for the latency runs, and how long each runs.
+    latency_rates: Vec<f64>,
+    latency_secs: f64,
+    /// Offered rates for the throughput ramp, and how long each step runs.
+    ramp_rates: Vec<f64>,
+    ramp_secs: f64,
+    /// Discord-bound queueing: agent messages per second, seconds, conversations.
+    queue_rate: f64,
+    queue_secs: f64,
+    queue_users: usize,
+    /// Burst: DMs, from how many users, over how many seconds.
+    burst: usize,
+    burst_users: usize,
+    burst_secs: f64,
+    /// Interaction acknowledgements measured, and their rate.
+    acks: usize,
+    ack_rate: f64,
+    /// Open conversations for the memory measurement.
+    memory_conversations: usize,
+}
+
+impl Sizes {
+    fn full() -> Self {
+        Self {
+            users: 1_000,
+            first: 20,
+            steady: 500,
+            latency_rates: vec![100.0, 500.0, 1_000.0],
+            latency_secs: 10.0,
+            ramp_rates: vec![1_000.0, 1_500.0, 2_000.0, 3_000.0, 4_000.0],
+            ramp_secs: 5.0,
+            queue_rate: 200.0,
+            queue_secs: 5.0,
+            queue_users: 100,
+            burst: 10_000,
+            burst_users: 1_000,
+            burst_secs: 10.0,
+            acks: 200,
+            ack_rate: 20.0,
+            memory_conversations: 10_000,
+        }
+    }
+
+    fn quick() -> Self {
+        Self {
+            users: 100,
+            first: 5,
+            steady: 100,
+            latency_rates: vec![100.0, 500.0, 1_000.0],
+            latency_secs: 2.0,
+            ramp_rates: vec![1_000.0, 2_000.0],
+            ramp_secs: 2.0,
+            queue_rate: 200.0,
+            queue_secs: 2.0,
+            queue_users: 50,
+            burst: 2_000,
+            burst_users: 100,
+            burst_secs: 2.0,
+            acks: 50,
+            ack_rate: 20.0,
+            memory_conversations: 1_000,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Args {
+    flexcord: PathBuf,
+    original: PathBuf,
+    out: PathBuf,
+    quick: bool,
+    skip_original: bool,
+}
+
+fn parse_args() -> anyhow::Result<Args> {
+    let mut args = Args {
+        flexcord: child::default_binary("flexcord"),
+        original: child::default_binary("original-model"),
+        out: PathBuf::from("target/bench/results.json"),
+        quick: false,
+        skip_original: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--flexcord" => args.flexcord = it.next().context("--flexcord needs a path")?.into(),
+            "--original" => args.original = it.next().context("--original needs a path")?.into(),
+            "--out" => args.out = it.next().context("--out needs a path")?.into(),
+            "--quick" => args.quick = true,
+            "--skip-original" => args.skip_original = true,
+            other => anyhow::bail!(
+                "unknown argument {other:?}; usage: flexcord-bench [--flexcord PATH] \
+                 [--original PATH] [--out FILE] [--quick] [--skip-original]"
+            ),
+        }
+    }
+    Ok(args)
+}
+
+/// Progress lines go to stderr so stdout holds only the table.
+fn progress(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "[bench] {line}");
+}
+
+fn paced_load(direction: Direction, rate: f64, secs: f64, users: usize) -> Load {
+    Load {
+        direction,
+        rate,
+        count: (rate * secs).round() as usize,
+        users,
+    }
+}
+
+async fn bench_flexcord(
+    args: &Args,
+    sizes: &Sizes,
+    logs: &std::path::Path,
+) -> anyhow::Result<FlexcordResults> {
+    let log = logs.join("flexcord.log");
+    progress(&format!(
+        "starting {} (log: {})",
+        args.flexcord.display(),
+        log.display()
+    ));
+    let mut rig = Rig::start(Kind::Flexcord, &args.flexcord, &log).await?;
+    let mut r = FlexcordResults {
+        idle_rss_kib: scenarios::rss_after(&rig, Duration::from_secs(2)).await?,
+        ..FlexcordResults::default()
+    };
+    progress(&format!("idle RSS {} KiB", r.idle_rss_kib));
+
+    progress("interaction acknowledgement");
+    let (ack, missing) =
+        scenarios::interaction_ack(&rig, 900_000, sizes.acks, sizes.ack_rate).await?;
+    r.interaction_ack = Some(ack);
+    r.interaction_missing = missing;
+
+    progress("first-message cost (hand-off, one user at a time)");
+    r.first_cost = Some(first_message_cost(&mut rig, 0, sizes.first).await?);
+    progress(&format!("opening {} live-agent conversations", sizes.users));
+    rig.open_conversations(sizes.first, sizes.users, 32).await?;
+    r.rss_users_kib = scenarios::rss_after(&rig, Duration::from_secs(1)).await?;
+
+    progress("steady-state cost");
+    r.user_cost = Some(steady_cost(&rig, Direction::UserToAgent, sizes.steady, sizes.users).await?);
+    r.agent_cost =
+        Some(steady_cost(&rig, Direction::AgentToUser, sizes.steady, sizes.users).await?);
+
+    for &rate in &sizes.latency_rates {
+        for direction in [Direction::UserToAgent, Direction::AgentToUser] {
+            progress(&format!("latency {direction:?} at {rate}/s"));
+            let run = paced(
+                &rig,
+                paced_load(direction, rate, sizes.latency_secs, sizes.users),
+            )
+            .await?;
+            r.latency.push(run);
+            rig.check_alive()?;
+        }
+    }
+
+    rig.discord.enforce_limits(true);
+    for &rate in &sizes.ramp_rates {
+        progress(&format!("throughput step {rate}/s (Discord limits on)"));
+        let run = paced(
+            &rig,
+            paced_load(Direction::UserToAgent, rate, sizes.ramp_secs, sizes.users),
+        )
+        .await?;
+        let ok = run.lost == 0 && run.reordered == 0 && run.latency.p99_ms < 10.0;
+        r.ramp.push(run);
+        rig.check_alive()?;
+        if !ok {
+            break;
+        }
+    }
+
+    progress("Discord-bound queueing (agent messages above Discord's limits, DMs alongside)");
+    let agent = paced_load(
+        Direction::AgentToUser,
+        sizes.queue_rate,
+        sizes.queue_secs,
+        sizes.queue_users,
+    );
+    let users = paced_load(Direction::UserToAgent, 100.0, sizes.queue_secs, sizes.users);
+    let (agent, users) = tokio::join!(paced(&rig, agent), paced(&rig, users));
+    r.discord_queue = Some(agent?);
+    r.queue_alongside = Some(users?);
+
+    progress(&format!(
+        "burst: {} DMs from {} users in {} s",
+        sizes.burst, sizes.burst_users, sizes.burst_secs
+    ));
+    let burst = Load {
+        direction: Direction::UserToAgent,
+        rate: sizes.burst as f64 / sizes.burst_secs,
+        count: sizes.burst,
+        users: sizes.burst_users,
+    };
+    r.burst = Some(paced(&rig, burst).await?);
+    rig.discord.enforce_limits(false);
+
+    progress(&format!(
+        "opening conversations up to {}",
+        sizes.memory_conversations
+    ));
+    let before = scenarios::rss_after(&rig, Duration::from_secs(1)).await?;
+    rig.open_conversations(sizes.users, sizes.memory_conversations, 32)
+        .await?;
+    let after = scenarios::rss_after(&rig, Duration::from_secs(2)).await?;
+    r.rss_before_memory_kib = before;
+    r.rss_open_kib = after;
+    r.open_conversations = sizes.memory_conversations;
+    r.added_conversations = sizes.memory_conversations - sizes.users;
+    rig.check_alive()?;
+    rig.stop().await;
+    Ok(r)
+}
+
+async fn bench_original(
+    args: &Args,
+    sizes: &Sizes,
+    logs: &std::path::Path,
+) -> anyhow::Result<ModelResults> {
+    let log = logs.join("original-model.log");
+    progress(&format!(
+        "starting {} (log: {})",
+        args.original.display(),
+        log.display()
+    ));
+    let mut rig = Rig::start(Kind::Original, &args.original, &log).await?;
+    let mut r = ModelResults {
+        idle_rss_kib: scenarios::rss_after(&rig, Duration::from_secs(2)).await?,
+        ..ModelResults::default()
+    };
+    progress("model: first-message cost");
+    r.first_cost = Some(first_message_cost(&mut rig, 0, sizes.first).await?);
+    rig.open_conversations(sizes.first, sizes.users, 32).await?;
+    progress("model: steady-state cost");
+    r.user_cost = Some(steady_cost(&rig, Direction::UserToAgent, sizes.steady, sizes.users).await?);
+    r.agent_cost =
+        Some(steady_cost(&rig, Direction::AgentToUser, sizes.steady, sizes.users).await?);
+    for &rate in &sizes.latency_rates {
+        for direction in [Direction::UserToAgent, Direction::AgentToUser] {
+            progress(&format!("model: latency {direction:?} at {rate}/s"));
+            let run = paced(
+                &rig,
+                paced_load(direction, rate, sizes.latency_secs, sizes.users),
+            )
+            .await?;
+            r.latency.push(run);
+            rig.check_alive()?;
+        }
+    }
+    rig.discord.enforce_limits(true);
+    progress("model: burst");
+    let burst = Load {
+        direction: Direction::UserToAgent,
+        rate: sizes.burst as f64 / sizes.burst_secs,
+        count: sizes.burst,
+        users: sizes.burst_users,
+    };
+    r.burst = Some(paced(&rig, burst).await?);
+    rig.stop().await;
+    Ok(r)
+}
+
+async fn run() -> anyhow::Result<()> {
+    let args = parse_args()?;
+    let sizes = if args.quick {
+        Sizes::quick()
+    } else {
+        Sizes::full()
+    };
+    let logs = args
+        .out
+        .parent()
+        .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf);
+    std::fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
+
+    let flexcord = bench_flexcord(&args, &sizes, &logs).await?;
+    let original = if args.skip_original {
+        None
+    } else {
+        Some(bench_original(&args, &sizes, &logs).await?)
+    };
+    let results = Results::new(args.quick, flexcord, original);
+    let table = report::table(&results);
+    let _ = std::io::stdout().lock().write_all(table.as_bytes());
+    let json = serde_json::to_string_pretty(&results.to_json()).context("encoding JSON")?;
+    std::fs::write(&args.out, json)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    progress(&format!("wrote {}", args.out.display()));
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            let _ = writeln!(std::io::stderr().lock(), "flexcord-bench: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,326 @@
+//! The measurements: API cost, paced relay runs (latency, throughput, burst, Discord-bound
+//! queueing), interaction acknowledgement and memory. Each returns plain numbers; `report`
+//! turns them into the table and the JSON.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::discord_rest::DiscordRecord;
+use crate::ids;
+use crate::rig::{Rig, WAIT_LIMIT, wait_for};
+use crate::stats::Summary;
+use crate::twilio_rest::{TwilioCall, TwilioRecord};
+
+/// Which way a relay goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Discord DM → Twilio message create.
+    UserToAgent,
+    /// Agent webhook → Discord message create.
+    AgentToUser,
+}
+
+/// A paced run: `rate` relays per second for `count` relays, round-robin over `users`.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Load {
+    /// Which way.
+    pub direction: Direction,
+    /// Offered relays per second.
+    pub rate: f64,
+    /// How many relays.
+    pub count: usize,
+    /// Over how many conversations (users `0..users`).
+    pub users: usize,
+}
+
+/// What came of a paced run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunResult {
+    /// What was offered.
+    pub load: Load,
+    /// Time from the event entering the bridge to the request at the other side.
+    pub latency: Summary,
+    /// Relays that arrived (once or more).
+    pub delivered: usize,
+    /// Relays that never arrived within the wait limit.
+    pub lost: usize,
+    /// Extra arrivals of a relay that had already arrived.
+    pub duplicated: usize,
+    /// Arrivals that came before an earlier relay of the same user.
+    pub reordered: usize,
+    /// Seconds from the first send to the last arrival.
+    pub elapsed_s: f64,
+    /// Seconds from the last send to the last arrival (how long the backlog took to drain).
+    pub drain_s: f64,
+    /// Relays per second actually achieved (delivered / elapsed).
+    pub achieved_rate: f64,
+    /// 429 answers the Discord fake gave during the run.
+    pub discord_429: usize,
+}
+
+/// Twilio REST calls per event, by kind.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cost {
+    /// Events measured.
+    pub events: usize,
+    /// Calls per event.
+    pub calls_per_event: f64,
+    /// Calls per event by kind.
+    pub by_call: BTreeMap<String, f64>,
+}
+
+fn cost_of(records: &[TwilioRecord], events: usize) -> Cost {
+    let mut by: BTreeMap<String, usize> = BTreeMap::new();
+    for r in records {
+        let name = serde_json::to_value(r.call)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_else(|| "other".into());
+        *by.entry(name).or_insert(0) += 1;
+    }
+    let per = |n: usize| n as f64 / events.max(1) as f64;
+    Cost {
+        events,
+        calls_per_event: per(records.len()),
+        by_call: by.into_iter().map(|(k, v)| (k, per(v))).collect(),
+    }
+}
+
+/// API cost of a conversation's first message: Twilio calls while users `from..to` are brought
+/// to a live agent one at a time (flexcord: the hand-off; the model: its first message).
+///
+/// # Errors
+///
+/// When a user does not get there.
+pub async fn first_message_cost(rig: &mut Rig, from: usize, to: usize) -> anyhow::Result<Cost> {
+    let mark = rig.twilio.mark();
+    rig.open_conversations(from, to, 1).await?;
+    Ok(cost_of(&rig.twilio.since(mark), to - from))
+}
+
+/// API cost in steady state: Twilio calls per relayed message in `direction`, over `count`
+/// relays to already open conversations.
+///
+/// # Errors
+///
+/// When the relays do not arrive.
+pub async fn steady_cost(
+    rig: &Rig,
+    direction: Direction,
+    count: usize,
+    users: usize,
+) -> anyhow::Result<Cost> {
+    let mark = rig.twilio.mark();
+    let run = paced(
+        rig,
+        Load {
+            direction,
+            rate: 200.0,
+            count,
+            users,
+        },
+    )
+    .await?;
+    anyhow::ensure!(
+        run.lost == 0,
+        "{} relays lost while measuring cost",
+        run.lost
+    );
+    // Let stragglers (retries, look-ups after the relay) land before counting.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    Ok(cost_of(&rig.twilio.since(mark), count))
+}
+
+/// Sends `load` at its rate, waits for every relay to arrive (or [`WAIT_LIMIT`] after the last
+/// send), and measures.
+///
+/// # Errors
+///
+/// When a webhook cannot be sent.
+pub async fn paced(rig: &Rig, load: Load) -> anyhow::Result<RunResult> {
+    let twilio_mark = rig.twilio.mark();
+    let discord_mark = rig.discord.mark();
+    let base = ids::next_seq(load.count);
+    let mut sent: Vec<(Instant, usize)> = Vec::with_capacity(load.count);
+    let start = Instant::now() + Duration::from_millis(5);
+    let mut webhook_tasks = tokio::task::JoinSet::new();
+    for k in 0..load.count {
+        let due = start + Duration::from_secs_f64(k as f64 / load.rate);
+        if due > Instant::now() {
+            tokio::time::sleep_until(due.into()).await;
+        }
+        let user = k % load.users.max(1);
+        let text = format!("relay {}", ids::marker(base + k));
+        match load.direction {
+            Direction::UserToAgent => sent.push((rig.dm(user, &text), user)),
+            Direction::AgentToUser => {
+                let conv = rig.conversations.get(user).cloned().unwrap_or_default();
+                let webhooks = rig.webhooks.clone();
+                sent.push((Instant::now(), user));
+                webhook_tasks.spawn(async move { webhooks.agent_message(&conv, &text).await });
+            }
+        }
+    }
+    let last_send = Instant::now();
+    while let Some(done) = webhook_tasks.join_next().await {
+        done??;
+    }
+
+    // Wait for the arrivals.
+    let arrived = |rig: &Rig| -> Vec<(Instant, usize, String)> {
+        match load.direction {
+            Direction::UserToAgent => twilio_arrivals(&rig.twilio.since(twilio_mark)),
+            Direction::AgentToUser => discord_arrivals(&rig.discord.since(discord_mark)),
+        }
+    };
+    let wanted = base..base + load.count;
+    let deadline = last_send + WAIT_LIMIT;
+    let mut arrivals = arrived(rig);
+    loop {
+        let got = arrivals
+            .iter()
+            .filter(|(_, seq, _)| wanted.contains(seq))
+            .map(|(_, seq, _)| *seq)
+            .collect::<std::collections::HashSet<_>>()
+            .len();
+        if got >= load.count || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        arrivals = arrived(rig);
+    }
+
+    let mut latencies = Vec::with_capacity(load.count);
+    let mut seen = vec![false; load.count];
+    let mut duplicated = 0;
+    let mut last_seq_of: HashMap<&str, usize> = HashMap::new();
+    let mut reordered = 0;
+    let mut last_arrival = start;
+    for (at, seq, key) in &arrivals {
+        if !wanted.contains(seq) {
+            continue;
+        }
+        let k = seq - base;
+        if seen.get(k).copied().unwrap_or(true) {
+            duplicated += 1;
+            continue;
+        }
+        if let Some(slot) = seen.get_mut(k) {
+            *slot = true;
+        }
+        if let Some((sent_at, _)) = sent.get(k) {
+            latencies.push(at.saturating_duration_since(*sent_at));
+        }
+        match last_seq_of.insert(key.as_str(), *seq) {
+            Some(prev) if prev > *seq => reordered += 1,
+            _ => {}
+        }
+        last_arrival = last_arrival.max(*at);
+    }
+    let delivered = seen.iter().filter(|s| **s).count();
+    let first = sent.first().map_or(start, |(t, _)| *t);
+    let elapsed = last_arrival.saturating_duration_since(first).as_secs_f64();
+    let discord_429 = rig
+        .discord
+        .since(discord_mark)
+        .iter()
+        .filter(|r| r.status == 429)
+        .count();
+    Ok(RunResult {
+        load,
+        latency: Summary::of(&latencies),
+        delivered,
+        lost: load.count - delivered,
+        duplicated,
+        reordered,
+        elapsed_s: elapsed,
+        drain_s: last_arrival
+            .saturating_duration_since(last_send)
+            .as_secs_f64(),
+        achieved_rate: if elapsed > 0.0 {
+            delivered as f64 / elapsed
+        } else {
+            0.0
+        },
+        discord_429,
+    })
+}
+
+/// `(arrival, relay number, ordering key = conversation)` of marked Twilio message creates.
+fn twilio_arrivals(records: &[TwilioRecord]) -> Vec<(Instant, usize, String)> {
+    records
+        .iter()
+        .filter(|r| r.call == TwilioCall::CreateMessage)
+        .filter_map(|r| {
+            let seq = ids::parse_marker(r.body.as_deref()?)?;
+            Some((r.at, seq, r.conversation.clone().unwrap_or_default()))
+        })
+        .collect()
+}
+
+/// `(arrival, relay number, ordering key = channel)` of accepted, marked Discord messages.
+fn discord_arrivals(records: &[DiscordRecord]) -> Vec<(Instant, usize, String)> {
+    records
+        .iter()
+        .filter(|r| r.status < 300)
+        .filter_map(|r| {
+            let seq = ids::parse_marker(r.content.as_deref()?)?;
+            Some((r.at, seq, r.channel?.to_string()))
+        })
+        .collect()
+}
+
+/// Interaction acknowledgement: `count` `/helpme` commands from fresh users `from..` at
+/// `rate` per second; time from INTERACTION_CREATE to the callback request.
+///
+/// # Errors
+///
+/// When callbacks do not arrive.
+pub async fn interaction_ack(
+    rig: &Rig,
+    from: usize,
+    count: usize,
+    rate: f64,
+) -> anyhow::Result<(Summary, usize)> {
+    let mark = rig.discord.mark();
+    let mut sent = HashMap::with_capacity(count);
+    let start = Instant::now();
+    for k in 0..count {
+        let due = start + Duration::from_secs_f64(k as f64 / rate);
+        if due > Instant::now() {
+            tokio::time::sleep_until(due.into()).await;
+        }
+        let (id, at) = rig.helpme(from + k);
+        sent.insert(id, at);
+    }
+    let _ = wait_for(|| {
+        let n = rig
+            .discord
+            .since(mark)
+            .iter()
+            .filter(|r| r.interaction.is_some())
+            .count();
+        (n >= count).then_some(())
+    })
+    .await;
+    let mut latencies = Vec::with_capacity(count);
+    for r in rig.discord.since(mark) {
+        if let Some(sent_at) = r.interaction.and_then(|id| sent.remove(&id)) {
+            latencies.push(r.at.saturating_duration_since(sent_at));
+        }
+    }
+    Ok((Summary::of(&latencies), sent.len()))
+}
+
+/// Waits up to `settle` for the process to go quiet, then reads its RSS.
+///
+/// # Errors
+///
+/// When RSS cannot be read.
+pub async fn rss_after(rig: &Rig, settle: Duration) -> anyhow::Result<u64> {
+    tokio::time::sleep(settle).await;
+    rig.rss_kib()
+}

@@ -1,0 +1,357 @@
+//! A minimal Twilio fake for the benchmark: answers the REST calls flexcord (Conversations v1,
+//! Flex Interactions v1) and the model of the original design (Flex Channels v1, Programmable
+//! Chat v2) make, counts them by kind and timestamps each one on arrival.
+//!
+//! Not `twilio-fake`: that one is a faithful stateful fake that also *sends* webhooks back
+//! (each bridge post would echo to the bridge as `Source=API`), and its request log has no
+//! timestamps. On the hot path this fake does a fixed, small amount of work per request.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// What a request was, by route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TwilioCall {
+    /// `GET /v1/ParticipantConversations`
+    FindConversations,
+    /// `POST /v1/Conversations`
+    CreateConversation,
+    /// `POST /v1/Conversations/{CH}/Participants`
+    AddParticipant,
+    /// `POST /v1/Users/{identity}`
+    UpdateUser,
+    /// `POST /v1/Conversations/{CH}/Webhooks`
+    CreateWebhook,
+    /// `POST /v1/Conversations/{CH}/Messages` or (legacy) `…/Channels/{CH}/Messages`
+    CreateMessage,
+    /// `GET …/Messages` (either API)
+    ListMessages,
+    /// `POST /v1/Interactions`
+    CreateInteraction,
+    /// Legacy: `POST /v1/Channels` (Flex channel create-or-get)
+    LegacyFlexChannel,
+    /// Legacy: `GET /v2/Services/{IS}/Users/{identity}/Channels`
+    LegacyUserChannels,
+    /// Legacy: `POST /v2/Services/{IS}/Channels/{CH}/Webhooks`
+    LegacyCreateWebhook,
+    /// Legacy: `GET /v2/Services/{IS}/Users/{identity}`
+    LegacyFetchUser,
+    /// Anything else.
+    Other,
+}
+
+/// One request as the fake received it.
+#[derive(Debug, Clone)]
+pub struct TwilioRecord {
+    /// When it arrived (before any work).
+    pub at: Instant,
+    /// What it was.
+    pub call: TwilioCall,
+    /// The conversation / channel it addressed, when any.
+    pub conversation: Option<String>,
+    /// `Author` (message creates).
+    pub author: Option<String>,
+    /// `Body` (message creates).
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct World {
+    /// Conversation SID of each customer identity (from participant adds / Flex channels).
+    by_identity: HashMap<String, String>,
+    /// Last message attributes per conversation (the original design reads them back).
+    last_attributes: HashMap<String, String>,
+    /// Message creates per conversation.
+    messages: HashMap<String, u32>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    log: Mutex<Vec<TwilioRecord>>,
+    world: Mutex<World>,
+    next: AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The running fake. Dropping it stops the server.
+#[derive(Debug)]
+pub struct TwilioRest {
+    inner: Arc<Inner>,
+    addr: SocketAddr,
+    server: JoinHandle<()>,
+}
+
+impl Drop for TwilioRest {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl TwilioRest {
+    /// Starts on `127.0.0.1:0`.
+    ///
+    /// # Errors
+    ///
+    /// When the port cannot be bound.
+    pub async fn start() -> std::io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let inner = Arc::new(Inner {
+            log: Mutex::new(Vec::with_capacity(128 * 1024)),
+            world: Mutex::default(),
+            next: AtomicU64::new(1),
+        });
+        let app = Router::new()
+            .fallback(handle)
+            .with_state(Arc::clone(&inner));
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Self {
+            inner,
+            addr,
+            server,
+        })
+    }
+
+    /// `http://127.0.0.1:P` for `TWILIO_API_BASE_URL`.
+    #[must_use]
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// How many requests were recorded so far.
+    #[must_use]
+    pub fn mark(&self) -> usize {
+        lock(&self.inner.log).len()
+    }
+
+    /// The records from `mark` on.
+    #[must_use]
+    pub fn since(&self, mark: usize) -> Vec<TwilioRecord> {
+        lock(&self.inner.log)
+            .get(mark..)
+            .map(<[_]>::to_vec)
+            .unwrap_or_default()
+    }
+
+    /// How many messages were created in `conversation` so far.
+    #[must_use]
+    pub fn messages_in(&self, conversation: &str) -> u32 {
+        lock(&self.inner.world)
+            .messages
+            .get(conversation)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The conversation opened for `identity`, if any.
+    #[must_use]
+    pub fn conversation_of(&self, identity: &str) -> Option<String> {
+        lock(&self.inner.world).by_identity.get(identity).cloned()
+    }
+}
+
+fn sid(inner: &Inner, prefix: &str) -> String {
+    let n = inner.next.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}{n:032x}")
+}
+
+fn page(key: &str, items: &[Value]) -> Value {
+    json!({ key: items, "meta": { "key": key, "next_page_url": null, "page": 0, "page_size": 50 } })
+}
+
+async fn handle(
+    State(inner): State<Arc<Inner>>,
+    method: Method,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let at = Instant::now();
+    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let param = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let path = uri.path().to_owned();
+    let seg: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+
+    let (call, conversation, status, reply) = match (&method, seg.as_slice()) {
+        (&Method::GET, ["v1", "ParticipantConversations"]) => (
+            TwilioCall::FindConversations,
+            None,
+            StatusCode::OK,
+            page("conversations", &[]),
+        ),
+        (&Method::POST, ["v1", "Conversations"]) => {
+            let sid = sid(&inner, "CH");
+            let reply = json!({ "sid": sid, "state": "active",
+                "friendly_name": param("FriendlyName"), "unique_name": param("UniqueName"),
+                "attributes": param("Attributes").unwrap_or_else(|| "{}".into()) });
+            (
+                TwilioCall::CreateConversation,
+                Some(sid),
+                StatusCode::CREATED,
+                reply,
+            )
+        }
+        (&Method::POST, ["v1", "Conversations", ch, "Participants"]) => {
+            let identity = param("Identity");
+            if let Some(identity) = &identity {
+                lock(&inner.world)
+                    .by_identity
+                    .insert(identity.clone(), (*ch).to_owned());
+            }
+            let reply =
+                json!({ "sid": sid(&inner, "MB"), "conversation_sid": ch, "identity": identity });
+            (
+                TwilioCall::AddParticipant,
+                Some((*ch).to_owned()),
+                StatusCode::CREATED,
+                reply,
+            )
+        }
+        (&Method::POST, ["v1", "Users", identity]) => {
+            let reply = json!({ "sid": sid(&inner, "US"), "identity": identity,
+                "friendly_name": param("FriendlyName") });
+            (TwilioCall::UpdateUser, None, StatusCode::OK, reply)
+        }
+        (&Method::POST, ["v1", "Conversations", ch, "Webhooks"]) => {
+            let reply =
+                json!({ "sid": sid(&inner, "WH"), "conversation_sid": ch, "target": "webhook" });
+            (
+                TwilioCall::CreateWebhook,
+                Some((*ch).to_owned()),
+                StatusCode::CREATED,
+                reply,
+            )
+        }
+        (
+            &Method::POST,
+            ["v1", "Conversations", ch, "Messages"]
+            | ["v2", "Services", _, "Channels", ch, "Messages"],
+        ) => {
+            {
+                let mut world = lock(&inner.world);
+                *world.messages.entry((*ch).to_owned()).or_insert(0) += 1;
+                if let Some(a) = param("Attributes") {
+                    world.last_attributes.insert((*ch).to_owned(), a);
+                }
+            }
+            let reply = json!({ "sid": sid(&inner, "IM"), "conversation_sid": ch, "channel_sid": ch,
+                "author": param("Author").or_else(|| param("From")), "body": param("Body"),
+                "attributes": param("Attributes").unwrap_or_else(|| "{}".into()) });
+            (
+                TwilioCall::CreateMessage,
+                Some((*ch).to_owned()),
+                StatusCode::CREATED,
+                reply,
+            )
+        }
+        (
+            &Method::GET,
+            ["v1", "Conversations", ch, "Messages"]
+            | ["v2", "Services", _, "Channels", ch, "Messages"],
+        ) => {
+            let attributes = lock(&inner.world).last_attributes.get(*ch).cloned();
+            let items = attributes
+                .map(|a| vec![json!({ "sid": sid(&inner, "IM"), "attributes": a, "body": "" })])
+                .unwrap_or_default();
+            (
+                TwilioCall::ListMessages,
+                Some((*ch).to_owned()),
+                StatusCode::OK,
+                page("messages", &items),
+            )
+        }
+        (&Method::POST, ["v1", "Interactions"]) => {
+            let channel = param("Channel").unwrap_or_default();
+            let conversation = serde_json::from_str::<Value>(&channel).ok().and_then(|c| {
+                c.pointer("/properties/media_channel_sid")?
+                    .as_str()
+                    .map(str::to_owned)
+            });
+            let reply = json!({ "sid": sid(&inner, "KD"),
+                "channel": { "sid": sid(&inner, "UO"), "type": "chat" } });
+            (
+                TwilioCall::CreateInteraction,
+                conversation,
+                StatusCode::CREATED,
+                reply,
+            )
+        }
+        (&Method::POST, ["v1", "Channels"]) => {
+            let identity = param("Identity").unwrap_or_default();
+            let ch = {
+                let mut world = lock(&inner.world);
+                match world.by_identity.get(&identity) {
+                    Some(ch) => ch.clone(),
+                    None => {
+                        let ch = sid(&inner, "CH");
+                        world.by_identity.insert(identity, ch.clone());
+                        ch
+                    }
+                }
+            };
+            let reply = json!({ "sid": ch, "flex_flow_sid": param("FlexFlowSid") });
+            (
+                TwilioCall::LegacyFlexChannel,
+                Some(ch),
+                StatusCode::CREATED,
+                reply,
+            )
+        }
+        (&Method::GET, ["v2", "Services", _, "Users", identity, "Channels"]) => {
+            let identity = identity.replace("%3A", ":");
+            let ch = lock(&inner.world).by_identity.get(&identity).cloned();
+            let items: Vec<Value> = ch
+                .iter()
+                .map(|c| json!({ "channel_sid": c, "status": "joined" }))
+                .collect();
+            (
+                TwilioCall::LegacyUserChannels,
+                ch,
+                StatusCode::OK,
+                page("channels", &items),
+            )
+        }
+        (&Method::GET, ["v2", "Services", _, "Users", identity]) => {
+            let reply =
+                json!({ "sid": sid(&inner, "US"), "identity": identity.replace("%3A", ":") });
+            (TwilioCall::LegacyFetchUser, None, StatusCode::OK, reply)
+        }
+        (&Method::POST, ["v2", "Services", _, "Channels", ch, "Webhooks"]) => {
+            let reply = json!({ "sid": sid(&inner, "WH"), "channel_sid": ch });
+            (
+                TwilioCall::LegacyCreateWebhook,
+                Some((*ch).to_owned()),
+                StatusCode::CREATED,
+                reply,
+            )
+        }
+        _ => (TwilioCall::Other, None, StatusCode::OK, json!({})),
+    };
+    let record = TwilioRecord {
+        at,
+        call,
+        conversation,
+        author: param("Author").or_else(|| param("From")),
+        body: param("Body"),
+    };
+    lock(&inner.log).push(record);
+    (status, axum::Json(reply)).into_response()
+}
