@@ -321,11 +321,29 @@ impl ContactCenter for FlexContactCenter {
         let service = self.chat_service_sid().await?.to_owned();
         let mut text = text;
         for attachment in &content.attachments {
-            let (bytes, served_type) = self
+            let (bytes, served_type) = match self
                 .client
                 .download(&attachment.url, self.config.max_attachment_bytes)
                 .await
-                .map_err(|e| map_download_error(&e))?;
+            {
+                Ok(downloaded) => downloaded,
+                Err(e) if e.is_transient() => return Err(map_download_error(&e)),
+                Err(e) => {
+                    // Gone or too large: the agent still gets the words and a link to the file,
+                    // rather than the whole message being dropped.
+                    tracing::warn!(error = %e, file = %attachment.filename, "attachment not copied; relaying its link");
+                    let link = format!("[attachment {}: {}]", attachment.filename, attachment.url);
+                    let body = match text.take() {
+                        Some(t) => format!("{t}\n{link}"),
+                        None => link,
+                    };
+                    self.client
+                        .create_message(conversation, &message(Some(body), None))
+                        .await
+                        .map_err(ContactCenterError::from)?;
+                    continue;
+                }
+            };
             let content_type = attachment
                 .content_type
                 .clone()

@@ -337,6 +337,52 @@ async fn attachments_are_uploaded_and_sent_one_message_each_with_text_on_the_fir
 }
 
 #[tokio::test]
+async fn an_attachment_that_is_gone_is_relayed_as_a_link_with_the_text() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/cdn/gone.png"))
+        .respond_with(ResponseTemplate::new(404))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let url = format!("{}/cdn/gone.png", server.uri());
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/Conversations/{CH}/Messages")))
+        .and(FormIs::new(&[
+            ("Author", "discord:42"),
+            ("Body", &format!("look\n[attachment gone.png: {url}]")),
+            ("Attributes", "{\"discord_message_id\":\"6\"}"),
+        ]))
+        .respond_with(ResponseTemplate::new(201).set_body_json(message_json(
+            IM,
+            "discord:42",
+            "{}",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let content = MessageContent {
+        text: "look".into(),
+        attachments: vec![Attachment {
+            url: url.clone(),
+            filename: "gone.png".into(),
+            content_type: Some("image/png".into()),
+            size: Some(3),
+        }],
+    };
+    adapter(&server, config())
+        .post_user_message(
+            &ch(),
+            &Identity::for_user(UserId(42)),
+            MessageId(6),
+            &content,
+            false,
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
 async fn transcript_and_notice_are_bridge_authored_without_webhooks() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
