@@ -1,6 +1,8 @@
 //! Structured logs with tracing: human-readable by default, JSON with `--log-format json`.
 //! The level comes from `RUST_LOG` (default `info`, with chatty dependencies held at `warn`).
 
+use std::io::IsTerminal as _;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::LogFormat;
@@ -12,7 +14,8 @@ pub fn init(format: LogFormat) {
     });
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     // A second init (tests) is harmless; ignore "already set".
     let _ = match format {
         LogFormat::Text => builder.with_target(false).try_init(),

@@ -1,0 +1,21 @@
+//! Whole-system stories (DESIGN.md §1, S1–S9): the built `flexcord` binary as a child process
+//! against local fakes of Discord and Twilio. Each test starts its own world.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::print_stderr
+)]
+#![allow(unreachable_pub)] // A test crate: `pub` marks what the story modules share.
+
+mod harness;
+
+mod announcements;
+mod bot;
+mod crash;
+mod hostile;
+mod live_chat;
+mod postgres;
+mod reports;
+mod studio;

@@ -1,0 +1,113 @@
+//! The core stories once more with the store on PostgreSQL (several-instance deployments), when
+//! `FLEXCORD_TEST_POSTGRES_URL` is set (`.ci/run` sets it). Locally without it the test says so
+//! and passes; in CI (`CI=true`) a missing database is a failure.
+
+use std::process::Command;
+
+use twilio_fake::StateChangeReason;
+
+use crate::harness::{Options, Player, World};
+use crate::live_chat::hand_off;
+
+/// A fresh database on the test server, so runs never see each other's rows.
+fn fresh_database() -> Option<String> {
+    let Ok(url) = std::env::var("FLEXCORD_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but FLEXCORD_TEST_POSTGRES_URL is not set: .ci/run must start PostgreSQL"
+        );
+        eprintln!("skipping the PostgreSQL story run: FLEXCORD_TEST_POSTGRES_URL not set");
+        return None;
+    };
+    let name = format!(
+        "flexcord_stories_{}_{}",
+        std::process::id(),
+        crate::harness::next_id()
+    );
+    let created = Command::new("psql")
+        .arg(&url)
+        .args([
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-qc",
+            &format!("CREATE DATABASE {name}"),
+        ])
+        .status()
+        .expect("psql runs");
+    assert!(created.success(), "could not create database {name}");
+    let base = url
+        .rsplit_once('/')
+        .map_or(url.as_str(), |(base, _)| base)
+        .to_owned();
+    Some(format!("{base}/{name}"))
+}
+
+#[tokio::test]
+async fn the_whole_live_chat_works_on_postgresql_and_survives_a_restart() {
+    let Some(database_url) = fresh_database() else {
+        return;
+    };
+    let mut world = World::start_with(Options {
+        database_url: Some(database_url.clone()),
+        ..Options::default()
+    })
+    .await;
+    let nia = Player::new("Nia");
+    let conversation = hand_off(&world, &nia).await;
+    world
+        .twilio
+        .agent_join(&conversation, "hank", "Hank")
+        .await
+        .expect("join");
+    world
+        .twilio
+        .agent_say(&conversation, "hank", "hello from postgres", vec![])
+        .await
+        .expect("say");
+    world.dm_messages(&nia, 4).await;
+
+    world.crash_and_restart().await;
+    world
+        .twilio
+        .agent_say(&conversation, "hank", "still here after restart", vec![])
+        .await
+        .expect("say");
+    world
+        .twilio
+        .close_conversation(&conversation, StateChangeReason::Api)
+        .await
+        .expect("close");
+    let dm = world.dm_messages(&nia, 7).await;
+    let texts: Vec<&str> = dm
+        .iter()
+        .map(|m| m["content"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        texts
+            .iter()
+            .filter(|t| t.contains("hello from postgres"))
+            .count(),
+        1,
+        "{texts:#?}"
+    );
+    assert!(
+        texts.iter().any(|t| t.contains("still here after restart")),
+        "{texts:#?}"
+    );
+    assert!(
+        texts.iter().any(|t| t.contains("Rate this chat")),
+        "{texts:#?}"
+    );
+
+    let shown = Command::new(env!("CARGO_BIN_EXE_flexcord"))
+        .args(["cases", "show", "1001"])
+        .env_clear()
+        .env("FLEXCORD_DATABASE_URL", &database_url)
+        .output()
+        .expect("cases show");
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        text.contains("hello from postgres"),
+        "transcript on the case: {text}"
+    );
+}
