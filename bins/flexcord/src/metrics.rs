@@ -48,7 +48,7 @@ pub struct Metrics {
     registry: Registry,
     /// Outbox deliveries.
     pub relays: Family<RelayLabels, Counter>,
-    /// Time from enqueue to delivery, seconds.
+    /// Time one delivery attempt took (the remote call), seconds.
     pub relay_latency: Family<DirectionLabels, Histogram>,
     /// Requests refused before reaching the router.
     pub webhook_rejections: Family<ReasonLabels, Counter>,
@@ -94,7 +94,7 @@ impl Metrics {
         );
         registry.register(
             "relay_latency_seconds",
-            "Time from recording a relay to delivering it",
+            "Time one delivery attempt took (the call to Discord or Twilio)",
             relay_latency.clone(),
         );
         registry.register(
@@ -114,12 +114,12 @@ impl Metrics {
         );
         registry.register(
             "discord_errors",
-            "Discord errors while delivering",
+            "Failed deliveries to Discord, by outcome (retried, dead)",
             discord_errors.clone(),
         );
         registry.register(
             "twilio_errors",
-            "Twilio errors while delivering",
+            "Failed deliveries to Twilio, by outcome (retried, dead)",
             twilio_errors.clone(),
         );
         registry.register(

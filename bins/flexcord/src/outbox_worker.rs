@@ -14,7 +14,7 @@ use flexcord_core::router::DeliveryError;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
-use crate::metrics::{DirectionLabels, Metrics, RelayLabels};
+use crate::metrics::{DirectionLabels, Metrics, ReasonLabels, RelayLabels};
 
 /// Fallback polling interval.
 const POLL_EVERY: Duration = Duration::from_millis(500);
@@ -127,6 +127,16 @@ impl OutboxWorker {
             .relays
             .get_or_create(&RelayLabels { direction, outcome })
             .inc();
+        if outcome != "delivered" {
+            // Which side failed follows from where the entry was going.
+            let errors = match direction {
+                "to_discord" | "announcement" => &self.metrics.discord_errors,
+                _ => &self.metrics.twilio_errors,
+            };
+            errors
+                .get_or_create(&ReasonLabels { reason: outcome })
+                .inc();
+        }
     }
 }
 

@@ -17,7 +17,8 @@ pub enum RoutingMode {
 }
 
 /// Everything the user reads from flexcord itself. Placeholders in braces are filled in by the
-/// router: `{user}`, `{case}` (as `#1042`), `{agent}`, `{title}`, `{status}`, `{kind}`.
+/// router: `{user}` (display name), `{case}` (as `#1042`), `{agent}` (agent name), `{rating}`
+/// (1–5, in `rating_thanks`) and `{title}` (the report title, in `bug_filed`/`feature_filed`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Templates {

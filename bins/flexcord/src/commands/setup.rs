@@ -111,14 +111,40 @@ pub fn studio_flow(
         .replace("${WORKFLOW_SID}", &escape(workflow_sid))
         .replace("${TASK_CHANNEL_SID}", &escape(task_channel_sid))
         .replace(
-            "${HANDOFF_KEYWORDS}",
-            &escape(&router.handoff_keywords.join(",")),
+            "${HANDOFF_REGEX}",
+            &escape(&handoff_regex(&router.handoff_keywords)),
         );
     anyhow::ensure!(
         !text.contains("${"),
         "a placeholder in docs/studio-flow.json was not filled"
     );
     serde_json::from_str(&text).context("docs/studio-flow.json is not valid JSON")
+}
+
+/// A case-insensitive whole-word regex for the live-agent keywords, the same rule the router
+/// applies ("agent" matches "an agent please", not "agents").
+fn handoff_regex(keywords: &[String]) -> String {
+    let alternatives: Vec<String> = keywords
+        .iter()
+        .map(|k| {
+            k.split_whitespace()
+                .map(|word| {
+                    word.chars()
+                        .map(|c| {
+                            if c.is_alphanumeric() {
+                                c.to_string()
+                            } else {
+                                format!("\\{c}")
+                            }
+                        })
+                        .collect::<String>()
+                })
+                .collect::<Vec<_>>()
+                .join("\\s+")
+        })
+        .filter(|k| !k.is_empty())
+        .collect();
+    format!("(?i)\\b({})\\b", alternatives.join("|"))
 }
 
 #[cfg(test)]
@@ -132,7 +158,20 @@ mod tests {
         let text = flow.to_string();
         assert!(text.contains("https://b.example/chatbot-to-discord"));
         assert!(text.contains("\"WW1\""));
-        assert!(text.contains("live agent"));
+        assert!(text.contains("live\\\\s+agent"), "{text}");
         assert_eq!(flow["initial_state"], "Trigger");
+    }
+
+    #[test]
+    fn handoff_regex_matches_whole_words_and_escapes_punctuation() {
+        let keywords = vec![
+            "agent".to_owned(),
+            "live agent".to_owned(),
+            "a.b".to_owned(),
+        ];
+        assert_eq!(
+            handoff_regex(&keywords),
+            r"(?i)\b(agent|live\s+agent|a\.b)\b"
+        );
     }
 }
