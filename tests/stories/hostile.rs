@@ -169,5 +169,8 @@ async fn a_closed_dm_is_reported_back_to_the_agent() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(world.get("/healthz").await.0, 200);
     let metrics = world.get("/metrics").await.1;
-    assert!(metrics.contains("flexcord_discord_errors_total{reason=\"dead\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("flexcord_discord_errors_total{reason=\"dead\"} 1"),
+        "{metrics}"
+    );
 }

@@ -34,7 +34,10 @@ async fn helpme_inside_the_dm_answers_the_interaction_and_greets() {
     h.helpme_with(&u, &i, true).await.unwrap();
     // The deferred interaction is answered (else Discord shows "thinking…" forever), without
     // telling the user to check the DMs they are already in.
-    assert_eq!(h.chat.reply_texts(i.id), ["I'm right here, user1.".to_owned()]);
+    assert_eq!(
+        h.chat.reply_texts(i.id),
+        ["I'm right here, user1.".to_owned()]
+    );
     assert_eq!(h.dm_texts(&u).len(), 1);
 }
 

@@ -164,7 +164,11 @@ impl Router {
         }
         let mut plan = Plan::with_session(key, s);
         // Every deferred interaction gets an answer, or Discord shows "thinking…" forever.
-        let answer = if place.direct_message { &t.here_in_dm } else { &t.check_dms };
+        let answer = if place.direct_message {
+            &t.here_in_dm
+        } else {
+            &t.check_dms
+        };
         plan.reply(interaction, self.text(answer, &[("user", &user.name)]));
         let greeting = self.text(&t.greeting, &[("user", &user.name)]);
         plan.send(

@@ -198,9 +198,14 @@ impl Router {
     /// is left for the step's own commit to meet again (a conflict re-decides the step; an
     /// outage fails it).
     async fn publish_mapping(&self, session: &mut crate::session::Session) {
-        let commit = Commit { session: Some(session.clone()), ..Commit::default() };
-        if let Ok(CommitOutcome::Committed { session_version: Some(v), .. }) =
-            self.ports.store.commit(&commit).await
+        let commit = Commit {
+            session: Some(session.clone()),
+            ..Commit::default()
+        };
+        if let Ok(CommitOutcome::Committed {
+            session_version: Some(v),
+            ..
+        }) = self.ports.store.commit(&commit).await
         {
             session.version = v;
         }
