@@ -21,7 +21,7 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// Upper bound for any one thing to show up on the page (a loaded 2-core machine is slow).
 const WAIT: Duration = Duration::from_secs(60);
-const ELEMENT_KEY: &str = "element-6066-11e4-a52f-4ef90f7ad7b4";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// A minimal W3C WebDriver session.
 struct WebDriver {
@@ -31,8 +31,11 @@ struct WebDriver {
 
 impl WebDriver {
     async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Value {
-        let url = Url::parse(&format!("{}{path}", self.session.as_str().trim_end_matches('/')))
-            .unwrap();
+        let url = Url::parse(&format!(
+            "{}{path}",
+            self.session.as_str().trim_end_matches('/')
+        ))
+        .unwrap();
         let mut request = Request::new(method, url);
         if let Some(body) = body {
             request = request.json(&body).unwrap();
@@ -107,10 +110,11 @@ impl WebDriver {
         })
         .await;
         if waited.is_err() {
-            let page = self
-                .script("return document.body.innerText;")
-                .await;
-            panic!("timed out waiting for {what}; the page says:\n{}", page.as_str().unwrap_or(""));
+            let page = self.script("return document.body.innerText;").await;
+            panic!(
+                "timed out waiting for {what}; the page says:\n{}",
+                page.as_str().unwrap_or("")
+            );
         }
     }
 
@@ -155,16 +159,27 @@ fn browser_missing() -> bool {
     true
 }
 
+/// chromedriver, stopped (and with it Chromium) when dropped, even when the test fails.
+struct Driver(std::process::Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts chromedriver and a headless Chromium session.
-async fn start_browser(profile: &Path) -> (tokio::process::Child, WebDriver) {
+async fn start_browser(profile: &Path) -> (Driver, WebDriver) {
     let port = free_port().await;
-    let driver = tokio::process::Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let driver = Driver(
+        std::process::Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let http = HttpClient::builder()
         .timeout(Duration::from_secs(60))
         .max_response_bytes(64 * 1024 * 1024)
@@ -175,7 +190,8 @@ async fn start_browser(profile: &Path) -> (tokio::process::Child, WebDriver) {
     let up = tokio::time::timeout(WAIT, async {
         loop {
             if let Ok(r) = http.send(Request::get(status.clone())).await
-                && r.json::<Value>().is_ok_and(|v| v["value"]["ready"] == json!(true))
+                && r.json::<Value>()
+                    .is_ok_and(|v| v["value"]["ready"] == json!(true))
             {
                 return;
             }
@@ -225,8 +241,11 @@ async fn a_player_and_an_agent_go_through_support_and_a_bug_report_in_the_browse
     let running = flexcord::commands::sandbox::start("127.0.0.1:0".parse().unwrap(), kb)
         .await
         .expect("the sandbox starts");
-    let profile = tempfile::tempdir().unwrap();
-    let (_driver, web) = start_browser(profile.path()).await;
+    // A fresh, empty profile for this run.
+    let profile = target_dir().join(format!("sandbox-chromium-profile-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&profile);
+    std::fs::create_dir_all(&profile).unwrap();
+    let (driver, web) = start_browser(&profile).await;
     web.goto(&running.url()).await;
 
     // /helpme in #customer-service: the bot opens a DM with the live-agent button.
@@ -259,16 +278,22 @@ async fn a_player_and_an_agent_go_through_support_and_a_bug_report_in_the_browse
     // Ask for an agent: a case is created and a task comes in on the Flex side.
     web.click("#messages .msg:last-child [data-custom-id=\"fc:agent\"], #messages [data-custom-id=\"fc:agent\"]")
         .await;
-    web.wait_for("the case notice", &format!("/case #?\\d+/i.test({DM}.textContent)"))
-        .await;
+    web.wait_for(
+        "the case notice",
+        &format!("/case #?\\d+/i.test({DM}.textContent)"),
+    )
+    .await;
     web.wait_for(
         "the incoming task",
         "document.querySelector('[data-action=accept]')",
     )
     .await;
     web.click("[data-action=accept]").await;
-    web.wait_for("the join notice", &format!("/joined/i.test({DM}.textContent)"))
-        .await;
+    web.wait_for(
+        "the join notice",
+        &format!("/joined/i.test({DM}.textContent)"),
+    )
+    .await;
     web.wait_for(
         "the bot transcript on the agent's side",
         "/password/i.test(document.querySelector('#conversation').textContent)",
@@ -284,7 +309,8 @@ async fn a_player_and_an_agent_go_through_support_and_a_bug_report_in_the_browse
         &format!("{DM}.textContent.includes('Ada here')"),
     )
     .await;
-    web.type_into("#composer-text", "Thanks, that worked!").await;
+    web.type_into("#composer-text", "Thanks, that worked!")
+        .await;
     web.click("#composer-send").await;
     web.wait_for(
         "the player's message at the agent",
@@ -315,9 +341,13 @@ async fn a_player_and_an_agent_go_through_support_and_a_bug_report_in_the_browse
         "document.querySelector('#modal-backdrop:not(.hidden) #field-title')",
     )
     .await;
-    web.type_into("#field-title", "Crash when opening the map").await;
-    web.type_into("#field-description", "The game closes as soon as I press M.")
+    web.type_into("#field-title", "Crash when opening the map")
         .await;
+    web.type_into(
+        "#field-description",
+        "The game closes as soon as I press M.",
+    )
+    .await;
     web.click("#modal-submit").await;
     web.wait_for(
         "the report card in #bug-report",
@@ -339,5 +369,7 @@ async fn a_player_and_an_agent_go_through_support_and_a_bug_report_in_the_browse
     assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
 
     web.quit().await;
+    drop(driver);
+    let _ = std::fs::remove_dir_all(&profile);
     running.stop().await.expect("the bridge stops cleanly");
 }

@@ -44,7 +44,9 @@ impl Upload {
             .decode(self.data_base64.as_bytes())
             .map_err(|_| ActionError::Invalid("file content is not base64".to_owned()))?;
         if bytes.len() > MAX_UPLOAD_BYTES {
-            return Err(ActionError::Invalid("file is larger than 10 MiB".to_owned()));
+            return Err(ActionError::Invalid(
+                "file is larger than 10 MiB".to_owned(),
+            ));
         }
         Ok(bytes)
     }
@@ -116,7 +118,11 @@ pub(crate) struct AnnounceAction {
 
 impl Shared {
     /// The interaction fixture for the player in `channel_id` (guild channel or DM).
-    fn interaction_in(&self, channel_id: u64, label: &str) -> Result<InteractionFixture, ActionError> {
+    fn interaction_in(
+        &self,
+        channel_id: u64,
+        label: &str,
+    ) -> Result<InteractionFixture, ActionError> {
         let mut world = self.world();
         let channel = world
             .channel(channel_id)
@@ -148,8 +154,10 @@ impl Shared {
             )));
         }
         let fixture = self.interaction_in(action.channel_id, &format!("/{}", action.name))?;
-        self.gateway
-            .dispatch("INTERACTION_CREATE", fixture.slash_command(&action.name, &[]));
+        self.gateway.dispatch(
+            "INTERACTION_CREATE",
+            fixture.slash_command(&action.name, &[]),
+        );
         Ok(())
     }
 
@@ -190,8 +198,10 @@ impl Shared {
             action.label.as_str()
         };
         let fixture = self.interaction_in(action.channel_id, label)?;
-        self.gateway
-            .dispatch("INTERACTION_CREATE", fixture.button_click(&action.custom_id));
+        self.gateway.dispatch(
+            "INTERACTION_CREATE",
+            fixture.button_click(&action.custom_id),
+        );
         Ok(())
     }
 
@@ -293,7 +303,12 @@ impl Shared {
             return Err(ActionError::Invalid("nothing to send".to_owned()));
         }
         self.twilio
-            .agent_say(&action.conversation_sid, AGENT_IDENTITY, &action.text, media)
+            .agent_say(
+                &action.conversation_sid,
+                AGENT_IDENTITY,
+                &action.text,
+                media,
+            )
             .await?;
         Ok(())
     }

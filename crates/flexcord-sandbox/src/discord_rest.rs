@@ -63,7 +63,11 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
 
 /// Discord's error answer.
 fn error(status: StatusCode, code: u64, message: &str) -> Response {
-    (status, axum::Json(json!({ "code": code, "message": message }))).into_response()
+    (
+        status,
+        axum::Json(json!({ "code": code, "message": message })),
+    )
+        .into_response()
 }
 
 fn unknown_channel() -> Response {
@@ -136,9 +140,11 @@ pub(crate) fn guess_content_type(filename: &str) -> Option<&'static str> {
 }
 
 async fn open_dm(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    let recipient = serde_json::from_slice::<Value>(&body)
-        .ok()
-        .and_then(|b| b["recipient_id"].as_str().and_then(|s| s.parse::<u64>().ok()));
+    let recipient = serde_json::from_slice::<Value>(&body).ok().and_then(|b| {
+        b["recipient_id"]
+            .as_str()
+            .and_then(|s| s.parse::<u64>().ok())
+    });
     if recipient != Some(PLAYER_ID) {
         // The sandbox has one player; any other user does not share a server with the bot.
         return error(
@@ -214,7 +220,7 @@ async fn interaction_callback(
                 }
                 let mut message = World::bot_message(interaction.channel_id, draft, files);
                 message.thinking = kind == 5;
-                message.reply_to = Some(interaction.label.clone());
+                message.reply_to = Some(interaction.label);
                 let posted = world.post(message);
                 if let (Some(posted), Some(stored)) = (posted, world.interaction_mut(&token)) {
                     stored.original = Some(posted.id);
@@ -258,11 +264,7 @@ async fn edit_original(
         let Some(target) = target else {
             return error(StatusCode::NOT_FOUND, 10008, "Unknown Message");
         };
-        world.edit(
-            interaction.channel_id,
-            target,
-            Draft::from_json(&payload),
-        )
+        world.edit(interaction.channel_id, target, Draft::from_json(&payload))
     };
     shared.touch();
     match edited {

@@ -94,7 +94,9 @@ impl Sandbox {
     pub async fn start(config: SandboxConfig) -> Result<Self, SandboxError> {
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
-        let data_dir = tempfile::Builder::new().prefix("flexcord-sandbox-").tempdir()?;
+        let data_dir = tempfile::Builder::new()
+            .prefix("flexcord-sandbox-")
+            .tempdir()?;
 
         let twilio_config = TwilioFakeConfig {
             auth_token: random_hex(),
@@ -112,7 +114,10 @@ impl Sandbox {
             "GUILD_CREATE",
             fixtures::guild_create(&GuildFixture {
                 id: world::GUILD_ID,
-                channels: world.guild_channels().map(|c| (c.id, c.name.clone())).collect(),
+                channels: world
+                    .guild_channels()
+                    .map(|c| (c.id, c.name.clone()))
+                    .collect(),
                 roles: Vec::new(),
             }),
         );
@@ -125,13 +130,12 @@ impl Sandbox {
         let mut twilio_events = shared.twilio.subscribe();
         let forward_to = Arc::clone(&shared);
         let forwarder = tokio::spawn(async move {
-            loop {
-                match twilio_events.recv().await {
-                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        forward_to.touch();
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-                }
+            // Lagging only means several changes: one touch covers them all.
+            while !matches!(
+                twilio_events.recv().await,
+                Err(tokio::sync::broadcast::error::RecvError::Closed)
+            ) {
+                forward_to.touch();
             }
         });
 
@@ -198,7 +202,10 @@ impl Sandbox {
             ("DISCORD_API_PROXY", self.addr.to_string()),
             ("TWILIO_ACCOUNT_SID", self.account_sid.clone()),
             ("TWILIO_AUTH_TOKEN", self.auth_token.clone()),
-            ("TWILIO_API_BASE_URL", self.shared.twilio.base_url().to_owned()),
+            (
+                "TWILIO_API_BASE_URL",
+                self.shared.twilio.base_url().to_owned(),
+            ),
             ("TWILIO_CHAT_SERVICE_SID", self.chat_service_sid.clone()),
             ("TWILIO_WORKSPACE_SID", format!("WS{}", "0".repeat(32))),
             ("TWILIO_WORKFLOW_SID", format!("WW{}", "0".repeat(32))),
@@ -210,7 +217,10 @@ impl Sandbox {
                 format!("sqlite://{}", database.display()),
             ),
             ("FLEXCORD_KB_DIR", plan.kb_dir.display().to_string()),
-            ("FLEXCORD_ANNOUNCE_TOKEN", self.shared.announce_token.clone()),
+            (
+                "FLEXCORD_ANNOUNCE_TOKEN",
+                self.shared.announce_token.clone(),
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -235,9 +245,10 @@ impl Sandbox {
             let Some(bridge) = self.shared.bridge.get() else {
                 return true;
             };
-            let Ok(url) =
-                flexcord_http::url::Url::parse(&format!("{}/readyz", bridge.url.trim_end_matches('/')))
-            else {
+            let Ok(url) = flexcord_http::url::Url::parse(&format!(
+                "{}/readyz",
+                bridge.url.trim_end_matches('/')
+            )) else {
                 return false;
             };
             loop {

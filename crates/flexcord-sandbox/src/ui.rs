@@ -7,13 +7,13 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Json;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Json;
 use flexcord_core::case::CaseFilter;
 use futures_util::Stream;
 use serde_json::{Value, json};
@@ -37,8 +37,14 @@ const CASES_SHOWN: u32 = 25;
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/", get(|| async { Html(INDEX_HTML) }))
-        .route("/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
-        .route("/style.css", get(|| async { asset("text/css; charset=utf-8", STYLE_CSS) }))
+        .route(
+            "/app.js",
+            get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
+        )
+        .route(
+            "/style.css",
+            get(|| async { asset("text/css; charset=utf-8", STYLE_CSS) }),
+        )
         .route("/ui/state", get(state))
         .route("/ui/events", get(events))
         .route("/ui/command", post(command))
@@ -164,14 +170,12 @@ async fn events(
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let rx = shared.changed.subscribe();
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        loop {
-            match rx.recv().await {
-                // Lagging only means several changes: one "changed" covers them all.
-                Ok(()) | Err(broadcast::error::RecvError::Lagged(_)) => {
-                    return Some((Ok(Event::default().event("changed").data("1")), rx));
-                }
-                Err(broadcast::error::RecvError::Closed) => return None,
+        match rx.recv().await {
+            // Lagging only means several changes: one "changed" covers them all.
+            Ok(()) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                Some((Ok(Event::default().event("changed").data("1")), rx))
             }
+            Err(broadcast::error::RecvError::Closed) => None,
         }
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))

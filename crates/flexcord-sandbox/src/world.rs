@@ -495,11 +495,7 @@ mod tests {
             content_type: None,
             bytes: vec![1, 2],
         });
-        assert!(
-            f.url.ends_with("/.._.._etc_pass_wd_.png"),
-            "{}",
-            f.url
-        );
+        assert!(f.url.ends_with("/.._.._etc_pass_wd_.png"), "{}", f.url);
         assert_eq!(f.size, 2);
     }
 }

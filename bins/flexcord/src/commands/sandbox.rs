@@ -86,8 +86,8 @@ pub async fn start(listen: SocketAddr, kb: PathBuf) -> anyhow::Result<RunningSan
             kb.display()
         );
     }
-    let kb_dir = std::fs::canonicalize(&kb)
-        .with_context(|| format!("cannot resolve {}", kb.display()))?;
+    let kb_dir =
+        std::fs::canonicalize(&kb).with_context(|| format!("cannot resolve {}", kb.display()))?;
     let sandbox = Sandbox::start(SandboxConfig { listen })
         .await
         .with_context(|| format!("cannot start the sandbox on {listen}"))?;

@@ -137,7 +137,7 @@ function renderModal(d) {
   view.modalSeq = modal.seq;
   const form = $("#modal");
   form.replaceChildren(el("h3", {}, modal.title),
-    modal.fields.map((f) => el("label", {}, f.label + (f.required ? " *" : ""),
+    ...modal.fields.map((f) => el("label", {}, f.label + (f.required ? " *" : ""),
       f.style === 2
         ? el("textarea", { name: f.custom_id, id: "field-" + f.custom_id, rows: 3, required: f.required })
         : el("input", { name: f.custom_id, id: "field-" + f.custom_id, required: f.required }))),
@@ -239,7 +239,7 @@ function renderCases(cases) {
     el("div", { class: "head" }, "#" + c.id + " " + c.title),
     el("div", { class: "sub" }, c.kind + " · " + c.status + " · " +
       (c.rating ? "rated " + c.rating + "/5" : "not rated") + " · " + c.reporter.name),
-    el("div", { class: "content" }, c.description),
+    el("div", { class: "content" }, c.description.length > 280 ? c.description.slice(0, 279) + "…" : c.description),
     (c.fields || []).map(([name, value]) => el("div", { class: "sub" }, name + ": " + value)),
     (c.notes || []).length
       ? el("details", { "data-case": String(c.id), open: open.has(String(c.id)) },
