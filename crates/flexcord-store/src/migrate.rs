@@ -20,17 +20,31 @@ struct Migration {
     sql: &'static str,
 }
 
-const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("../migrations/sqlite/0001_init.sql"),
-}];
+const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("../migrations/sqlite/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "outbox_pending_by_id",
+        sql: include_str!("../migrations/sqlite/0002_outbox_pending_by_id.sql"),
+    },
+];
 
-const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("../migrations/postgres/0001_init.sql"),
-}];
+const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "outbox_pending_by_id",
+        sql: include_str!("../migrations/postgres/0002_outbox_pending_by_id.sql"),
+    },
+];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS flexcord_migrations (\
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
@@ -140,6 +154,35 @@ mod tests {
             SQLITE.len(),
             POSTGRES.len(),
             "both backends have the same steps"
+        );
+    }
+
+    /// The claim must walk only pending entries: a full scan grows with every finished row
+    /// kept for retention, which made each claim slower the longer flexcord ran.
+    #[tokio::test]
+    async fn sqlite_claim_walks_pending_entries_only() {
+        let store = crate::Store::connect("sqlite::memory:").await.unwrap();
+        let Pool::Sqlite(pool) = &store.pool else {
+            panic!("not SQLite")
+        };
+        // EXPLAIN QUERY PLAN rows are (id, parent, notused, detail).
+        let rows: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {}", pool.claim_sql()))
+                .bind("w")
+                .bind(1_i64)
+                .bind(1_i64)
+                .bind(64_i64)
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        let plan: Vec<String> = rows.into_iter().map(|r| r.3).collect();
+        assert!(
+            plan.iter().any(|d| d.contains("outbox_pending_by_id")),
+            "claim plan: {plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|d| d.trim() == "SCAN o"),
+            "claim plan: {plan:?}"
         );
     }
 
