@@ -1,5 +1,6 @@
 //! S5: the chat ends (agent, timeout, or the user), the user rates it, the DM returns to the bot.
 
+use flexcord_core::case::CaseStatus;
 use flexcord_core::case::{NoteKind, Rating};
 use flexcord_core::content::Buttons;
 use flexcord_core::event::ButtonAction;
@@ -52,6 +53,11 @@ async fn the_agent_closing_ends_the_chat_asks_for_a_rating_and_files_the_transcr
         note.body
     );
     assert!(note.body.contains("alice: fixed in 1.2"), "{}", note.body);
+    assert_eq!(
+        case.status,
+        CaseStatus::Resolved,
+        "a finished chat resolves its case"
+    );
 }
 
 #[tokio::test]
@@ -131,9 +137,13 @@ async fn a_failing_transcript_note_is_an_incident_not_a_failure() {
     h.cases
         .fail_with(Some(CaseError::Unavailable("down".into())));
     let handled = h.closed(&conv).await.unwrap();
+    // Both the transcript note and the status change failed; both are reported.
     assert_eq!(
         handled.incidents,
-        [Incident::CaseSystem(CaseError::Unavailable("down".into()))]
+        [
+            Incident::CaseSystem(CaseError::Unavailable("down".into())),
+            Incident::CaseSystem(CaseError::Unavailable("down".into()))
+        ]
     );
     assert_eq!(h.state(&u), Some(SessionState::Ended));
 }

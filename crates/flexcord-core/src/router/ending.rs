@@ -1,6 +1,6 @@
 //! Ending a chat (agent close, timeout, "End chat", conversation gone) and rating it.
 
-use crate::case::{CaseNote, NoteKind, Rating};
+use crate::case::{CaseNote, CaseStatus, NoteKind, Rating};
 use crate::content::{Buttons, OutgoingMessage, Voice};
 use crate::event::{InteractionHandle, UserProfile};
 use crate::ids::CaseId;
@@ -53,6 +53,9 @@ impl Router {
                 };
                 plan.effects.push(Effect::AddNote(case_id, note));
             }
+            // The chat is over; staff can reopen the case if the problem is not solved.
+            plan.effects
+                .push(Effect::SetStatus(case_id, CaseStatus::Resolved));
         }
     }
 
