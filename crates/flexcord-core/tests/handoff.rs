@@ -29,6 +29,10 @@ async fn the_button_opens_a_case_posts_the_transcript_and_creates_the_task() {
     let case = h.cases.case(case_id).unwrap();
     assert_eq!(case.kind, CaseKind::Support);
     assert_eq!(case.title, "my game crashes");
+    assert_eq!(
+        case.description, "my game crashes",
+        "what the user said, without the bot's suggestions"
+    );
     assert_eq!(case.priority, Priority::Normal);
     assert_eq!(case.status, CaseStatus::Open);
     assert_eq!(case.reporter.user_id, u.id);

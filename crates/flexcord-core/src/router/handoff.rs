@@ -61,10 +61,11 @@ impl Router {
         let title = question
             .clone()
             .unwrap_or_else(|| format!("Live chat with {}", user.name));
-        let description = if s.transcript.is_empty() {
+        let said = transcript::render_user_lines(&s.transcript);
+        let description = if said.trim().is_empty() {
             title.clone()
         } else {
-            transcript::render(&s.transcript)
+            said
         };
         let new_case = NewCase {
             kind: CaseKind::Support,

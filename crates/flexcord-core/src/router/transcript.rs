@@ -45,6 +45,17 @@ pub(crate) fn render(lines: &[TranscriptLine]) -> String {
         .join("\n")
 }
 
+/// What the user said, one line each: a case description that reads as the user's problem
+/// (the bot's article suggestions stay in the full transcript).
+pub(crate) fn render_user_lines(lines: &[TranscriptLine]) -> String {
+    lines
+        .iter()
+        .filter(|l| l.speaker == Speaker::User)
+        .map(|l| l.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The virtual agent's answer as one Discord message: text items as they are, articles as a bold
 /// title, the link on its own line (Discord previews it) and the excerpt quoted.
 pub(crate) fn render_answer(items: &[AnswerItem]) -> String {
