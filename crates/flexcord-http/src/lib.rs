@@ -6,7 +6,8 @@
 //!
 //! It is **not** an adapter: it knows nothing about flexcord's domain or ports and does not depend
 //! on `flexcord-core`. Each adapter crate builds its requests with it and maps [`Error`] into its
-//! port's error type.
+//! port's error type. What the two remote contracts share (a service's URL, bearer key and
+//! timeout; the `{"error":{"code","message"}}` error body) lives here once.
 //!
 //! # Layout
 //! - [`client`]: [`HttpClient`] and its builder; sends a [`Request`] and returns a [`Response`].
@@ -14,6 +15,10 @@
 //! - [`auth`]: [`Auth`] (bearer or custom header), secret redacted.
 //! - [`retry`]: [`RetryPolicy`], the pure decision of whether and when to try again.
 //! - [`error`]: [`Error`] and [`ErrorKind`].
+//! - [`service`]: [`ServiceConfig`] (URL, bearer key, timeout) of one remote service, and the
+//!   [`HttpClient`] it builds.
+//! - [`error_body`]: [`ErrorBody`], the `{"error":{"code","message"}}` body of flexcord's
+//!   contracts, and [`describe_status`].
 //!
 //! # Example
 //!
@@ -37,8 +42,10 @@
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod error_body;
 pub mod request;
 pub mod retry;
+pub mod service;
 
 // Re-exported so adapters name headers, methods and statuses without their own `http` and
 // `url` dependencies drifting from this crate's.
@@ -48,5 +55,7 @@ pub use url;
 pub use auth::Auth;
 pub use client::{HttpClient, HttpClientBuilder, Response};
 pub use error::{Error, ErrorKind};
+pub use error_body::{ApiError, ErrorBody, describe_status};
 pub use request::{Request, endpoint};
 pub use retry::{Decision, RetryPolicy};
+pub use service::{Service, ServiceConfig};
