@@ -6,10 +6,10 @@ use flexcord_core::ports::{
     Answer, AnswerItem, Article, Question, VirtualAgent, VirtualAgentError,
 };
 use flexcord_http::http::StatusCode;
-use flexcord_http::{Error, ErrorKind};
+use flexcord_http::{Error, ErrorKind, describe_status};
 
 use crate::client::Client;
-use crate::wire::{ErrorBody, Item, TurnRequest, TurnResponse, User};
+use crate::wire::{Item, TurnRequest, TurnResponse, User};
 
 #[async_trait]
 impl VirtualAgent for Client {
@@ -90,15 +90,6 @@ pub fn to_port_error(error: &Error) -> VirtualAgentError {
     }
 }
 
-/// `HTTP 400 Bad Request: invalid_session: session_id is malformed` when the body follows the
-/// contract, else the status and the raw (bounded) body.
-fn describe_status(status: StatusCode, body: &str) -> String {
-    match serde_json::from_str::<ErrorBody>(body) {
-        Ok(ErrorBody { error }) => format!("HTTP {status}: {}: {}", error.code, error.message),
-        Err(_) => format!("HTTP {status}: {body}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,16 +113,5 @@ mod tests {
             vec![AnswerItem::Text("• Refunds\n• Talk to a person".into())]
         );
         assert!(answer.hand_off);
-    }
-
-    #[test]
-    fn error_bodies_following_the_contract_are_summarised() {
-        let text = describe_status(
-            StatusCode::BAD_REQUEST,
-            r#"{"error":{"code":"invalid_session","message":"bad id"}}"#,
-        );
-        assert_eq!(text, "HTTP 400 Bad Request: invalid_session: bad id");
-        let text = describe_status(StatusCode::BAD_GATEWAY, "<html>oops</html>");
-        assert_eq!(text, "HTTP 502 Bad Gateway: <html>oops</html>");
     }
 }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use flexcord_http::url::Url;
-use flexcord_http::{Auth, Error, HttpClient, Request, RetryPolicy, endpoint};
+use flexcord_http::{Error, HttpClient, Request, RetryPolicy, endpoint};
 
 use crate::config::Config;
 use crate::wire::{TurnRequest, TurnResponse};
@@ -25,17 +25,13 @@ impl Client {
     /// [`flexcord_http::ErrorKind::InvalidRequest`] for an API key with characters a header
     /// cannot carry.
     pub fn new(config: &Config) -> Result<Self, Error> {
-        let http = HttpClient::builder()
-            .timeout(config.timeout)
-            .auth(Auth::Bearer(config.api_key.clone()))
-            // A turn is not idempotent, so the policy only repeats what the bot never processed
-            // (connection refused, 429); the deadline below bounds it all.
-            .retry(RetryPolicy::new(
-                2,
-                Duration::from_millis(100),
-                Duration::from_secs(1),
-            ))
-            .build()?;
+        // A turn is not idempotent, so the policy only repeats what the bot never processed
+        // (connection refused, 429); the deadline in `turn` bounds it all.
+        let http = config.http_client(RetryPolicy::new(
+            2,
+            Duration::from_millis(100),
+            Duration::from_secs(1),
+        ))?;
         let turns = endpoint(&config.url, &["v1", "turns"])?;
         Ok(Self {
             http,

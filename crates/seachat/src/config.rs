@@ -1,49 +1,22 @@
-//! What the SeaChat client needs to know: where the bot is, its key, and how long a user waits.
+//! What the SeaChat client needs to know: where the bot is, its key (`SEACHAT_URL`,
+//! `SEACHAT_API_KEY`), and how long a user waits. The shape is [`flexcord_http::ServiceConfig`];
+//! this module only sets SeaChat's default.
 
 use std::time::Duration;
 
-use flexcord_http::Error;
-use flexcord_http::url::Url;
-use secrecy::SecretString;
+use flexcord_http::{Service, ServiceConfig};
 
-/// Settings for a [`crate::Client`]. `Debug` shows the URL and timeout, never the key.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// The bot's base URL (`SEACHAT_URL`); `/v1/turns` is appended to its path.
-    pub url: Url,
-    /// Sent as `Authorization: Bearer <key>` (`SEACHAT_API_KEY`).
-    pub api_key: SecretString,
-    /// The deadline for a whole turn, retries included.
-    pub timeout: Duration,
-}
+/// Settings for a [`crate::Client`]: `/v1/turns` is appended to the URL's path, and the timeout
+/// is the deadline for a whole turn, retries included.
+pub type Config = ServiceConfig<SeaChat>;
 
-impl Config {
+/// The SeaChat service, as a [`Config`] type parameter.
+#[derive(Debug, Clone, Copy)]
+pub enum SeaChat {}
+
+impl Service for SeaChat {
     /// How long a user waits for the bot unless configured otherwise.
-    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(4);
-
-    /// A config with the default timeout.
-    ///
-    /// # Errors
-    ///
-    /// [`flexcord_http::ErrorKind::InvalidUrl`] unless `url` is an absolute `http` or `https`
-    /// URL with a host.
-    pub fn new(url: &str, api_key: impl Into<SecretString>) -> Result<Self, Error> {
-        let url = Url::parse(url).map_err(|e| Error::invalid_url(format!("{url:?}: {e}")))?;
-        // Validated now, so a typo fails at startup rather than on the first user message.
-        flexcord_http::endpoint(&url, &[])?;
-        Ok(Self {
-            url,
-            api_key: api_key.into(),
-            timeout: Self::DEFAULT_TIMEOUT,
-        })
-    }
-
-    /// The same config with another deadline.
-    #[must_use]
-    pub const fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
+    const DEFAULT_TIMEOUT: Duration = Duration::from_secs(4);
 }
 
 #[cfg(test)]
@@ -56,12 +29,5 @@ mod tests {
         let config = config.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(config.timeout, Duration::from_secs(4));
         assert!(!format!("{config:?}").contains("sk-very-secret"));
-    }
-
-    #[test]
-    fn rejects_urls_that_are_not_http() {
-        assert!(Config::new("bot.example.com", "k").is_err());
-        assert!(Config::new("ftp://bot.example.com", "k").is_err());
-        assert!(Config::new("", "k").is_err());
     }
 }

@@ -3,6 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The body of every non-2xx answer, `{"error":{"code","message"}}`: the same in both of
+/// flexcord's contracts, so defined once in `flexcord-http`.
+pub use flexcord_http::{ApiError, ErrorBody};
+
 /// `POST /v1/turns` request body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TurnRequest {
@@ -66,24 +70,6 @@ pub enum Item {
     /// Any other `type`: a newer bot's item this build does not know. Ignored.
     #[serde(other)]
     Unknown,
-}
-
-/// The body of every non-2xx answer: `{"error":{"code","message"}}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorBody {
-    /// The error.
-    pub error: ApiError,
-}
-
-/// The bot's description of an error.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApiError {
-    /// Machine-readable, such as `invalid_session`.
-    #[serde(default)]
-    pub code: String,
-    /// Human-readable.
-    #[serde(default)]
-    pub message: String,
 }
 
 #[cfg(test)]
