@@ -6,10 +6,10 @@ use flexcord_core::case::{Case, CaseFilter, CaseNote, CaseStatus, NewCase, Ratin
 use flexcord_core::ids::CaseId;
 use flexcord_core::ports::{CaseError, CaseManagement};
 use flexcord_http::http::StatusCode;
-use flexcord_http::{Error, ErrorKind};
+use flexcord_http::{Error, ErrorKind, describe_status};
 
 use crate::client::Client;
-use crate::wire::{CaseBody, ErrorBody, ListQuery, NewCaseBody, NoteBody, PatchBody};
+use crate::wire::{CaseBody, ListQuery, NewCaseBody, NoteBody, PatchBody};
 
 #[async_trait]
 impl CaseManagement for Client {
@@ -95,30 +95,9 @@ pub fn to_port_error(error: &Error, case: Option<CaseId>) -> CaseError {
     }
 }
 
-/// `HTTP 422 Unprocessable Entity: validation_failed: title must not be empty` when the body
-/// follows the contract, else the status and the raw (bounded) body.
-fn describe_status(status: StatusCode, body: &str) -> String {
-    match serde_json::from_str::<ErrorBody>(body) {
-        Ok(ErrorBody { error }) => format!("HTTP {status}: {}: {}", error.code, error.message),
-        Err(_) => format!("HTTP {status}: {body}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn error_bodies_following_the_contract_are_summarised() {
-        let text = describe_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            r#"{"error":{"code":"validation_failed","message":"title must not be empty"}}"#,
-        );
-        assert_eq!(
-            text,
-            "HTTP 422 Unprocessable Entity: validation_failed: title must not be empty"
-        );
-    }
 
     #[test]
     fn request_building_errors_are_rejections() {

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use flexcord_http::http::HeaderName;
 use flexcord_http::url::Url;
-use flexcord_http::{Auth, Error, HttpClient, Request, RetryPolicy, endpoint};
+use flexcord_http::{Error, HttpClient, Request, RetryPolicy, endpoint};
 
 use crate::config::Config;
 use crate::wire::{CaseBody, CaseList, ListQuery, NewCaseBody, NoteBody, PatchBody};
@@ -31,15 +31,11 @@ impl Client {
     /// [`flexcord_http::ErrorKind::InvalidRequest`] for an API key with characters a header
     /// cannot carry.
     pub fn new(config: &Config) -> Result<Self, Error> {
-        let http = HttpClient::builder()
-            .timeout(config.timeout)
-            .auth(Auth::Bearer(config.api_key.clone()))
-            .retry(RetryPolicy::new(
-                3,
-                Duration::from_millis(200),
-                Duration::from_secs(2),
-            ))
-            .build()?;
+        let http = config.http_client(RetryPolicy::new(
+            3,
+            Duration::from_millis(200),
+            Duration::from_secs(2),
+        ))?;
         // Checked here so a bad base URL fails at startup.
         endpoint(&config.url, &["v1", "cases"])?;
         Ok(Self {

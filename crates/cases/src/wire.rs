@@ -10,6 +10,10 @@ use flexcord_core::ids::{CaseId, ChannelId, UserId};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+/// The body of every non-2xx answer, `{"error":{"code","message"}}`: the same in both of
+/// flexcord's contracts, so defined once in `flexcord-http`.
+pub use flexcord_http::{ApiError, ErrorBody};
+
 /// `kind`: `bug`, `feature`, `support`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -209,24 +213,6 @@ impl ListQuery {
         }
         pairs
     }
-}
-
-/// `{"error":{"code","message"}}`, the body of every non-2xx answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorBody {
-    /// The error.
-    pub error: ApiError,
-}
-
-/// The server's description of an error.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApiError {
-    /// Machine-readable, such as `validation_failed`.
-    #[serde(default)]
-    pub code: String,
-    /// Human-readable.
-    #[serde(default)]
-    pub message: String,
 }
 
 /// A well-formed JSON case that breaks the contract's rules (a zero or non-numeric id, a rating
