@@ -56,7 +56,7 @@ async fn a_bot_turn_answers_in_the_dm() {
 }
 
 #[tokio::test]
-async fn a_bot_turn_hand_off_opens_the_case_but_creates_no_task() {
+async fn a_bot_turn_hand_off_opens_the_case_and_posts_a_keyword_for_the_flow() {
     let h = Harness::studio();
     let u = user(1);
     h.dm(&u, "my account was hacked").await.unwrap();
@@ -76,12 +76,25 @@ async fn a_bot_turn_hand_off_opens_the_case_but_creates_no_task() {
     .unwrap();
     assert_eq!(h.state(&u), Some(SessionState::AwaitingAgent));
     assert!(h.case_of(&u).is_some());
-    assert!(h.contact_center.tasks().is_empty());
+    assert!(
+        h.contact_center.tasks().is_empty(),
+        "Studio's Send to Flex creates the task"
+    );
     assert!(
         h.dm_texts(&u)
             .last()
             .unwrap()
             .starts_with("Case #1001 created")
+    );
+    // After the user's own message (still queued), the keyword for the flow's split.
+    let pending = h.store.pending();
+    assert!(
+        matches!(
+            pending.last(),
+            Some(OutboxMessage::ToConversation { author, content, .. })
+                if *author == Identity::for_user(u.id) && content.text == "agent"
+        ),
+        "{pending:?}"
     );
 }
 

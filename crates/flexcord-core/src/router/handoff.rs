@@ -26,7 +26,8 @@ pub(crate) enum Trigger {
     /// Studio mode, the button: there is no message, so the first hand-off keyword is posted in
     /// the user's name (keyed by the interaction id) for the flow's split to route.
     StudioButton(MessageId),
-    /// Studio mode, the flow's bot asked for a hand-off: the flow routes it itself.
+    /// Studio mode, the virtual agent asked for a hand-off during a bot turn: like the button,
+    /// a keyword is posted for the flow to route (its bot-turn branch has ended).
     StudioBotTurn,
 }
 
@@ -146,7 +147,18 @@ impl Router {
             None => self.text(&t.transferring_without_case, &[("user", &user.name)]),
         };
         plan.send(dm, OutgoingMessage::new(Voice::System, text));
-        if let Trigger::StudioButton(source) = trigger {
+        // Studio routes on what the user says: without a user message (the button, or the bot's
+        // own hand-off signal) the first hand-off keyword is posted in the user's name so the
+        // flow's split sends the conversation to Flex.
+        let keyword_source = match trigger {
+            Trigger::StudioButton(source) => Some(source),
+            // A bot turn has no Discord message: the clock's milliseconds stand in as the
+            // source id (never a real snowflake, which is far larger), unique enough to let
+            // a retried delivery recognise its own earlier post.
+            Trigger::StudioBotTurn => Some(MessageId(self.ports.clock.now_ms())),
+            Trigger::Bridge | Trigger::StudioMessage => None,
+        };
+        if let Some(source) = keyword_source {
             let words = self
                 .config
                 .handoff_keywords
