@@ -104,6 +104,9 @@ impl CaseManagement for InMemoryCases {
         if case.title.trim().is_empty() {
             return Err(CaseError::Rejected("title is empty".into()));
         }
+        if case.idempotency_key.is_empty() {
+            return Err(CaseError::Rejected("idempotency key is empty".into()));
+        }
         inner.creates += 1;
         if let Some(existing) = inner
             .by_key
@@ -161,7 +164,11 @@ impl CaseManagement for InMemoryCases {
         if note.at_ms == 0 {
             note.at_ms = now;
         }
-        self.with_case(id, |c| c.notes.push(note))
+        // Notes are kept oldest first by their time; equal times keep the order they came in.
+        self.with_case(id, |c| {
+            let at = c.notes.partition_point(|n| n.at_ms <= note.at_ms);
+            c.notes.insert(at, note);
+        })
     }
 
     async fn set_rating(&self, id: CaseId, rating: Rating) -> Result<(), CaseError> {

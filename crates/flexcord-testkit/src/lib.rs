@@ -13,6 +13,10 @@
 //! | `CaseManagement` | [`InMemoryCases`] (idempotent create, notes, ratings, failure switch) |
 //! | `Clock` | [`FixedClock`], [`ManualClock`] |
 //!
+//! [`contract`] holds behavioural suites that every implementation of a port runs (the fakes
+//! here, the embedded store, remote clients): [`contract::case_management`] for
+//! `CaseManagement`, with [`case_management_contract!`] to turn it into tests.
+//!
 //! It is not a simulator of Discord or Twilio wire behaviour: adapter crates test that against
 //! HTTP fakes.
 
@@ -20,6 +24,7 @@ mod cases;
 mod chat;
 mod clock;
 mod contact_center;
+pub mod contract;
 mod harness;
 mod store;
 mod virtual_agent;
