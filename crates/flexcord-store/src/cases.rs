@@ -231,6 +231,7 @@ impl LocalCases {
 impl CaseManagement for LocalCases {
     async fn create(&self, case: &NewCase) -> Result<Case, CaseError> {
         validate(case)?;
+        let _writer = self.store.write_guard().await;
         // Look first: a retried request then returns its case without burning a number of
         // PostgreSQL's sequence (which a conflicting insert would).
         if let Some(id) = self.id_for_key(&case.idempotency_key).await? {
@@ -357,6 +358,7 @@ impl CaseManagement for LocalCases {
 
     async fn add_note(&self, id: CaseId, note: &CaseNote) -> Result<(), CaseError> {
         let key = case_id_to_sql(id)?;
+        let _writer = self.store.write_guard().await;
         let at = match note.at_ms {
             0 => now_ms(),
             at => i64::try_from(at)
@@ -385,6 +387,7 @@ impl CaseManagement for LocalCases {
     }
 
     async fn set_rating(&self, id: CaseId, rating: Rating) -> Result<(), CaseError> {
+        let _writer = self.store.write_guard().await;
         self.update_case(
             id,
             "UPDATE cases SET rating = $2, updated_at = $3 WHERE id = $1",
@@ -394,6 +397,7 @@ impl CaseManagement for LocalCases {
     }
 
     async fn set_status(&self, id: CaseId, status: CaseStatus) -> Result<(), CaseError> {
+        let _writer = self.store.write_guard().await;
         self.update_case(
             id,
             "UPDATE cases SET status = $2, updated_at = $3 WHERE id = $1",

@@ -30,6 +30,7 @@ impl SessionStore for Store {
     }
 
     async fn commit(&self, commit: &Commit) -> Result<CommitOutcome, StoreError> {
+        let _writer = self.write_guard().await;
         self.write_commit(commit).await
     }
 
@@ -39,18 +40,22 @@ impl SessionStore for Store {
         lease: Duration,
         max: usize,
     ) -> Result<Vec<ClaimedEntry>, StoreError> {
+        let _writer = self.write_guard().await;
         self.outbox_claim(worker, lease, max).await
     }
 
     async fn complete(&self, id: i64) -> Result<(), StoreError> {
+        let _writer = self.write_guard().await;
         self.outbox_complete(id).await
     }
 
     async fn retry_later(&self, id: i64, error: &str, delay: Duration) -> Result<(), StoreError> {
+        let _writer = self.write_guard().await;
         self.outbox_retry_later(id, error, delay).await
     }
 
     async fn dead_letter(&self, id: i64, reason: &str) -> Result<(), StoreError> {
+        let _writer = self.write_guard().await;
         self.outbox_dead_letter(id, reason).await
     }
 
@@ -59,6 +64,7 @@ impl SessionStore for Store {
     }
 
     async fn prune(&self, age: Duration) -> Result<u64, StoreError> {
+        let _writer = self.write_guard().await;
         self.prune_older_than(age).await
     }
 

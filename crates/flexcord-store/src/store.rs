@@ -38,6 +38,11 @@ pub(crate) enum Pool {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) pool: Pool,
+    /// SQLite allows one writer at a time. Writers of this process queue here instead of
+    /// colliding on the database lock, where SQLite's busy handler would sleep in 1–10 ms steps
+    /// (and a deferred transaction that has to upgrade can fail outright). Other processes on
+    /// the same file still meet the busy timeout. Unused for PostgreSQL, which has row locks.
+    write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -56,7 +61,10 @@ impl Store {
             Backend::Sqlite => Pool::Sqlite(open_sqlite(config).await?),
             Backend::Postgres => Pool::Postgres(open_postgres(config).await?),
         };
-        let store = Self { pool };
+        let store = Self {
+            pool,
+            write_lock: std::sync::Arc::default(),
+        };
         migrate::run(&store.pool, config.schema.as_deref()).await?;
         Ok(store)
     }
@@ -76,6 +84,15 @@ impl Store {
         match self.pool {
             Pool::Sqlite(_) => Backend::Sqlite,
             Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Held for the length of a write transaction on SQLite (see `write_lock`); `None` on
+    /// PostgreSQL.
+    pub(crate) async fn write_guard(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.pool {
+            Pool::Sqlite(_) => Some(self.write_lock.lock().await),
+            Pool::Postgres(_) => None,
         }
     }
 
