@@ -242,7 +242,7 @@ async fn closing_the_chat_asks_for_a_rating_and_files_rating_and_transcript_on_t
         .await
         .expect("close");
     assert_eq!(closed.status(), Some(200));
-    let dm = world.dm_messages(&fay, 5).await;
+    let dm = world.dm_messages(&fay, 6).await;
     let rating_prompt = dm.iter().find(|m| {
         m["content"]
             .as_str()

@@ -20,8 +20,11 @@ use crate::metrics::{DirectionLabels, Metrics, ReasonLabels, RelayLabels};
 const POLL_EVERY: Duration = Duration::from_millis(500);
 /// How long a claim holds an entry; a crashed instance's entries come back after this.
 const LEASE: Duration = Duration::from_secs(30);
-/// Entries claimed per round (one per ordering key at most, so they run in parallel).
+/// Entries claimed per query (one per ordering key at most, so they run in parallel).
 const BATCH: usize = 64;
+/// Deliveries running at once. Mostly waiting on the network (or on Discord's rate limiter), so
+/// this is about memory and fairness, not CPU.
+const MAX_IN_FLIGHT: usize = 512;
 /// After this many failed attempts an entry is dead-lettered.
 const MAX_ATTEMPTS: u32 = 10;
 /// Backoff cap.
@@ -44,43 +47,51 @@ pub struct OutboxWorker {
 
 impl OutboxWorker {
     /// Runs until `shutdown` turns true, then finishes the deliveries in flight.
+    ///
+    /// Claims continuously: whenever something is enqueued or a delivery finishes, it claims
+    /// again (up to [`MAX_IN_FLIGHT`] deliveries at once). A send held back by Discord's rate
+    /// limits therefore holds up only its own ordering key, never the Twilio-bound relays behind
+    /// it; the store's one-in-flight-per-key rule keeps each conversation in order.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let this = Arc::new(self);
+        let mut in_flight = JoinSet::new();
         loop {
             if *shutdown.borrow() {
                 break;
             }
-            this.drain().await;
+            let room = MAX_IN_FLIGHT.saturating_sub(in_flight.len());
+            if room > 0 {
+                match this
+                    .store
+                    .claim(&this.worker_id, LEASE, room.min(BATCH))
+                    .await
+                {
+                    Ok(batch) => {
+                        let claimed = batch.len();
+                        for entry in batch {
+                            let worker = Arc::clone(&this);
+                            in_flight.spawn(async move { worker.deliver_one(entry).await });
+                        }
+                        if claimed == room.min(BATCH) {
+                            // A full batch: there may be more due right now.
+                            continue;
+                        }
+                        if claimed == 0 && in_flight.is_empty() {
+                            this.sample_depth().await;
+                        }
+                    }
+                    Err(error) => tracing::warn!(%error, "outbox claim failed"),
+                }
+            }
             tokio::select! {
+                Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
                 () = this.wake.notified() => {}
                 () = tokio::time::sleep(POLL_EVERY) => {}
                 _ = shutdown.changed() => {}
             }
         }
+        while in_flight.join_next().await.is_some() {}
         tracing::info!("outbox worker stopped");
-    }
-
-    /// Claims and delivers until nothing is due.
-    async fn drain(self: &Arc<Self>) {
-        loop {
-            let batch = match self.store.claim(&self.worker_id, LEASE, BATCH).await {
-                Ok(batch) => batch,
-                Err(error) => {
-                    tracing::warn!(%error, "outbox claim failed");
-                    return;
-                }
-            };
-            if batch.is_empty() {
-                self.sample_depth().await;
-                return;
-            }
-            let mut running = JoinSet::new();
-            for entry in batch {
-                let this = Arc::clone(self);
-                running.spawn(async move { this.deliver_one(entry).await });
-            }
-            while running.join_next().await.is_some() {}
-        }
     }
 
     async fn sample_depth(&self) {
