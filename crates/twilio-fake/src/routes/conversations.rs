@@ -1,10 +1,11 @@
 //! Conversations v1: conversations, participants, messages, scoped webhooks, users.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{MethodRouter, delete, get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
@@ -13,6 +14,7 @@ use serde_json::json;
 use super::{query_params, webhook_enabled};
 use crate::error::ApiError;
 use crate::form::FormParams;
+use crate::model::{Conversation, Message, Participant, ScopedWebhook};
 use crate::ops::{Actor, NewMessage};
 use crate::shared::Shared;
 
@@ -22,6 +24,65 @@ const MAX_PARTICIPANTS_PAGE: usize = 100;
 const MAX_PARTICIPANT_CONVERSATIONS_PAGE: usize = 50;
 
 type Result<T> = std::result::Result<T, ApiError>;
+
+/// A list Twilio serves under one conversation. Participants, messages and webhooks are listed
+/// and fetched the same way and differ only in these fields, so one pair of handlers
+/// ([`list_nested`], [`fetch_nested`]) serves all three.
+struct Nested<T: 'static> {
+    /// Path segment after `/v1/Conversations/{sid}/`.
+    segment: &'static str,
+    /// The key a list page holds its items under.
+    key: &'static str,
+    max_page: usize,
+    items: fn(&Conversation) -> &[T],
+    /// Whether the list honours `Order=asc|desc` (only messages do).
+    orderable: bool,
+    /// Whether an item answers to the id in a fetch URL.
+    answers_to: fn(&T, &str) -> bool,
+    render: fn(&Shared, &str, &T) -> serde_json::Value,
+}
+
+/// An item kind nested under a conversation.
+trait NestedItem: Clone + Send + Sync + 'static {
+    const NESTED: Nested<Self>;
+}
+
+impl NestedItem for Participant {
+    const NESTED: Nested<Self> = Nested {
+        segment: "Participants",
+        key: "participants",
+        max_page: MAX_PARTICIPANTS_PAGE,
+        items: |c| c.participants.as_slice(),
+        orderable: false,
+        answers_to: |p, id| p.sid == id || p.identity.as_deref() == Some(id),
+        render: Shared::participant_json,
+    };
+}
+
+impl NestedItem for Message {
+    const NESTED: Nested<Self> = Nested {
+        segment: "Messages",
+        key: "messages",
+        max_page: MAX_MESSAGES_PAGE,
+        items: |c| c.messages.as_slice(),
+        orderable: true,
+        answers_to: |m, id| m.sid == id || m.index.to_string() == id,
+        render: Shared::message_json,
+    };
+}
+
+impl NestedItem for ScopedWebhook {
+    const NESTED: Nested<Self> = Nested {
+        segment: "Webhooks",
+        key: "webhooks",
+        // Webhooks page like participants.
+        max_page: MAX_PARTICIPANTS_PAGE,
+        items: |c| c.webhooks.as_slice(),
+        orderable: false,
+        answers_to: |w, id| w.sid == id,
+        render: Shared::webhook_json,
+    };
+}
 
 pub(super) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -35,35 +96,36 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
                 .post(update_conversation)
                 .delete(delete_conversation),
         )
-        .route(
-            "/v1/Conversations/{sid}/Participants",
-            get(list_participants).post(add_participant),
-        )
-        .route(
-            "/v1/Conversations/{sid}/Participants/{participant}",
-            get(fetch_participant).delete(remove_participant),
-        )
-        .route(
-            "/v1/Conversations/{sid}/Messages",
-            get(list_messages).post(add_message),
-        )
-        .route(
-            "/v1/Conversations/{sid}/Messages/{message}",
-            get(fetch_message),
-        )
-        .route(
-            "/v1/Conversations/{sid}/Webhooks",
-            get(list_webhooks).post(add_webhook),
-        )
-        .route(
-            "/v1/Conversations/{sid}/Webhooks/{webhook}",
-            get(fetch_webhook).delete(delete_webhook),
-        )
+        .merge(nested_routes::<Participant>(
+            post(add_participant),
+            delete(remove_participant),
+        ))
+        .merge(nested_routes::<Message>(
+            post(add_message),
+            MethodRouter::new(),
+        ))
+        .merge(nested_routes::<ScopedWebhook>(
+            post(add_webhook),
+            delete(delete_webhook),
+        ))
         .route(
             "/v1/ParticipantConversations",
             get(participant_conversations),
         )
         .route("/v1/Users/{sid}", get(fetch_user).post(update_user))
+}
+
+/// The list and item routes of one nested kind, at the paths its segment names, with `GET`
+/// served by [`list_nested`] and [`fetch_nested`] and the other methods by the caller's.
+fn nested_routes<T: NestedItem>(
+    list: MethodRouter<Arc<Shared>>,
+    item: MethodRouter<Arc<Shared>>,
+) -> Router<Arc<Shared>> {
+    let list_path = format!("/v1/Conversations/{{sid}}/{}", T::NESTED.segment);
+    let item_path = format!("{list_path}/{{id}}");
+    Router::new()
+        .route(&list_path, list.get(list_nested::<T>))
+        .route(&item_path, item.get(fetch_nested::<T>))
 }
 
 fn created(body: serde_json::Value) -> Response {
@@ -130,6 +192,49 @@ async fn delete_conversation(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `GET /v1/Conversations/{sid}/<T's segment>`: one page of the conversation's items.
+async fn list_nested<T: NestedItem>(
+    State(shared): State<Arc<Shared>>,
+    Path(sid): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<serde_json::Value>> {
+    let nested = T::NESTED;
+    let query = query_params(query.as_deref())?;
+    let conversation = conversation(&shared, &sid)?;
+    let mut items = Cow::Borrowed((nested.items)(&conversation));
+    if nested.orderable {
+        match query.get("Order") {
+            Some("desc") => items.to_mut().reverse(),
+            None | Some("asc") => {}
+            Some(other) => return Err(ApiError::bad_request(format!("Invalid Order {other}"))),
+        }
+    }
+    let path = format!("/v1/Conversations/{}/{}", conversation.sid, nested.segment);
+    let (page, meta) = shared.page(&items, &query, &path, nested.key, nested.max_page);
+    let rendered: Vec<_> = page
+        .iter()
+        .map(|item| (nested.render)(&shared, &conversation.sid, item))
+        .collect();
+    Ok(Json(json!({ nested.key: rendered, "meta": meta })))
+}
+
+/// `GET /v1/Conversations/{sid}/<T's segment>/{id}`: the first item answering to `id`; the 404
+/// names the path as the caller wrote it.
+async fn fetch_nested<T: NestedItem>(
+    State(shared): State<Arc<Shared>>,
+    Path((sid, id)): Path<(String, String)>,
+) -> Result<Json<serde_json::Value>> {
+    let nested = T::NESTED;
+    let conversation = conversation(&shared, &sid)?;
+    let found = (nested.items)(&conversation)
+        .iter()
+        .find(|item| (nested.answers_to)(item, &id))
+        .ok_or_else(|| {
+            ApiError::not_found(&format!("/v1/Conversations/{sid}/{}/{id}", nested.segment))
+        })?;
+    Ok(Json((nested.render)(&shared, &conversation.sid, found)))
+}
+
 async fn add_participant(
     State(shared): State<Arc<Shared>>,
     Path(sid): Path<String>,
@@ -147,45 +252,6 @@ async fn add_participant(
     Ok(created(
         shared.participant_json(&conversation.sid, &participant),
     ))
-}
-
-async fn list_participants(
-    State(shared): State<Arc<Shared>>,
-    Path(sid): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Result<Json<serde_json::Value>> {
-    let query = query_params(query.as_deref())?;
-    let conversation = conversation(&shared, &sid)?;
-    let path = format!("/v1/Conversations/{}/Participants", conversation.sid);
-    let (page, meta) = shared.page(
-        &conversation.participants,
-        &query,
-        &path,
-        "participants",
-        MAX_PARTICIPANTS_PAGE,
-    );
-    let items: Vec<_> = page
-        .iter()
-        .map(|p| shared.participant_json(&conversation.sid, p))
-        .collect();
-    Ok(Json(json!({ "participants": items, "meta": meta })))
-}
-
-async fn fetch_participant(
-    State(shared): State<Arc<Shared>>,
-    Path((sid, participant)): Path<(String, String)>,
-) -> Result<Json<serde_json::Value>> {
-    let conversation = conversation(&shared, &sid)?;
-    let found = conversation
-        .participants
-        .iter()
-        .find(|p| p.sid == participant || p.identity.as_deref() == Some(participant.as_str()))
-        .ok_or_else(|| {
-            ApiError::not_found(&format!(
-                "/v1/Conversations/{sid}/Participants/{participant}"
-            ))
-        })?;
-    Ok(Json(shared.participant_json(&conversation.sid, found)))
 }
 
 async fn remove_participant(
@@ -216,43 +282,6 @@ async fn add_message(
     Ok(created(shared.message_json(&conversation.sid, &message)))
 }
 
-async fn list_messages(
-    State(shared): State<Arc<Shared>>,
-    Path(sid): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Result<Json<serde_json::Value>> {
-    let query = query_params(query.as_deref())?;
-    let conversation = conversation(&shared, &sid)?;
-    let mut messages = conversation.messages;
-    match query.get("Order") {
-        Some("desc") => messages.reverse(),
-        None | Some("asc") => {}
-        Some(other) => return Err(ApiError::bad_request(format!("Invalid Order {other}"))),
-    }
-    let path = format!("/v1/Conversations/{}/Messages", conversation.sid);
-    let (page, meta) = shared.page(&messages, &query, &path, "messages", MAX_MESSAGES_PAGE);
-    let items: Vec<_> = page
-        .iter()
-        .map(|m| shared.message_json(&conversation.sid, m))
-        .collect();
-    Ok(Json(json!({ "messages": items, "meta": meta })))
-}
-
-async fn fetch_message(
-    State(shared): State<Arc<Shared>>,
-    Path((sid, message)): Path<(String, String)>,
-) -> Result<Json<serde_json::Value>> {
-    let conversation = conversation(&shared, &sid)?;
-    let found = conversation
-        .messages
-        .iter()
-        .find(|m| m.sid == message || m.index.to_string() == message)
-        .ok_or_else(|| {
-            ApiError::not_found(&format!("/v1/Conversations/{sid}/Messages/{message}"))
-        })?;
-    Ok(Json(shared.message_json(&conversation.sid, found)))
-}
-
 async fn add_webhook(
     State(shared): State<Arc<Shared>>,
     Path(sid): Path<String>,
@@ -262,43 +291,6 @@ async fn add_webhook(
     let webhook = shared.add_webhook(&sid, &form)?;
     let conversation = conversation(&shared, &sid)?;
     Ok(created(shared.webhook_json(&conversation.sid, &webhook)))
-}
-
-async fn list_webhooks(
-    State(shared): State<Arc<Shared>>,
-    Path(sid): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Result<Json<serde_json::Value>> {
-    let query = query_params(query.as_deref())?;
-    let conversation = conversation(&shared, &sid)?;
-    let path = format!("/v1/Conversations/{}/Webhooks", conversation.sid);
-    let (page, meta) = shared.page(
-        &conversation.webhooks,
-        &query,
-        &path,
-        "webhooks",
-        MAX_PARTICIPANTS_PAGE,
-    );
-    let items: Vec<_> = page
-        .iter()
-        .map(|w| shared.webhook_json(&conversation.sid, w))
-        .collect();
-    Ok(Json(json!({ "webhooks": items, "meta": meta })))
-}
-
-async fn fetch_webhook(
-    State(shared): State<Arc<Shared>>,
-    Path((sid, webhook)): Path<(String, String)>,
-) -> Result<Json<serde_json::Value>> {
-    let conversation = conversation(&shared, &sid)?;
-    let found = conversation
-        .webhooks
-        .iter()
-        .find(|w| w.sid == webhook)
-        .ok_or_else(|| {
-            ApiError::not_found(&format!("/v1/Conversations/{sid}/Webhooks/{webhook}"))
-        })?;
-    Ok(Json(shared.webhook_json(&conversation.sid, found)))
 }
 
 async fn delete_webhook(
