@@ -8,20 +8,18 @@
 //! the latencies it records.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use discord_fake::fixtures::{self, FixtureUser};
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
+
+use crate::fake_server::{RequestLog, Served, lock};
 
 /// Discord's global limit: requests per second per bot.
 pub const GLOBAL_PER_SECOND: u32 = 50;
@@ -65,7 +63,7 @@ struct Limits {
 
 #[derive(Debug)]
 struct Inner {
-    log: Mutex<Vec<DiscordRecord>>,
+    log: RequestLog<DiscordRecord>,
     /// Accepted message creates per channel.
     accepted: Mutex<HashMap<u64, u32>>,
     limits: Mutex<Limits>,
@@ -73,22 +71,11 @@ struct Inner {
     next_id: AtomicU64,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 /// The running fake. Dropping it stops the server.
 #[derive(Debug)]
 pub struct DiscordRest {
     inner: Arc<Inner>,
-    addr: SocketAddr,
-    server: JoinHandle<()>,
-}
-
-impl Drop for DiscordRest {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
+    served: Served,
 }
 
 impl DiscordRest {
@@ -98,32 +85,21 @@ impl DiscordRest {
     ///
     /// When the port cannot be bound.
     pub async fn start() -> std::io::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
         let inner = Arc::new(Inner {
-            log: Mutex::new(Vec::with_capacity(64 * 1024)),
+            log: RequestLog::with_capacity(64 * 1024),
             accepted: Mutex::default(),
             limits: Mutex::default(),
             enforce: AtomicBool::new(false),
             next_id: AtomicU64::new(900_000_000_000),
         });
-        let app = Router::new()
-            .fallback(handle)
-            .with_state(Arc::clone(&inner));
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Ok(Self {
-            inner,
-            addr,
-            server,
-        })
+        let served = Served::start(handle, Arc::clone(&inner)).await?;
+        Ok(Self { inner, served })
     }
 
     /// `host:port` for `DISCORD_API_PROXY`.
     #[must_use]
     pub fn proxy(&self) -> String {
-        self.addr.to_string()
+        self.served.addr().to_string()
     }
 
     /// Turns Discord's limits on or off (and forgets the windows so far).
@@ -132,19 +108,10 @@ impl DiscordRest {
         self.inner.enforce.store(on, Ordering::SeqCst);
     }
 
-    /// How many requests were recorded so far (a mark for [`DiscordRest::since`]).
+    /// Every request received so far.
     #[must_use]
-    pub fn mark(&self) -> usize {
-        lock(&self.inner.log).len()
-    }
-
-    /// The records from `mark` on.
-    #[must_use]
-    pub fn since(&self, mark: usize) -> Vec<DiscordRecord> {
-        lock(&self.inner.log)
-            .get(mark..)
-            .map(<[_]>::to_vec)
-            .unwrap_or_default()
+    pub fn requests(&self) -> &RequestLog<DiscordRecord> {
+        &self.inner.log
     }
 
     /// How many messages were accepted on `channel` so far.
@@ -201,7 +168,7 @@ async fn handle(
     if let (Some(c), true) = (channel, status < 300) {
         *lock(&inner.accepted).entry(c).or_insert(0) += 1;
     }
-    lock(&inner.log).push(DiscordRecord {
+    inner.log.push(DiscordRecord {
         at,
         method,
         path,

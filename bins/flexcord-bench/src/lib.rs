@@ -8,6 +8,7 @@
 
 pub mod child;
 pub mod discord_rest;
+pub mod fake_server;
 pub mod ids;
 pub mod report;
 pub mod rig;

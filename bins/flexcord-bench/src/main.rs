@@ -16,7 +16,9 @@ use anyhow::Context as _;
 use flexcord_bench::child;
 use flexcord_bench::report::{self, FlexcordResults, ModelResults, Results};
 use flexcord_bench::rig::{Kind, Rig};
-use flexcord_bench::scenarios::{self, Direction, Load, first_message_cost, paced, steady_cost};
+use flexcord_bench::scenarios::{
+    self, Cost, Direction, Load, RunResult, first_message_cost, paced, steady_cost,
+};
 
 /// How big each scenario is.
 #[derive(Debug, Clone)]
@@ -145,20 +147,78 @@ fn paced_load(direction: Direction, rate: f64, secs: f64, users: usize) -> Load 
     }
 }
 
+/// Starts `program` in a rig (its output to `<logs>/<name>.log`) and reads its idle RSS.
+async fn start_rig(
+    kind: Kind,
+    program: &std::path::Path,
+    logs: &std::path::Path,
+    name: &str,
+) -> anyhow::Result<(Rig, u64)> {
+    let log = logs.join(format!("{name}.log"));
+    progress(&format!(
+        "starting {} (log: {})",
+        program.display(),
+        log.display()
+    ));
+    let rig = Rig::start(kind, program, &log).await?;
+    let idle_rss_kib = scenarios::rss_after(&rig, Duration::from_secs(2)).await?;
+    Ok((rig, idle_rss_kib))
+}
+
+/// Twilio calls per relayed user message and per relayed agent message.
+async fn steady_costs(rig: &Rig, sizes: &Sizes, tag: &str) -> anyhow::Result<(Cost, Cost)> {
+    progress(&format!("{tag}steady-state cost"));
+    let user = steady_cost(rig, Direction::UserToAgent, sizes.steady, sizes.users).await?;
+    let agent = steady_cost(rig, Direction::AgentToUser, sizes.steady, sizes.users).await?;
+    Ok((user, agent))
+}
+
+/// The paced latency runs: DMs at each of `latency_rates`, then agent messages at each of
+/// `agent_rates`, checking the process is still alive after each.
+async fn latency_runs(rig: &mut Rig, sizes: &Sizes, tag: &str) -> anyhow::Result<Vec<RunResult>> {
+    let runs = sizes
+        .latency_rates
+        .iter()
+        .map(|&rate| (Direction::UserToAgent, rate))
+        .chain(
+            sizes
+                .agent_rates
+                .iter()
+                .map(|&rate| (Direction::AgentToUser, rate)),
+        );
+    let mut results = Vec::new();
+    for (direction, rate) in runs {
+        progress(&format!("{tag}latency {direction:?} at {rate}/s"));
+        let run = paced(
+            &*rig,
+            paced_load(direction, rate, sizes.latency_secs, sizes.users),
+        )
+        .await?;
+        results.push(run);
+        rig.check_alive()?;
+    }
+    Ok(results)
+}
+
+/// The burst: `burst` DMs from `burst_users` users, spread over `burst_secs`.
+fn burst_load(sizes: &Sizes) -> Load {
+    Load {
+        direction: Direction::UserToAgent,
+        rate: sizes.burst as f64 / sizes.burst_secs,
+        count: sizes.burst,
+        users: sizes.burst_users,
+    }
+}
+
 async fn bench_flexcord(
     args: &Args,
     sizes: &Sizes,
     logs: &std::path::Path,
 ) -> anyhow::Result<FlexcordResults> {
-    let log = logs.join("flexcord.log");
-    progress(&format!(
-        "starting {} (log: {})",
-        args.flexcord.display(),
-        log.display()
-    ));
-    let mut rig = Rig::start(Kind::Flexcord, &args.flexcord, &log).await?;
+    let (mut rig, idle_rss_kib) =
+        start_rig(Kind::Flexcord, &args.flexcord, logs, "flexcord").await?;
     let mut r = FlexcordResults {
-        idle_rss_kib: scenarios::rss_after(&rig, Duration::from_secs(2)).await?,
+        idle_rss_kib,
         ..FlexcordResults::default()
     };
     progress(&format!("idle RSS {} KiB", r.idle_rss_kib));
@@ -188,31 +248,10 @@ async fn bench_flexcord(
     r.open_conversations = sizes.memory_conversations;
     r.added_conversations = sizes.memory_conversations - sizes.users;
 
-    progress("steady-state cost");
-    r.user_cost = Some(steady_cost(&rig, Direction::UserToAgent, sizes.steady, sizes.users).await?);
-    r.agent_cost =
-        Some(steady_cost(&rig, Direction::AgentToUser, sizes.steady, sizes.users).await?);
+    let (user_cost, agent_cost) = steady_costs(&rig, sizes, "").await?;
+    (r.user_cost, r.agent_cost) = (Some(user_cost), Some(agent_cost));
 
-    let runs = sizes
-        .latency_rates
-        .iter()
-        .map(|&rate| (Direction::UserToAgent, rate))
-        .chain(
-            sizes
-                .agent_rates
-                .iter()
-                .map(|&rate| (Direction::AgentToUser, rate)),
-        );
-    for (direction, rate) in runs {
-        progress(&format!("latency {direction:?} at {rate}/s"));
-        let run = paced(
-            &rig,
-            paced_load(direction, rate, sizes.latency_secs, sizes.users),
-        )
-        .await?;
-        r.latency.push(run);
-        rig.check_alive()?;
-    }
+    r.latency = latency_runs(&mut rig, sizes, "").await?;
 
     rig.discord.enforce_limits(true);
     for &rate in &sizes.ramp_rates {
@@ -246,13 +285,7 @@ async fn bench_flexcord(
         "burst: {} DMs from {} users in {} s",
         sizes.burst, sizes.burst_users, sizes.burst_secs
     ));
-    let burst = Load {
-        direction: Direction::UserToAgent,
-        rate: sizes.burst as f64 / sizes.burst_secs,
-        count: sizes.burst,
-        users: sizes.burst_users,
-    };
-    r.burst = Some(paced(&rig, burst).await?);
+    r.burst = Some(paced(&rig, burst_load(sizes)).await?);
     r.rss_after_load_kib = scenarios::rss_after(&rig, Duration::from_secs(1)).await?;
     rig.check_alive()?;
     rig.stop().await;
@@ -264,53 +297,21 @@ async fn bench_original(
     sizes: &Sizes,
     logs: &std::path::Path,
 ) -> anyhow::Result<ModelResults> {
-    let log = logs.join("original-model.log");
-    progress(&format!(
-        "starting {} (log: {})",
-        args.original.display(),
-        log.display()
-    ));
-    let mut rig = Rig::start(Kind::Original, &args.original, &log).await?;
+    let (mut rig, idle_rss_kib) =
+        start_rig(Kind::Original, &args.original, logs, "original-model").await?;
     let mut r = ModelResults {
-        idle_rss_kib: scenarios::rss_after(&rig, Duration::from_secs(2)).await?,
+        idle_rss_kib,
         ..ModelResults::default()
     };
     progress("model: first-message cost");
     r.first_cost = Some(first_message_cost(&mut rig, 0, sizes.first).await?);
     rig.open_conversations(sizes.first, sizes.users, 32).await?;
-    progress("model: steady-state cost");
-    r.user_cost = Some(steady_cost(&rig, Direction::UserToAgent, sizes.steady, sizes.users).await?);
-    r.agent_cost =
-        Some(steady_cost(&rig, Direction::AgentToUser, sizes.steady, sizes.users).await?);
-    let runs = sizes
-        .latency_rates
-        .iter()
-        .map(|&rate| (Direction::UserToAgent, rate))
-        .chain(
-            sizes
-                .agent_rates
-                .iter()
-                .map(|&rate| (Direction::AgentToUser, rate)),
-        );
-    for (direction, rate) in runs {
-        progress(&format!("model: latency {direction:?} at {rate}/s"));
-        let run = paced(
-            &rig,
-            paced_load(direction, rate, sizes.latency_secs, sizes.users),
-        )
-        .await?;
-        r.latency.push(run);
-        rig.check_alive()?;
-    }
+    let (user_cost, agent_cost) = steady_costs(&rig, sizes, "model: ").await?;
+    (r.user_cost, r.agent_cost) = (Some(user_cost), Some(agent_cost));
+    r.latency = latency_runs(&mut rig, sizes, "model: ").await?;
     rig.discord.enforce_limits(true);
     progress("model: burst");
-    let burst = Load {
-        direction: Direction::UserToAgent,
-        rate: sizes.burst as f64 / sizes.burst_secs,
-        count: sizes.burst,
-        users: sizes.burst_users,
-    };
-    r.burst = Some(paced(&rig, burst).await?);
+    r.burst = Some(paced(&rig, burst_load(sizes)).await?);
     rig.stop().await;
     Ok(r)
 }

@@ -96,9 +96,9 @@ fn cost_of(records: &[TwilioRecord], events: usize) -> Cost {
 ///
 /// When a user does not get there.
 pub async fn first_message_cost(rig: &mut Rig, from: usize, to: usize) -> anyhow::Result<Cost> {
-    let mark = rig.twilio.mark();
+    let mark = rig.twilio.requests().mark();
     rig.open_conversations(from, to, 1).await?;
-    Ok(cost_of(&rig.twilio.since(mark), to - from))
+    Ok(cost_of(&rig.twilio.requests().since(mark), to - from))
 }
 
 /// API cost in steady state: Twilio calls per relayed message in `direction`, over `count`
@@ -113,7 +113,7 @@ pub async fn steady_cost(
     count: usize,
     users: usize,
 ) -> anyhow::Result<Cost> {
-    let mark = rig.twilio.mark();
+    let mark = rig.twilio.requests().mark();
     let run = paced(
         rig,
         Load {
@@ -131,7 +131,7 @@ pub async fn steady_cost(
     );
     // Let stragglers (retries, look-ups after the relay) land before counting.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    Ok(cost_of(&rig.twilio.since(mark), count))
+    Ok(cost_of(&rig.twilio.requests().since(mark), count))
 }
 
 /// Sends `load` at its rate, waits for every relay to arrive (or [`WAIT_LIMIT`] after the last
@@ -141,8 +141,8 @@ pub async fn steady_cost(
 ///
 /// When a webhook cannot be sent.
 pub async fn paced(rig: &Rig, load: Load) -> anyhow::Result<RunResult> {
-    let twilio_mark = rig.twilio.mark();
-    let discord_mark = rig.discord.mark();
+    let twilio_mark = rig.twilio.requests().mark();
+    let discord_mark = rig.discord.requests().mark();
     let base = ids::next_seq(load.count);
     let mut sent: Vec<(Instant, usize)> = Vec::with_capacity(load.count);
     let start = Instant::now() + Duration::from_millis(5);
@@ -172,8 +172,8 @@ pub async fn paced(rig: &Rig, load: Load) -> anyhow::Result<RunResult> {
     // Wait for the arrivals.
     let arrived = |rig: &Rig| -> Vec<(Instant, usize, String)> {
         match load.direction {
-            Direction::UserToAgent => twilio_arrivals(&rig.twilio.since(twilio_mark)),
-            Direction::AgentToUser => discord_arrivals(&rig.discord.since(discord_mark)),
+            Direction::UserToAgent => twilio_arrivals(&rig.twilio.requests().since(twilio_mark)),
+            Direction::AgentToUser => discord_arrivals(&rig.discord.requests().since(discord_mark)),
         }
     };
     let wanted = base..base + load.count;
@@ -225,6 +225,7 @@ pub async fn paced(rig: &Rig, load: Load) -> anyhow::Result<RunResult> {
     let elapsed = last_arrival.saturating_duration_since(first).as_secs_f64();
     let discord_429 = rig
         .discord
+        .requests()
         .since(discord_mark)
         .iter()
         .filter(|r| r.status == 429)
@@ -285,7 +286,7 @@ pub async fn interaction_ack(
     count: usize,
     rate: f64,
 ) -> anyhow::Result<(Summary, usize)> {
-    let mark = rig.discord.mark();
+    let mark = rig.discord.requests().mark();
     let mut sent = HashMap::with_capacity(count);
     let start = Instant::now();
     for k in 0..count {
@@ -299,6 +300,7 @@ pub async fn interaction_ack(
     let _ = wait_for(|| {
         let n = rig
             .discord
+            .requests()
             .since(mark)
             .iter()
             .filter(|r| r.interaction.is_some())
@@ -307,7 +309,7 @@ pub async fn interaction_ack(
     })
     .await;
     let mut latencies = Vec::with_capacity(count);
-    for r in rig.discord.since(mark) {
+    for r in rig.discord.requests().since(mark) {
         if let Some(sent_at) = r.interaction.and_then(|id| sent.remove(&id)) {
             latencies.push(r.at.saturating_duration_since(sent_at));
         }

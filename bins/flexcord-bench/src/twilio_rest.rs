@@ -7,20 +7,18 @@
 //! timestamps. On the hot path this fake does a fixed, small amount of work per request.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
+
+use crate::fake_server::{RequestLog, Served, lock};
 
 /// What a request was, by route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -81,27 +79,16 @@ struct World {
 
 #[derive(Debug)]
 struct Inner {
-    log: Mutex<Vec<TwilioRecord>>,
+    log: RequestLog<TwilioRecord>,
     world: Mutex<World>,
     next: AtomicU64,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The running fake. Dropping it stops the server.
 #[derive(Debug)]
 pub struct TwilioRest {
     inner: Arc<Inner>,
-    addr: SocketAddr,
-    server: JoinHandle<()>,
-}
-
-impl Drop for TwilioRest {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
+    served: Served,
 }
 
 impl TwilioRest {
@@ -111,45 +98,25 @@ impl TwilioRest {
     ///
     /// When the port cannot be bound.
     pub async fn start() -> std::io::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
         let inner = Arc::new(Inner {
-            log: Mutex::new(Vec::with_capacity(128 * 1024)),
+            log: RequestLog::with_capacity(128 * 1024),
             world: Mutex::default(),
             next: AtomicU64::new(1),
         });
-        let app = Router::new()
-            .fallback(handle)
-            .with_state(Arc::clone(&inner));
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Ok(Self {
-            inner,
-            addr,
-            server,
-        })
+        let served = Served::start(handle, Arc::clone(&inner)).await?;
+        Ok(Self { inner, served })
     }
 
     /// `http://127.0.0.1:P` for `TWILIO_API_BASE_URL`.
     #[must_use]
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.served.addr())
     }
 
-    /// How many requests were recorded so far.
+    /// Every request received so far.
     #[must_use]
-    pub fn mark(&self) -> usize {
-        lock(&self.inner.log).len()
-    }
-
-    /// The records from `mark` on.
-    #[must_use]
-    pub fn since(&self, mark: usize) -> Vec<TwilioRecord> {
-        lock(&self.inner.log)
-            .get(mark..)
-            .map(<[_]>::to_vec)
-            .unwrap_or_default()
+    pub fn requests(&self) -> &RequestLog<TwilioRecord> {
+        &self.inner.log
     }
 
     /// How many messages were created in `conversation` so far.
@@ -352,6 +319,6 @@ async fn handle(
         author: param("Author").or_else(|| param("From")),
         body: param("Body"),
     };
-    lock(&inner.log).push(record);
+    inner.log.push(record);
     (status, axum::Json(reply)).into_response()
 }
