@@ -14,7 +14,7 @@ use flexcord_core::ports::{CaseError, CaseManagement};
 
 use crate::codec::{ms_from_sql, now_ms, snowflake_from_sql, snowflake_to_sql};
 use crate::error::case_error;
-use crate::store::{Store, on_pool};
+use crate::store::{SqlParam, Store, on_pool};
 
 /// Cases listed when the filter names no limit.
 const DEFAULT_LIMIT: u32 = 50;
@@ -182,6 +182,15 @@ fn validate(case: &NewCase) -> Result<(), CaseError> {
     Ok(())
 }
 
+/// The outcome of a statement that writes only when case `id` exists, given the rows it
+/// affected: `NotFound` when none.
+fn touched_case(id: CaseId, rows_affected: Result<u64, sqlx::Error>) -> Result<(), CaseError> {
+    match rows_affected.map_err(case_error)? {
+        0 => Err(CaseError::NotFound(id)),
+        _ => Ok(()),
+    }
+}
+
 impl LocalCases {
     pub(crate) const fn new(store: Store) -> Self {
         Self { store }
@@ -199,15 +208,12 @@ impl LocalCases {
     }
 
     /// Runs an `UPDATE cases … WHERE id = $1` with one more value; `NotFound` when no row.
-    async fn update_case<T>(&self, id: CaseId, sql: &'static str, value: T) -> Result<(), CaseError>
-    where
-        T: for<'q> sqlx::Encode<'q, sqlx::Sqlite>
-            + sqlx::Type<sqlx::Sqlite>
-            + for<'q> sqlx::Encode<'q, sqlx::Postgres>
-            + sqlx::Type<sqlx::Postgres>
-            + Send
-            + Clone,
-    {
+    async fn update_case(
+        &self,
+        id: CaseId,
+        sql: &'static str,
+        value: impl SqlParam,
+    ) -> Result<(), CaseError> {
         let key = case_id_to_sql(id)?;
         let now = now_ms();
         let updated = on_pool!(&self.store.pool, |p| {
@@ -218,12 +224,8 @@ impl LocalCases {
                 .execute(p)
                 .await
                 .map(|r| r.rows_affected())
-        })
-        .map_err(case_error)?;
-        if updated == 0 {
-            return Err(CaseError::NotFound(id));
-        }
-        Ok(())
+        });
+        touched_case(id, updated)
     }
 }
 
@@ -323,19 +325,22 @@ impl CaseManagement for LocalCases {
             "SELECT case_id, kind, author, body, at FROM case_notes \
              WHERE case_id IN ({matching}) ORDER BY case_id, at, id"
         );
+        // Both statements embed `matching`, so both bind its $1..$4 (a macro, as the two
+        // queries and the two backends are all different types).
+        macro_rules! bind_matching {
+            ($query:expr) => {
+                $query
+                    .bind(reporter)
+                    .bind(kind)
+                    .bind(status)
+                    .bind(i64::from(limit))
+            };
+        }
         let (rows, notes): (Vec<CaseRow>, Vec<NoteRow>) = on_pool!(&self.store.pool, |p| async {
-            let rows = sqlx::query_as(&cases_sql)
-                .bind(reporter)
-                .bind(kind)
-                .bind(status)
-                .bind(i64::from(limit))
+            let rows = bind_matching!(sqlx::query_as(&cases_sql))
                 .fetch_all(p)
                 .await?;
-            let notes = sqlx::query_as(&notes_sql)
-                .bind(reporter)
-                .bind(kind)
-                .bind(status)
-                .bind(i64::from(limit))
+            let notes = bind_matching!(sqlx::query_as(&notes_sql))
                 .fetch_all(p)
                 .await?;
             Ok::<_, sqlx::Error>((rows, notes))
@@ -378,12 +383,8 @@ impl CaseManagement for LocalCases {
             .execute(p)
             .await
             .map(|r| r.rows_affected())
-        })
-        .map_err(case_error)?;
-        if inserted == 0 {
-            return Err(CaseError::NotFound(id));
-        }
-        Ok(())
+        });
+        touched_case(id, inserted)
     }
 
     async fn set_rating(&self, id: CaseId, rating: Rating) -> Result<(), CaseError> {

@@ -10,7 +10,7 @@ use flexcord_core::session::{InteractionRef, Session, SessionState, TranscriptLi
 use crate::codec::{now_ms, snowflake_from_sql, snowflake_to_sql};
 use crate::dialect::Dialect;
 use crate::error::store_error;
-use crate::store::{Store, on_pool};
+use crate::store::{SqlParam, Store, on_pool};
 
 const SESSION_COLUMNS: &str = "user_id, user_name, dm_channel, state, conversation_sid, \
     interaction_sid, interaction_channel_sid, case_id, agent_name, transcript, version";
@@ -89,22 +89,27 @@ impl SessionRow {
     }
 }
 
+/// Writes a session that is not in the table yet; nothing when another writer got there first.
+const INSERT_SESSION: &str = "INSERT INTO sessions (user_id, user_name, dm_channel, state, \
+     conversation_sid, interaction_sid, interaction_channel_sid, case_id, agent_name, \
+     transcript, version, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11) \
+     ON CONFLICT (user_id) DO NOTHING";
+
+/// Overwrites a session if it is still at version $12; nothing when it moved on.
+const UPDATE_SESSION: &str = "UPDATE sessions SET user_name = $2, dm_channel = $3, state = $4, \
+     conversation_sid = $5, interaction_sid = $6, interaction_channel_sid = $7, case_id = $8, \
+     agent_name = $9, transcript = $10, version = version + 1, updated_at = $11 \
+     WHERE user_id = $1 AND version = $12";
+
 impl Store {
     /// The first session matching `column = $1` (most recently updated first, should a channel
     /// or conversation ever appear twice).
-    pub(crate) async fn session_where<T>(
+    pub(crate) async fn session_where(
         &self,
         column: &'static str,
-        value: T,
-    ) -> Result<Option<Session>, StoreError>
-    where
-        T: for<'q> sqlx::Encode<'q, sqlx::Sqlite>
-            + sqlx::Type<sqlx::Sqlite>
-            + for<'q> sqlx::Encode<'q, sqlx::Postgres>
-            + sqlx::Type<sqlx::Postgres>
-            + Send
-            + Clone,
-    {
+        value: impl SqlParam,
+    ) -> Result<Option<Session>, StoreError> {
         let sql = format!(
             "SELECT {SESSION_COLUMNS} FROM sessions WHERE {column} = $1 \
              ORDER BY updated_at DESC LIMIT 1"
@@ -183,35 +188,14 @@ impl Store {
 
             let mut session_version = None;
             if let Some(s) = &session {
-                let written = if s.expected_version == 0 {
-                    sqlx::query(
-                        "INSERT INTO sessions (user_id, user_name, dm_channel, state, \
-                         conversation_sid, interaction_sid, interaction_channel_sid, case_id, \
-                         agent_name, transcript, version, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11) \
-                         ON CONFLICT (user_id) DO NOTHING",
-                    )
-                    .bind(s.user_id)
-                    .bind(&s.user_name)
-                    .bind(s.dm_channel)
-                    .bind(s.state)
-                    .bind(&s.conversation_sid)
-                    .bind(&s.interaction_sid)
-                    .bind(&s.interaction_channel_sid)
-                    .bind(s.case_id)
-                    .bind(&s.agent_name)
-                    .bind(&s.transcript)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await
+                // A new session is inserted (losing to a concurrent insert), a known one updated
+                // only at the version it was read at. Both take the same values as $1..$11.
+                let (sql, expected_version) = if s.expected_version == 0 {
+                    (INSERT_SESSION, None)
                 } else {
-                    sqlx::query(
-                        "UPDATE sessions SET user_name = $2, dm_channel = $3, state = $4, \
-                         conversation_sid = $5, interaction_sid = $6, \
-                         interaction_channel_sid = $7, case_id = $8, agent_name = $9, \
-                         transcript = $10, version = version + 1, updated_at = $11 \
-                         WHERE user_id = $1 AND version = $12",
-                    )
+                    (UPDATE_SESSION, Some(s.expected_version))
+                };
+                let mut query = sqlx::query(sql)
                     .bind(s.user_id)
                     .bind(&s.user_name)
                     .bind(s.dm_channel)
@@ -222,13 +206,15 @@ impl Store {
                     .bind(s.case_id)
                     .bind(&s.agent_name)
                     .bind(&s.transcript)
-                    .bind(now)
-                    .bind(s.expected_version)
+                    .bind(now);
+                if let Some(version) = expected_version {
+                    query = query.bind(version);
+                }
+                let written = query
                     .execute(&mut *tx)
                     .await
-                }
-                .map_err(store_error)?
-                .rows_affected();
+                    .map_err(store_error)?
+                    .rows_affected();
                 if written == 0 {
                     // Rolls back the dedupe key too: the event will be decided again.
                     return Err(StoreError::Conflict);

@@ -26,6 +26,28 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// A value that can be bound as a parameter on either backend, so one generic helper can pass
+/// it into an [`on_pool!`] body (cloned, as the body is compiled once per backend).
+pub(crate) trait SqlParam:
+    for<'q> sqlx::Encode<'q, sqlx::Sqlite>
+    + sqlx::Type<sqlx::Sqlite>
+    + for<'q> sqlx::Encode<'q, sqlx::Postgres>
+    + sqlx::Type<sqlx::Postgres>
+    + Send
+    + Clone
+{
+}
+
+impl<T> SqlParam for T where
+    T: for<'q> sqlx::Encode<'q, sqlx::Sqlite>
+        + sqlx::Type<sqlx::Sqlite>
+        + for<'q> sqlx::Encode<'q, sqlx::Postgres>
+        + sqlx::Type<sqlx::Postgres>
+        + Send
+        + Clone
+{
+}
+
 /// The pool of whichever backend the URL named.
 #[derive(Clone)]
 pub(crate) enum Pool {
