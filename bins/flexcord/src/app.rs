@@ -153,6 +153,20 @@ pub async fn run_until(
         };
         background.push(tokio::spawn(poller.run(shutdown_rx.clone())));
     }
+    // SQLite checkpoints in the background, off the relays' write path (no-op on PostgreSQL).
+    background.push(tokio::spawn({
+        let store = Arc::clone(&store);
+        async move {
+            let mut ticks = tokio::time::interval(Duration::from_secs(1));
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                if let Err(error) = store.checkpoint().await {
+                    tracing::debug!(%error, "background checkpoint failed");
+                }
+            }
+        }
+    }));
     background.push(flexcord_store::spawn_retention(
         Arc::clone(&session_store),
         Duration::from_secs(3600),

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use flexcord_core::case::CaseFilter;
 use flexcord_core::ids::UserId;
-use flexcord_core::ports::{CaseManagement, Commit, SessionStore};
+use flexcord_core::ports::{CaseManagement, Commit, CommitOutcome, SessionStore};
 use flexcord_core::session::Session;
 use flexcord_store::Store;
 
@@ -84,6 +84,38 @@ pub(crate) async fn ping_answers(db: &TestDb) {
     store.ping().await.unwrap();
     store.close().await;
     assert!(store.ping().await.is_err(), "a closed store is unavailable");
+}
+
+pub(crate) async fn checkpoints_keep_everything_and_never_block_writers(db: &TestDb) {
+    let store = db.open().await;
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for i in 0..200 {
+                let commit = Commit {
+                    dedupe_key: Some(format!("dc:msg:{i}")),
+                    ..Commit::default()
+                };
+                store.commit(&commit).await.unwrap();
+            }
+        })
+    };
+    for _ in 0..20 {
+        store.checkpoint().await.unwrap();
+        tokio::task::yield_now().await;
+    }
+    writer.await.unwrap();
+    store.checkpoint().await.unwrap();
+    store.close().await;
+    let reopened = db.open().await;
+    let again = Commit {
+        dedupe_key: Some("dc:msg:199".into()),
+        ..Commit::default()
+    };
+    assert_eq!(
+        reopened.commit(&again).await.unwrap(),
+        CommitOutcome::Duplicate
+    );
 }
 
 pub(crate) async fn retention_task_prunes_periodically(db: &TestDb) {

@@ -60,6 +60,7 @@ contract!(
     lifecycle::reopening_keeps_sessions_outbox_and_cases,
     lifecycle::concurrent_opens_migrate_once,
     lifecycle::ping_answers,
+    lifecycle::checkpoints_keep_everything_and_never_block_writers,
     lifecycle::retention_task_prunes_periodically,
     cases::numbers_start_at_1001_and_increase,
     cases::create_is_idempotent_per_key,
