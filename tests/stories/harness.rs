@@ -89,6 +89,43 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// A fresh database on the PostgreSQL test server (`FLEXCORD_TEST_POSTGRES_URL`), so runs never
+/// see each other's rows. `None`, after a notice, when no server is configured; in CI
+/// (`CI=true`) a missing server is a failure.
+pub fn fresh_postgres_database() -> Option<String> {
+    let Ok(url) = std::env::var("FLEXCORD_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but FLEXCORD_TEST_POSTGRES_URL is not set: .ci/run must start PostgreSQL"
+        );
+        eprintln!("FLEXCORD_TEST_POSTGRES_URL not set: no PostgreSQL story run");
+        return None;
+    };
+    let name = format!("flexcord_stories_{}_{}", std::process::id(), next_id());
+    let created = std::process::Command::new("psql")
+        .arg(&url)
+        .args([
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-qc",
+            &format!("CREATE DATABASE {name}"),
+        ])
+        .status()
+        .expect("psql runs");
+    assert!(created.success(), "could not create database {name}");
+    let base = url
+        .rsplit_once('/')
+        .map_or(url.as_str(), |(base, _)| base)
+        .to_owned();
+    Some(format!("{base}/{name}"))
+}
+
+/// The same stories are built twice (see bins/flexcord/Cargo.toml): `stories` keeps the store in
+/// a SQLite file, `stories_postgres` in a fresh PostgreSQL database per world.
+fn on_postgres() -> bool {
+    env!("CARGO_CRATE_NAME") == "stories_postgres"
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -127,6 +164,13 @@ impl World {
         let database_url = options
             .database_url
             .clone()
+            .or_else(|| {
+                if on_postgres() {
+                    fresh_postgres_database()
+                } else {
+                    None
+                }
+            })
             .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("flexcord.db").display()));
         let mut env: Vec<(String, String)> = [
             ("DISCORD_TOKEN", "test-token".to_owned()),

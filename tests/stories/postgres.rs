@@ -4,43 +4,12 @@
 
 use std::process::Command;
 
+use crate::harness::fresh_postgres_database as fresh_database;
+
 use twilio_fake::StateChangeReason;
 
 use crate::harness::{Options, Player, World};
 use crate::live_chat::hand_off;
-
-/// A fresh database on the test server, so runs never see each other's rows.
-fn fresh_database() -> Option<String> {
-    let Ok(url) = std::env::var("FLEXCORD_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but FLEXCORD_TEST_POSTGRES_URL is not set: .ci/run must start PostgreSQL"
-        );
-        eprintln!("skipping the PostgreSQL story run: FLEXCORD_TEST_POSTGRES_URL not set");
-        return None;
-    };
-    let name = format!(
-        "flexcord_stories_{}_{}",
-        std::process::id(),
-        crate::harness::next_id()
-    );
-    let created = Command::new("psql")
-        .arg(&url)
-        .args([
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-qc",
-            &format!("CREATE DATABASE {name}"),
-        ])
-        .status()
-        .expect("psql runs");
-    assert!(created.success(), "could not create database {name}");
-    let base = url
-        .rsplit_once('/')
-        .map_or(url.as_str(), |(base, _)| base)
-        .to_owned();
-    Some(format!("{base}/{name}"))
-}
 
 #[tokio::test]
 async fn the_whole_live_chat_works_on_postgresql_and_survives_a_restart() {
