@@ -11,7 +11,7 @@ use flexcord_core::Router;
 use flexcord_core::outbox::{ClaimedEntry, OutboxMessage};
 use flexcord_core::ports::SessionStore;
 use flexcord_core::router::DeliveryError;
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinSet;
 
 use crate::metrics::{DirectionLabels, Metrics, ReasonLabels, RelayLabels};
@@ -54,25 +54,31 @@ impl OutboxWorker {
     /// it; the store's one-in-flight-per-key rule keeps each conversation in order.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let this = Arc::new(self);
+        // Successful deliveries are settled in batches by one task, off the deliveries' path: a
+        // relay costs its commit and its claim, and shares one write with its neighbours.
+        let (done, settled) = mpsc::unbounded_channel();
+        let settler = tokio::spawn(settle_batches(
+            Arc::clone(&this.store),
+            Arc::clone(&this.wake),
+            settled,
+        ));
         let mut in_flight = JoinSet::new();
+        let mut should_claim = true;
         loop {
             if *shutdown.borrow() {
                 break;
             }
-            let room = MAX_IN_FLIGHT.saturating_sub(in_flight.len());
-            if room > 0 {
-                match this
-                    .store
-                    .claim(&this.worker_id, LEASE, room.min(BATCH))
-                    .await
-                {
+            let room = MAX_IN_FLIGHT.saturating_sub(in_flight.len()).min(BATCH);
+            if should_claim && room > 0 {
+                match this.store.claim(&this.worker_id, LEASE, room).await {
                     Ok(batch) => {
                         let claimed = batch.len();
                         for entry in batch {
                             let worker = Arc::clone(&this);
-                            in_flight.spawn(async move { worker.deliver_one(entry).await });
+                            let done = done.clone();
+                            in_flight.spawn(async move { worker.deliver_one(entry, &done).await });
                         }
-                        if claimed == room.min(BATCH) {
+                        if claimed == room {
                             // A full batch: there may be more due right now.
                             continue;
                         }
@@ -83,14 +89,20 @@ impl OutboxWorker {
                     Err(error) => tracing::warn!(%error, "outbox claim failed"),
                 }
             }
-            tokio::select! {
-                Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
-                () = this.wake.notified() => {}
-                () = tokio::time::sleep(POLL_EVERY) => {}
-                _ = shutdown.changed() => {}
-            }
+            // Claim again when something was enqueued or settled (the settler rings `wake`),
+            // on the fallback poll, or when a finished delivery frees room under the cap.
+            should_claim = tokio::select! {
+                Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {
+                    in_flight.len() + 1 >= MAX_IN_FLIGHT
+                }
+                () = this.wake.notified() => true,
+                () = tokio::time::sleep(POLL_EVERY) => true,
+                _ = shutdown.changed() => true,
+            };
         }
         while in_flight.join_next().await.is_some() {}
+        drop(done);
+        let _ = settler.await;
         tracing::info!("outbox worker stopped");
     }
 
@@ -102,7 +114,7 @@ impl OutboxWorker {
         }
     }
 
-    async fn deliver_one(&self, entry: ClaimedEntry) {
+    async fn deliver_one(&self, entry: ClaimedEntry, done: &mpsc::UnboundedSender<i64>) {
         let direction = direction(&entry.message);
         let started = Instant::now();
         let result = self.router.deliver(&entry).await;
@@ -113,7 +125,10 @@ impl OutboxWorker {
         let settled = match result {
             Ok(()) => {
                 self.count(direction, "delivered");
-                self.store.complete(entry.id).await
+                // The settler is gone only at shutdown; then the lease expires and the next
+                // start re-checks the entry (adapters recognise what they already sent).
+                let _ = done.send(entry.id);
+                Ok(())
             }
             Err(DeliveryError::Retry { reason, after_ms }) if entry.attempts + 1 < MAX_ATTEMPTS => {
                 let delay = backoff(entry.attempts, after_ms);
@@ -148,6 +163,32 @@ impl OutboxWorker {
                 .get_or_create(&ReasonLabels { reason: outcome })
                 .inc();
         }
+    }
+}
+
+/// Marks delivered entries done, as many per transaction as have piled up (up to 256), then rings
+/// `wake`: the next entries of those conversations are claimable now. Ends when every sender is
+/// gone, after settling what it holds.
+async fn settle_batches(
+    store: Arc<dyn SessionStore>,
+    wake: Arc<Notify>,
+    mut settled: mpsc::UnboundedReceiver<i64>,
+) {
+    let mut batch = Vec::with_capacity(256);
+    while let Some(id) = settled.recv().await {
+        batch.push(id);
+        while batch.len() < 256 {
+            match settled.try_recv() {
+                Ok(id) => batch.push(id),
+                Err(_) => break,
+            }
+        }
+        if let Err(error) = store.complete_many(&batch).await {
+            // The leases expire and the entries are retried; adapters check for an earlier send.
+            tracing::warn!(%error, count = batch.len(), "could not record deliveries");
+        }
+        batch.clear();
+        wake.notify_one();
     }
 }
 

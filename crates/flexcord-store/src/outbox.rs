@@ -154,6 +154,29 @@ impl Store {
         self.settle(id, Settle::Done).await
     }
 
+    /// Marks pending entries done in one statement per chunk; unknown or settled ids are skipped.
+    pub(crate) async fn outbox_complete_many(&self, ids: &[i64]) -> Result<(), StoreError> {
+        let now = now_ms();
+        for chunk in ids.chunks(500) {
+            let placeholders: Vec<String> =
+                (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "UPDATE outbox SET state = 'done', finished_at = $1, lease_owner = NULL, \
+                 lease_until = NULL WHERE state = 'pending' AND id IN ({})",
+                placeholders.join(", ")
+            );
+            on_pool!(&self.pool, |p| {
+                let mut query = sqlx::query(&sql).bind(now);
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                query.execute(p).await.map(drop)
+            })
+            .map_err(store_error)?;
+        }
+        Ok(())
+    }
+
     pub(crate) async fn outbox_retry_later(
         &self,
         id: i64,

@@ -49,6 +49,11 @@ impl SessionStore for Store {
         self.outbox_complete(id).await
     }
 
+    async fn complete_many(&self, ids: &[i64]) -> Result<(), StoreError> {
+        let _writer = self.write_guard().await;
+        self.outbox_complete_many(ids).await
+    }
+
     async fn retry_later(&self, id: i64, error: &str, delay: Duration) -> Result<(), StoreError> {
         let _writer = self.write_guard().await;
         self.outbox_retry_later(id, error, delay).await

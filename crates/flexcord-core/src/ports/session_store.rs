@@ -112,6 +112,23 @@ pub trait SessionStore: Send + Sync + std::fmt::Debug {
     /// [`StoreError::NotFound`]; [`StoreError::Unavailable`].
     async fn complete(&self, id: i64) -> Result<(), StoreError>;
 
+    /// Marks several entries delivered, in one transaction where the backend can (a delivery
+    /// worker settles its successes in batches to keep writes off the relays' path). Ids that
+    /// are unknown or already settled are skipped.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`]; nothing is guaranteed to be settled then.
+    async fn complete_many(&self, ids: &[i64]) -> Result<(), StoreError> {
+        for id in ids {
+            match self.complete(*id).await {
+                Ok(()) | Err(StoreError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
     /// Releases an entry for another try after `delay`, counting the attempt and keeping `error`.
     ///
     /// # Errors

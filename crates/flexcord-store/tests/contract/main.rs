@@ -52,6 +52,7 @@ contract!(
     outbox::claims_in_order_and_reports_attempts,
     outbox::two_workers_never_claim_the_same_entry,
     outbox::later_entries_of_a_key_wait_for_the_first,
+    outbox::complete_many_settles_a_batch_and_skips_unknown_ids,
     outbox::expired_lease_is_claimed_again_with_attempts_counted,
     outbox::retry_later_delays_and_counts,
     outbox::dead_letter_keeps_reason_and_unblocks_the_key,

@@ -161,6 +161,34 @@ pub(crate) async fn later_entries_of_a_key_wait_for_the_first(db: &TestDb) {
     assert_eq!(ids(&store.claim("w", LEASE, 10).await.unwrap()), vec![k1c]);
 }
 
+pub(crate) async fn complete_many_settles_a_batch_and_skips_unknown_ids(db: &TestDb) {
+    let store = db.open().await;
+    let [k1a, k2a, k1b] = enqueue(
+        &store,
+        vec![notice(1, "1a"), notice(2, "2a"), notice(1, "1b")],
+    )
+    .await[..] else {
+        panic!("three ids");
+    };
+    assert_eq!(
+        ids(&store.claim("w", LEASE, 10).await.unwrap()),
+        vec![k1a, k2a]
+    );
+    store.complete_many(&[k1a, k2a, 999_999]).await.unwrap();
+    assert_eq!(store.outbox_depth().await.unwrap(), 1, "only 1b is left");
+    assert_eq!(
+        ids(&store.claim("w", LEASE, 10).await.unwrap()),
+        vec![k1b],
+        "the key moves on"
+    );
+    store.complete_many(&[k1a]).await.unwrap();
+    assert_eq!(
+        store.outbox_depth().await.unwrap(),
+        1,
+        "settling twice changes nothing"
+    );
+}
+
 pub(crate) async fn expired_lease_is_claimed_again_with_attempts_counted(db: &TestDb) {
     let store = db.open().await;
     let [id] = enqueue(&store, vec![notice(1, "x")]).await[..] else {
