@@ -142,7 +142,7 @@ fn validate(request: &AnnounceRequest) -> Result<(), String> {
 }
 
 /// The identity of an announcement without an id: its title and body.
-pub fn content_key(title: &str, body: &str) -> String {
+fn content_key(title: &str, body: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(title.trim().as_bytes());
     hasher.update([0]);

@@ -20,8 +20,6 @@ use twilio_flex::webhook::SignatureValidator;
 use crate::config::Secret;
 use crate::metrics::Metrics;
 
-pub use announce::content_key;
-
 /// Largest request body accepted. Twilio's webhook forms are a few KB (a message body is at most
 /// 1,600 characters, attributes 4 KB); anything near this limit is not Twilio.
 pub const MAX_BODY: usize = 64 * 1024;
