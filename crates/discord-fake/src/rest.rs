@@ -377,7 +377,7 @@ pub async fn wait_for(
 
 /// The JSON bodies of the messages created in `channel_id`, in order.
 pub async fn messages_sent_to(server: &MockServer, channel_id: u64) -> Vec<Value> {
-    requests(
+    let bodies = requests(
         server,
         "POST",
         &format!("/api/v10/channels/{channel_id}/messages"),
@@ -385,7 +385,25 @@ pub async fn messages_sent_to(server: &MockServer, channel_id: u64) -> Vec<Value
     .await
     .iter()
     .filter_map(json_body)
-    .collect()
+    .collect();
+    created_messages(bodies)
+}
+
+/// The message-create bodies that created a message, as Discord decides: a repeat of a nonce
+/// sent with `enforce_nonce: true` returns the earlier message and creates none (what a
+/// bridge re-sending after a crash relies on).
+fn created_messages(bodies: Vec<Value>) -> Vec<Value> {
+    let mut nonces = std::collections::HashSet::new();
+    bodies
+        .into_iter()
+        .filter(|body| {
+            let enforced = body["enforce_nonce"].as_bool() == Some(true);
+            match body["nonce"].as_str() {
+                Some(nonce) if enforced => nonces.insert(nonce.to_owned()),
+                _ => true,
+            }
+        })
+        .collect()
 }
 
 /// The `content` of every message created in `channel_id`, in order: what the user read.
@@ -427,5 +445,21 @@ mod tests {
             "/api/v10/channels/*",
             "/api/v10/channels/12/messages"
         ));
+    }
+
+    #[test]
+    fn a_repeated_enforced_nonce_creates_no_second_message() {
+        let bodies = vec![
+            json!({"content": "a", "nonce": "1", "enforce_nonce": true}),
+            json!({"content": "a again", "nonce": "1", "enforce_nonce": true}),
+            json!({"content": "b", "nonce": "2"}),
+            json!({"content": "b unenforced", "nonce": "2"}),
+            json!({"content": "c"}),
+        ];
+        let created: Vec<Value> = created_messages(bodies)
+            .into_iter()
+            .map(|b| b["content"].clone())
+            .collect();
+        assert_eq!(created, vec!["a", "b", "b unenforced", "c"]);
     }
 }
