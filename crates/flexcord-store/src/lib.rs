@@ -31,12 +31,15 @@ mod cases;
 mod codec;
 mod config;
 mod dialect;
+mod direct;
 mod error;
 mod migrate;
 mod outbox;
 mod retention;
 mod session_store;
 mod sessions;
+mod sqlite_commit;
+mod sqlite_script;
 mod store;
 
 pub use cases::LocalCases;

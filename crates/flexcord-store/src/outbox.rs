@@ -9,11 +9,14 @@ use std::time::Duration;
 
 use flexcord_core::outbox::{ClaimedEntry, OutboxMessage};
 use flexcord_core::ports::StoreError;
+use sqlx::FromRow as _;
 
 use crate::codec::{bounded_text, duration_ms, ms_from_sql, now_ms};
 use crate::dialect::Dialect;
+use crate::direct::DirectDelivery;
 use crate::error::store_error;
-use crate::store::{Store, on_pool};
+use crate::sqlite_script;
+use crate::store::{Pool, Store, on_pool};
 
 /// An outbox entry that was given up on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +64,27 @@ fn attempts_from_sql(value: i64) -> u32 {
     u32::try_from(value.max(0)).unwrap_or(u32::MAX)
 }
 
+/// Leases, to `direct`'s worker, the oldest pending entry of each ordering key the entries
+/// `settled` belong to, where that entry is due and not leased to anyone; returns
+/// `id, payload, attempts` (before this claim) like the claim.
+fn successors_sql(direct: &DirectDelivery, settled: &[i64], now: i64) -> String {
+    let ids = settled
+        .iter()
+        .map(|id| sqlite_script::int(*id))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "UPDATE outbox SET lease_owner = {}, lease_until = {}, attempts = attempts + 1 \
+         WHERE id IN (SELECT MIN(o.id) FROM outbox o WHERE o.state = 'pending' \
+         AND o.ordering_key IN (SELECT ordering_key FROM outbox WHERE id IN ({ids})) \
+         GROUP BY o.ordering_key) \
+         AND due_at <= {now} AND (lease_until IS NULL OR lease_until <= {now}) \
+         RETURNING id, payload, attempts - 1 AS attempts",
+        sqlite_script::text(&direct.worker),
+        direct.lease_until(now),
+    )
+}
+
 impl Store {
     pub(crate) async fn outbox_claim(
         &self,
@@ -85,7 +109,12 @@ impl Store {
         })
         .map_err(store_error)?;
         rows.sort_by_key(|r| r.id);
+        self.decode_claimed(rows).await
+    }
 
+    /// Claimed rows as entries. A payload this version cannot read would otherwise block its
+    /// ordering key forever: it is set aside where operators can see it.
+    async fn decode_claimed(&self, rows: Vec<ClaimRow>) -> Result<Vec<ClaimedEntry>, StoreError> {
         let mut claimed = Vec::with_capacity(rows.len());
         for row in rows {
             match serde_json::from_str::<OutboxMessage>(&row.payload) {
@@ -95,15 +124,55 @@ impl Store {
                     attempts: attempts_from_sql(row.attempts),
                 }),
                 Err(e) => {
-                    // A payload this version cannot read would otherwise block its ordering key
-                    // forever: set it aside where operators can see it.
                     tracing::warn!(id = row.id, error = %e, "dead-lettering undecodable outbox entry");
-                    self.outbox_dead_letter(row.id, &format!("undecodable payload: {e}"))
-                        .await?;
+                    let reason = bounded_text(&format!("undecodable payload: {e}"));
+                    self.settle(row.id, Settle::Dead { reason }).await?;
                 }
             }
         }
         Ok(claimed)
+    }
+
+    /// The caller holds the write lock.
+    ///
+    /// With direct delivery on (SQLite), leases the next pending entry of the ordering keys of
+    /// `settled` to the registered worker, where it is due and unleased, and hands it over:
+    /// the settled entries were their keys' heads, so their successors are deliverable now.
+    async fn lease_successors(&self, settled: &[i64]) -> Result<(), StoreError> {
+        let (Pool::Sqlite(p), Some(direct)) = (&self.pool, self.direct()) else {
+            return Ok(());
+        };
+        let sql = successors_sql(direct, settled, now_ms());
+        let mut conn = p.acquire().await.map_err(store_error)?;
+        let results = sqlite_script::run(&mut conn, &sql)
+            .await
+            .map_err(store_error)?;
+        drop(conn);
+        self.hand_over_successors(results).await
+    }
+
+    async fn hand_over_successors(
+        &self,
+        results: Vec<sqlite_script::StatementResult>,
+    ) -> Result<(), StoreError> {
+        let Some(direct) = self.direct() else {
+            return Ok(());
+        };
+        let rows = results
+            .into_iter()
+            .last()
+            .map(|r| r.rows)
+            .unwrap_or_default()
+            .iter()
+            .map(ClaimRow::from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(store_error)?;
+        let mut rows = rows;
+        rows.sort_by_key(|r| r.id);
+        for entry in self.decode_claimed(rows).await? {
+            direct.hand_over(entry);
+        }
+        Ok(())
     }
 
     /// Settles one pending entry; when that matched nothing, tells "already settled" (fine:
@@ -151,12 +220,37 @@ impl Store {
     }
 
     pub(crate) async fn outbox_complete(&self, id: i64) -> Result<(), StoreError> {
-        self.settle(id, Settle::Done).await
+        self.settle(id, Settle::Done).await?;
+        self.lease_successors(&[id]).await
     }
 
     /// Marks pending entries done in one statement per chunk; unknown or settled ids are skipped.
     pub(crate) async fn outbox_complete_many(&self, ids: &[i64]) -> Result<(), StoreError> {
         let now = now_ms();
+        if let (Pool::Sqlite(p), Some(direct)) = (&self.pool, self.direct()) {
+            // One round trip per chunk: settle, then lease what that made deliverable. Two
+            // statements, each its own transaction: if the second fails, the worker's poll
+            // claims the successors instead.
+            for chunk in ids.chunks(500) {
+                let list = chunk
+                    .iter()
+                    .map(|id| sqlite_script::int(*id))
+                    .collect::<Vec<_>>();
+                let sql = format!(
+                    "UPDATE outbox SET state = 'done', finished_at = {now}, lease_owner = NULL, \
+                     lease_until = NULL WHERE state = 'pending' AND id IN ({});\n{}",
+                    list.join(", "),
+                    successors_sql(direct, chunk, now)
+                );
+                let mut conn = p.acquire().await.map_err(store_error)?;
+                let results = sqlite_script::run(&mut conn, &sql)
+                    .await
+                    .map_err(store_error)?;
+                drop(conn);
+                self.hand_over_successors(results).await?;
+            }
+            return Ok(());
+        }
         for chunk in ids.chunks(500) {
             let placeholders: Vec<String> =
                 (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
@@ -201,7 +295,8 @@ impl Store {
                 reason: bounded_text(reason),
             },
         )
-        .await
+        .await?;
+        self.lease_successors(&[id]).await
     }
 
     pub(crate) async fn outbox_pending(&self) -> Result<u64, StoreError> {

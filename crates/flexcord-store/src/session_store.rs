@@ -30,7 +30,7 @@ impl SessionStore for Store {
     }
 
     async fn commit(&self, commit: &Commit) -> Result<CommitOutcome, StoreError> {
-        let _writer = self.write_guard().await;
+        // Takes the SQLite write lock itself, on the task that does the write.
         self.write_commit(commit).await
     }
 

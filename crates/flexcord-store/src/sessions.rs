@@ -7,10 +7,11 @@ use flexcord_core::ids::{
 use flexcord_core::ports::{Commit, CommitOutcome, StoreError};
 use flexcord_core::session::{InteractionRef, Session, SessionState, TranscriptLine};
 
+use sqlx::PgPool;
+
 use crate::codec::{now_ms, snowflake_from_sql, snowflake_to_sql};
-use crate::dialect::Dialect;
 use crate::error::store_error;
-use crate::store::{SqlParam, Store, on_pool};
+use crate::store::{Pool, SqlParam, Store, on_pool};
 
 const SESSION_COLUMNS: &str = "user_id, user_name, dm_channel, state, conversation_sid, \
     interaction_sid, interaction_channel_sid, case_id, agent_name, transcript, version";
@@ -148,118 +149,148 @@ impl Store {
             .await
     }
 
+    /// Writes `commit` atomically: on SQLite as one script (see `sqlite_commit`), on
+    /// PostgreSQL as a transaction of single statements.
     pub(crate) async fn write_commit(&self, commit: &Commit) -> Result<CommitOutcome, StoreError> {
         // Encode everything before touching the database: nothing can fail half-way for a
         // reason unrelated to the database.
-        let session = commit
-            .session
-            .as_ref()
-            .map(EncodedSession::new)
-            .transpose()?;
-        let outbox = commit
-            .outbox
-            .iter()
-            .map(|m| {
-                serde_json::to_string(m)
-                    .map(|payload| (m.ordering_key(), payload))
-                    .map_err(|e| corrupt("outbox message not encodable", e))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let now = now_ms();
+        let encoded = EncodedCommit::new(commit)?;
+        match &self.pool {
+            Pool::Sqlite(p) => self.commit_sqlite(p, commit, encoded).await,
+            Pool::Postgres(p) => commit_postgres(p, commit.dedupe_key.as_deref(), &encoded).await,
+        }
+    }
+}
 
-        on_pool!(&self.pool, |p| {
-            let mut tx = p.begin_write().await.map_err(store_error)?;
-            if let Some(key) = &commit.dedupe_key {
-                let inserted = sqlx::query(
-                    "INSERT INTO processed_events (key, created_at) VALUES ($1, $2) \
-                     ON CONFLICT (key) DO NOTHING",
-                )
-                .bind(key)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(store_error)?
-                .rows_affected();
-                if inserted == 0 {
-                    // Dropping `tx` rolls back; nothing was written anyway.
-                    return Ok(CommitOutcome::Duplicate);
-                }
-            }
+/// A commit as column values.
+#[derive(Debug)]
+pub(crate) struct EncodedCommit {
+    pub(crate) session: Option<EncodedSession>,
+    /// `(ordering key, payload)` per outbox entry, in order.
+    pub(crate) outbox: Vec<(String, String)>,
+    /// Milliseconds since the epoch: `created_at`, `updated_at`, `due_at`.
+    pub(crate) now: i64,
+}
 
-            let mut session_version = None;
-            if let Some(s) = &session {
-                // A new session is inserted (losing to a concurrent insert), a known one updated
-                // only at the version it was read at. Both take the same values as $1..$11.
-                let (sql, expected_version) = if s.expected_version == 0 {
-                    (INSERT_SESSION, None)
-                } else {
-                    (UPDATE_SESSION, Some(s.expected_version))
-                };
-                let mut query = sqlx::query(sql)
-                    .bind(s.user_id)
-                    .bind(&s.user_name)
-                    .bind(s.dm_channel)
-                    .bind(s.state)
-                    .bind(&s.conversation_sid)
-                    .bind(&s.interaction_sid)
-                    .bind(&s.interaction_channel_sid)
-                    .bind(s.case_id)
-                    .bind(&s.agent_name)
-                    .bind(&s.transcript)
-                    .bind(now);
-                if let Some(version) = expected_version {
-                    query = query.bind(version);
-                }
-                let written = query
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(store_error)?
-                    .rows_affected();
-                if written == 0 {
-                    // Rolls back the dedupe key too: the event will be decided again.
-                    return Err(StoreError::Conflict);
-                }
-                session_version = Some(s.new_version);
-            }
-
-            let mut outbox_ids = Vec::with_capacity(outbox.len());
-            for (ordering_key, payload) in &outbox {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO outbox (ordering_key, payload, state, created_at, due_at, \
-                     attempts) VALUES ($1, $2, 'pending', $3, $3, 0) RETURNING id",
-                )
-                .bind(ordering_key)
-                .bind(payload)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(store_error)?;
-                outbox_ids.push(id);
-            }
-            tx.commit().await.map_err(store_error)?;
-            Ok(CommitOutcome::Committed {
-                session_version,
-                outbox_ids,
-            })
+impl EncodedCommit {
+    fn new(commit: &Commit) -> Result<Self, StoreError> {
+        Ok(Self {
+            session: commit
+                .session
+                .as_ref()
+                .map(EncodedSession::new)
+                .transpose()?,
+            outbox: commit
+                .outbox
+                .iter()
+                .map(|m| {
+                    serde_json::to_string(m)
+                        .map(|payload| (m.ordering_key(), payload))
+                        .map_err(|e| corrupt("outbox message not encodable", e))
+                })
+                .collect::<Result<_, _>>()?,
+            now: now_ms(),
         })
     }
 }
 
+async fn commit_postgres(
+    p: &PgPool,
+    dedupe_key: Option<&str>,
+    commit: &EncodedCommit,
+) -> Result<CommitOutcome, StoreError> {
+    let now = commit.now;
+    let mut tx = p.begin().await.map_err(store_error)?;
+    if let Some(key) = dedupe_key {
+        let inserted = sqlx::query(
+            "INSERT INTO processed_events (key, created_at) VALUES ($1, $2) \
+             ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?
+        .rows_affected();
+        if inserted == 0 {
+            // Dropping `tx` rolls back; nothing was written anyway.
+            return Ok(CommitOutcome::Duplicate);
+        }
+    }
+
+    let mut session_version = None;
+    if let Some(s) = &commit.session {
+        // A new session is inserted (losing to a concurrent insert), a known one updated only
+        // at the version it was read at. Both take the same values as $1..$11.
+        let (sql, expected_version) = if s.expected_version == 0 {
+            (INSERT_SESSION, None)
+        } else {
+            (UPDATE_SESSION, Some(s.expected_version))
+        };
+        let mut query = sqlx::query(sql)
+            .bind(s.user_id)
+            .bind(&s.user_name)
+            .bind(s.dm_channel)
+            .bind(s.state)
+            .bind(&s.conversation_sid)
+            .bind(&s.interaction_sid)
+            .bind(&s.interaction_channel_sid)
+            .bind(s.case_id)
+            .bind(&s.agent_name)
+            .bind(&s.transcript)
+            .bind(now);
+        if let Some(version) = expected_version {
+            query = query.bind(version);
+        }
+        let written = query
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?
+            .rows_affected();
+        if written == 0 {
+            // Rolls back the dedupe key too: the event will be decided again.
+            return Err(StoreError::Conflict);
+        }
+        session_version = Some(s.new_version);
+    }
+
+    let mut outbox_ids = Vec::with_capacity(commit.outbox.len());
+    for (ordering_key, payload) in &commit.outbox {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO outbox (ordering_key, payload, state, created_at, due_at, attempts) \
+             VALUES ($1, $2, 'pending', $3, $3, 0) RETURNING id",
+        )
+        .bind(ordering_key)
+        .bind(payload)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        outbox_ids.push(id);
+    }
+    tx.commit().await.map_err(store_error)?;
+    Ok(CommitOutcome::Committed {
+        session_version,
+        outbox_ids,
+    })
+}
+
 /// A session as column values.
 #[derive(Debug)]
-struct EncodedSession {
-    user_id: i64,
-    user_name: String,
-    dm_channel: i64,
-    state: &'static str,
-    conversation_sid: Option<String>,
-    interaction_sid: Option<String>,
-    interaction_channel_sid: Option<String>,
-    case_id: Option<i64>,
-    agent_name: Option<String>,
-    transcript: String,
-    expected_version: i64,
-    new_version: u64,
+pub(crate) struct EncodedSession {
+    pub(crate) user_id: i64,
+    pub(crate) user_name: String,
+    pub(crate) dm_channel: i64,
+    pub(crate) state: &'static str,
+    pub(crate) conversation_sid: Option<String>,
+    pub(crate) interaction_sid: Option<String>,
+    pub(crate) interaction_channel_sid: Option<String>,
+    pub(crate) case_id: Option<i64>,
+    pub(crate) agent_name: Option<String>,
+    pub(crate) transcript: String,
+    /// The version it was read at; 0 = not stored yet (insert).
+    pub(crate) expected_version: i64,
+    pub(crate) new_version: u64,
 }
 
 impl EncodedSession {

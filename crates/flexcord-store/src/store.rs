@@ -11,6 +11,7 @@ use sqlx::{PgPool, SqlitePool};
 
 use crate::cases::LocalCases;
 use crate::config::{Backend, StoreConfig, is_in_memory, redact_url};
+use crate::direct::DirectSlot;
 use crate::error::OpenError;
 use crate::migrate;
 
@@ -65,6 +66,9 @@ pub struct Store {
     /// (and a deferred transaction that has to upgrade can fail outright). Other processes on
     /// the same file still meet the busy timeout. Unused for PostgreSQL, which has row locks.
     write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The worker new outbox entries are leased to, if one registered
+    /// ([`Store::lease_new_entries`]).
+    pub(crate) direct: DirectSlot,
 }
 
 impl Store {
@@ -86,6 +90,7 @@ impl Store {
         let store = Self {
             pool,
             write_lock: std::sync::Arc::default(),
+            direct: DirectSlot::default(),
         };
         migrate::run(&store.pool, config.schema.as_deref()).await?;
         Ok(store)
@@ -118,6 +123,11 @@ impl Store {
         }
     }
 
+    /// The write lock itself, for writes that run on a task of their own.
+    pub(crate) fn write_lock(&self) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+        std::sync::Arc::clone(&self.write_lock)
+    }
+
     /// The embedded case system, in this same database.
     #[must_use]
     pub fn cases(&self) -> LocalCases {
@@ -125,7 +135,7 @@ impl Store {
     }
 
     /// Copies what the SQLite write-ahead log holds into the database file (a passive checkpoint:
-    /// it never waits for, nor blocks, this process's writers). Call it every second or so from
+    /// it never waits for, nor blocks, this process's writers). Call it a few times a second from
     /// a background task, so checkpoints stay off the writers' path. A no-op on PostgreSQL.
     ///
     /// # Errors
@@ -194,7 +204,13 @@ async fn open_sqlite(config: &StoreConfig) -> Result<SqlitePool, OpenError> {
     // happen again; until then, retry within the busy timeout.
     let deadline = tokio::time::Instant::now() + config.busy_timeout;
     loop {
-        match pool_options(config).connect_with(options.clone()).await {
+        match pool_options(config)
+            // A SQLite file connection cannot go stale the way a network one can, and testing it
+            // is one more round trip to its thread on every acquire.
+            .test_before_acquire(false)
+            .connect_with(options.clone())
+            .await
+        {
             Ok(pool) => return Ok(pool),
             Err(e) if is_sqlite_busy(&e) && tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(25)).await;

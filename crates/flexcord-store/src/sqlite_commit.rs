@@ -1,0 +1,280 @@
+//! A [`Commit`] on SQLite as one script in one transaction (see `sqlite_script` for why).
+//!
+//! A script cannot branch, so each statement carries its own condition and the outcome is read
+//! from what each one changed afterwards:
+//!
+//! 1. the session is written only if the event's dedupe key is not recorded yet (and, for an
+//!    update, only at the version it was read at);
+//! 2. the dedupe key is recorded only if the session statement wrote its row (`changes() = 1`:
+//!    SQLite's count of rows the statement just before changed);
+//! 3. each outbox entry is inserted only if the statement before it changed its one row — so
+//!    when step 1 wrote nothing, nothing after it is written either;
+//! 4. when step 1 wrote nothing, a last `SELECT` tells a duplicate (the key is there) from a
+//!    version conflict.
+//!
+//! A commit without a session starts the chain at the dedupe key; one with neither, at the
+//! first outbox entry. With direct delivery on (`direct`), an outbox entry that is the only
+//! pending one of its ordering key is inserted already leased to the registered worker and
+//! handed to it once the transaction has committed.
+
+use flexcord_core::outbox::ClaimedEntry;
+use flexcord_core::ports::{Commit, CommitOutcome, StoreError};
+use sqlx::{Row as _, SqlitePool};
+
+use crate::error::store_error;
+use crate::sessions::{EncodedCommit, EncodedSession};
+use crate::sqlite_script::{StatementResult, int, opt_int, opt_text, text};
+use crate::store::Store;
+
+/// Where each part of the commit sits in the script's results.
+#[derive(Debug, Default)]
+struct Layout {
+    session: Option<usize>,
+    dedupe: Option<usize>,
+    outbox: Vec<usize>,
+    /// "Is the dedupe key recorded?", run last.
+    key_recorded: Option<usize>,
+}
+
+/// The lease an entry inserted at the head of its ordering key gets.
+struct Lease<'a> {
+    worker: &'a str,
+    until: i64,
+}
+
+fn key_is_new(key: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM processed_events WHERE key = {})",
+        text(key)
+    )
+}
+
+fn session_statement(s: &EncodedSession, key: Option<&str>, now: i64) -> String {
+    let values = [
+        text(&s.user_name),
+        int(s.dm_channel),
+        text(s.state),
+        opt_text(s.conversation_sid.as_deref()),
+        opt_text(s.interaction_sid.as_deref()),
+        opt_text(s.interaction_channel_sid.as_deref()),
+        opt_int(s.case_id),
+        opt_text(s.agent_name.as_deref()),
+        text(&s.transcript),
+    ];
+    let unseen = key.map_or_else(|| "1".to_owned(), key_is_new);
+    if s.expected_version == 0 {
+        format!(
+            "INSERT INTO sessions (user_id, user_name, dm_channel, state, conversation_sid, \
+             interaction_sid, interaction_channel_sid, case_id, agent_name, transcript, version, \
+             updated_at) SELECT {}, {}, 1, {now} WHERE {unseen} ON CONFLICT (user_id) DO NOTHING",
+            int(s.user_id),
+            values.join(", "),
+        )
+    } else {
+        let [
+            name,
+            dm,
+            state,
+            conv,
+            interaction,
+            channel,
+            case,
+            agent,
+            transcript,
+        ] = values;
+        format!(
+            "UPDATE sessions SET user_name = {name}, dm_channel = {dm}, state = {state}, \
+             conversation_sid = {conv}, interaction_sid = {interaction}, \
+             interaction_channel_sid = {channel}, case_id = {case}, agent_name = {agent}, \
+             transcript = {transcript}, version = version + 1, updated_at = {now} \
+             WHERE user_id = {} AND version = {} AND {unseen}",
+            int(s.user_id),
+            int(s.expected_version),
+        )
+    }
+}
+
+fn outbox_statement(
+    ordering_key: &str,
+    payload: &str,
+    guard: &str,
+    lease: Option<&Lease<'_>>,
+    now: i64,
+) -> String {
+    let (key, payload) = (text(ordering_key), text(payload));
+    match lease {
+        // `attempts` is 1 exactly when the entry was leased (its first claim).
+        Some(lease) => format!(
+            "INSERT INTO outbox (ordering_key, payload, state, created_at, due_at, attempts, \
+             lease_owner, lease_until) \
+             SELECT {key}, {payload}, 'pending', {now}, {now}, head, \
+             CASE WHEN head THEN {} END, CASE WHEN head THEN {} END \
+             FROM (SELECT NOT EXISTS (SELECT 1 FROM outbox WHERE ordering_key = {key} \
+             AND state = 'pending') AS head) \
+             WHERE {guard} RETURNING id, attempts",
+            text(lease.worker),
+            int(lease.until),
+        ),
+        None => format!(
+            "INSERT INTO outbox (ordering_key, payload, state, created_at, due_at, attempts) \
+             SELECT {key}, {payload}, 'pending', {now}, {now}, 0 \
+             WHERE {guard} RETURNING id, attempts"
+        ),
+    }
+}
+
+/// The script's body and where each part's result lands.
+fn script(
+    key: Option<&str>,
+    commit: &EncodedCommit,
+    lease: Option<&Lease<'_>>,
+) -> (String, Layout) {
+    let now = commit.now;
+    let mut statements = Vec::new();
+    let mut layout = Layout::default();
+    if let Some(s) = &commit.session {
+        layout.session = Some(statements.len());
+        statements.push(session_statement(s, key, now));
+    }
+    if let Some(key) = key {
+        layout.dedupe = Some(statements.len());
+        statements.push(if statements.is_empty() {
+            format!(
+                "INSERT INTO processed_events (key, created_at) VALUES ({}, {now}) \
+                 ON CONFLICT (key) DO NOTHING",
+                text(key)
+            )
+        } else {
+            // `WHERE` is required before `ON CONFLICT` in an INSERT … SELECT.
+            format!(
+                "INSERT INTO processed_events (key, created_at) SELECT {}, {now} \
+                 WHERE changes() = 1 ON CONFLICT (key) DO NOTHING",
+                text(key)
+            )
+        });
+    }
+    for (ordering_key, payload) in &commit.outbox {
+        // The first statement of a script must not look at `changes()`: it would read whatever
+        // this connection ran last.
+        let guard = if statements.is_empty() {
+            "1"
+        } else {
+            "changes() = 1"
+        };
+        layout.outbox.push(statements.len());
+        statements.push(outbox_statement(ordering_key, payload, guard, lease, now));
+    }
+    if let (Some(key), Some(_)) = (key, layout.session) {
+        layout.key_recorded = Some(statements.len());
+        statements.push(format!(
+            "SELECT EXISTS (SELECT 1 FROM processed_events WHERE key = {})",
+            text(key)
+        ));
+    }
+    (statements.join(";\n"), layout)
+}
+
+fn changed(results: &[StatementResult], at: usize) -> bool {
+    results.get(at).is_some_and(|r| r.changes == 1)
+}
+
+/// The first column of the first row statement `at` returned.
+fn first_value(results: &[StatementResult], at: usize) -> Result<Option<i64>, StoreError> {
+    match results.get(at).and_then(|r| r.rows.first()) {
+        Some(row) => row.try_get::<i64, _>(0).map(Some).map_err(store_error),
+        None => Ok(None),
+    }
+}
+
+/// Reads the outcome off the script's results.
+fn outcome(
+    layout: &Layout,
+    results: &[StatementResult],
+) -> Result<Result<Vec<(i64, bool)>, CommitOutcome>, StoreError> {
+    let written = match (layout.session, layout.dedupe) {
+        (Some(at), _) | (None, Some(at)) => changed(results, at),
+        (None, None) => true,
+    };
+    if !written {
+        // The transaction committed nothing: the chain stopped at its first statement.
+        let duplicate = match layout.key_recorded {
+            Some(at) => first_value(results, at)? == Some(1),
+            // No session: the dedupe key was the first statement.
+            None => layout.session.is_none(),
+        };
+        return if duplicate {
+            Ok(Err(CommitOutcome::Duplicate))
+        } else {
+            Err(StoreError::Conflict)
+        };
+    }
+    // Each entry's id, and whether it was leased on insert.
+    layout
+        .outbox
+        .iter()
+        .enumerate()
+        .map(|(n, &at)| {
+            let row = results
+                .get(at)
+                .and_then(|r| r.rows.first())
+                .ok_or_else(|| {
+                    StoreError::Corrupt(format!("outbox entry {n} of a commit was not inserted"))
+                })?;
+            let id: i64 = row.try_get(0).map_err(store_error)?;
+            let attempts: i64 = row.try_get(1).map_err(store_error)?;
+            Ok((id, attempts == 1))
+        })
+        .collect::<Result<_, _>>()
+        .map(Ok)
+}
+
+impl Store {
+    pub(crate) async fn commit_sqlite(
+        &self,
+        pool: &SqlitePool,
+        commit: &Commit,
+        encoded: EncodedCommit,
+    ) -> Result<CommitOutcome, StoreError> {
+        let (pool, store) = (pool.clone(), self.clone());
+        let key = commit.dedupe_key.clone();
+        let messages = if self.direct().is_some() {
+            commit.outbox.clone()
+        } else {
+            Vec::new()
+        };
+        // On a task of its own from here on: a caller that stops waiting (an HTTP client that
+        // hung up) can neither leave the transaction open nor lose the hand-over.
+        let task = tokio::spawn(async move {
+            let direct = store.direct();
+            let lease = direct.map(|d| Lease {
+                worker: &d.worker,
+                until: d.lease_until(encoded.now),
+            });
+            let (body, layout) = script(key.as_deref(), &encoded, lease.as_ref());
+            let results = crate::sqlite_script::transaction(&pool, &store.write_lock(), &body)
+                .await
+                .map_err(store_error)?;
+            let entries = match outcome(&layout, &results)? {
+                Ok(entries) => entries,
+                Err(not_written) => return Ok(not_written),
+            };
+            if let Some(direct) = direct {
+                for (&(id, leased), message) in entries.iter().zip(messages) {
+                    if leased {
+                        direct.hand_over(ClaimedEntry {
+                            id,
+                            message,
+                            attempts: 0,
+                        });
+                    }
+                }
+            }
+            Ok(CommitOutcome::Committed {
+                session_version: encoded.session.as_ref().map(|s| s.new_version),
+                outbox_ids: entries.into_iter().map(|(id, _)| id).collect(),
+            })
+        });
+        task.await
+            .map_err(|e| StoreError::Unavailable(format!("write task failed: {e}")))?
+    }
+}
