@@ -1,9 +1,15 @@
-//! Delivers the durable outbox: claims due entries, hands each to [`Router::deliver`], and
-//! records the result (done, retry with full-jitter backoff, or dead letter).
+//! Delivers the durable outbox: takes deliverable entries, hands each to [`Router::deliver`],
+//! and records the result (done, retry with full-jitter backoff, or dead letter).
 //!
-//! Woken at once when the router enqueues something (the `wake` notify), and every
-//! [`POLL_EVERY`] anyway, to pick up retries, expired leases and entries another instance left.
+//! Entries come two ways:
+//! - **handed over** by the store (`leased`, SQLite's direct delivery): an entry this process
+//!   commits, or whose predecessor it settles, arrives already leased — no claim query, which
+//!   is most of what a relay would otherwise cost;
+//! - **claimed** from the store: at start, every [`POLL_EVERY`] (retries coming due, expired
+//!   leases, entries another instance left) and, without direct delivery (PostgreSQL), whenever
+//!   the router enqueues something or a delivery is settled (the `wake` notify).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,14 +18,14 @@ use flexcord_core::outbox::{ClaimedEntry, OutboxMessage};
 use flexcord_core::ports::SessionStore;
 use flexcord_core::router::DeliveryError;
 use tokio::sync::{Notify, mpsc, watch};
-use tokio::task::JoinSet;
+use tokio::task::{self, JoinSet};
 
 use crate::metrics::{DirectionLabels, Metrics, ReasonLabels, RelayLabels};
 
 /// Fallback polling interval.
 const POLL_EVERY: Duration = Duration::from_millis(500);
 /// How long a claim holds an entry; a crashed instance's entries come back after this.
-const LEASE: Duration = Duration::from_secs(30);
+pub const LEASE: Duration = Duration::from_secs(30);
 /// Entries claimed per query (one per ordering key at most, so they run in parallel).
 const BATCH: usize = 64;
 /// Deliveries running at once. Mostly waiting on the network (or on Discord's rate limiter), so
@@ -31,7 +37,7 @@ const MAX_ATTEMPTS: u32 = 10;
 const MAX_BACKOFF: Duration = Duration::from_secs(120);
 
 /// The worker's dependencies.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct OutboxWorker {
     /// Delivers entries.
     pub router: Arc<Router>,
@@ -43,6 +49,9 @@ pub struct OutboxWorker {
     pub metrics: Arc<Metrics>,
     /// Identifies this instance's claims.
     pub worker_id: String,
+    /// Entries the store leased to `worker_id` as they became deliverable
+    /// (`Store::lease_new_entries`); `None` where the store does not offer it.
+    pub leased: Option<mpsc::UnboundedReceiver<ClaimedEntry>>,
 }
 
 impl OutboxWorker {
@@ -52,57 +61,87 @@ impl OutboxWorker {
     /// again (up to [`MAX_IN_FLIGHT`] deliveries at once). A send held back by Discord's rate
     /// limits therefore holds up only its own ordering key, never the Twilio-bound relays behind
     /// it; the store's one-in-flight-per-key rule keeps each conversation in order.
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
+        let mut leased = self.leased.take();
+        // With entries handed over, a claim finds only what the slow poll is for.
+        let claim_on_wake = leased.is_none();
         let this = Arc::new(self);
         // Successful deliveries are settled in batches by one task, off the deliveries' path: a
-        // relay costs its commit and its claim, and shares one write with its neighbours.
+        // relay costs its commit, and shares one settling write with its neighbours.
         let (done, settled) = mpsc::unbounded_channel();
         let settler = tokio::spawn(settle_batches(
             Arc::clone(&this.store),
             Arc::clone(&this.wake),
             settled,
         ));
-        let mut in_flight = JoinSet::new();
+        let mut flight = InFlight::default();
         let mut should_claim = true;
         loop {
             if *shutdown.borrow() {
                 break;
             }
-            let room = MAX_IN_FLIGHT.saturating_sub(in_flight.len()).min(BATCH);
+            let room = MAX_IN_FLIGHT.saturating_sub(flight.tasks.len()).min(BATCH);
             if should_claim && room > 0 {
                 match this.store.claim(&this.worker_id, LEASE, room).await {
                     Ok(batch) => {
                         let claimed = batch.len();
                         for entry in batch {
-                            let worker = Arc::clone(&this);
-                            let done = done.clone();
-                            in_flight.spawn(async move { worker.deliver_one(entry, &done).await });
+                            flight.start(&this, entry, &done);
                         }
                         if claimed == room {
                             // A full batch: there may be more due right now.
                             continue;
                         }
-                        if claimed == 0 && in_flight.is_empty() {
+                        if claimed == 0 && flight.tasks.is_empty() {
                             this.sample_depth().await;
                         }
                     }
                     Err(error) => tracing::warn!(%error, "outbox claim failed"),
                 }
             }
-            // Claim again when something was enqueued or settled (the settler rings `wake`),
-            // on the fallback poll, or when a finished delivery frees room under the cap.
+            let has_room = flight.tasks.len() < MAX_IN_FLIGHT;
+            // Claim again on the fallback poll, when a finished delivery frees room under the
+            // cap, and (without direct delivery) when something was enqueued or settled.
             should_claim = tokio::select! {
-                Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {
-                    in_flight.len() + 1 >= MAX_IN_FLIGHT
+                Some(entry) = recv(&mut leased), if has_room => {
+                    flight.start(&this, entry, &done);
+                    false
                 }
-                () = this.wake.notified() => true,
+                Some(finished) = flight.tasks.join_next_with_id(), if !flight.tasks.is_empty() => {
+                    flight.finished(&finished);
+                    flight.tasks.len() + 1 >= MAX_IN_FLIGHT
+                }
+                () = this.wake.notified() => claim_on_wake,
                 () = tokio::time::sleep(POLL_EVERY) => true,
                 _ = shutdown.changed() => true,
             };
         }
-        while in_flight.join_next().await.is_some() {}
+        // Entries handed over before the stop are this worker's: deliver them too, rather than
+        // leave them to wait out their lease after a restart.
+        if let Some(leased) = &mut leased {
+            while let Ok(entry) = leased.try_recv() {
+                flight.start(&this, entry, &done);
+            }
+        }
+        while let Some(finished) = flight.tasks.join_next_with_id().await {
+            flight.finished(&finished);
+        }
         drop(done);
         let _ = settler.await;
+        // Settling may have handed over the next entries of busy conversations: release them
+        // for whoever claims next (after a restart, at once) instead of holding their lease.
+        if let Some(leased) = &mut leased {
+            leased.close();
+            while let Ok(entry) = leased.try_recv() {
+                if let Err(error) = this
+                    .store
+                    .retry_later(entry.id, "not delivered before shutdown", Duration::ZERO)
+                    .await
+                {
+                    tracing::warn!(id = entry.id, %error, "could not release an outbox entry");
+                }
+            }
+        }
         tracing::info!("outbox worker stopped");
     }
 
@@ -163,6 +202,50 @@ impl OutboxWorker {
                 .get_or_create(&ReasonLabels { reason: outcome })
                 .inc();
         }
+    }
+}
+
+/// The deliveries running now, and their entry ids: an entry is never delivered twice at once
+/// (a claim can return an entry whose lease ran out while it was still in flight here).
+#[derive(Debug, Default)]
+struct InFlight {
+    tasks: JoinSet<()>,
+    /// Entry id by delivery task (a task that panicked reports only its task id).
+    ids: HashMap<task::Id, i64>,
+}
+
+impl InFlight {
+    fn start(
+        &mut self,
+        worker: &Arc<OutboxWorker>,
+        entry: ClaimedEntry,
+        done: &mpsc::UnboundedSender<i64>,
+    ) {
+        if self.ids.values().any(|&id| id == entry.id) {
+            return;
+        }
+        let (id, worker, done) = (entry.id, Arc::clone(worker), done.clone());
+        let task = self
+            .tasks
+            .spawn(async move { worker.deliver_one(entry, &done).await });
+        self.ids.insert(task.id(), id);
+    }
+
+    fn finished(&mut self, result: &Result<(task::Id, ()), task::JoinError>) {
+        let task = match result {
+            Ok((task, ())) => *task,
+            Err(error) => error.id(),
+        };
+        self.ids.remove(&task);
+    }
+}
+
+/// The next handed-over entry; never resolves without direct delivery or once the store is
+/// gone.
+async fn recv(leased: &mut Option<mpsc::UnboundedReceiver<ClaimedEntry>>) -> Option<ClaimedEntry> {
+    match leased {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 
