@@ -36,6 +36,7 @@ mod error;
 mod migrate;
 mod outbox;
 mod retention;
+mod session_cache;
 mod session_store;
 mod sessions;
 mod sqlite_commit;

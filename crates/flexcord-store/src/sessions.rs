@@ -125,28 +125,55 @@ impl Store {
         row.map(SessionRow::into_session).transpose()
     }
 
+    /// Keeps a session just read in the cache (when there is one) and returns it.
+    fn remember(&self, found: Option<Session>) -> Option<Session> {
+        if let (Some(cache), Some(s)) = (&self.sessions, &found) {
+            cache.put(s.clone());
+        }
+        found
+    }
+
     pub(crate) async fn session_by_user(
         &self,
         user: UserId,
     ) -> Result<Option<Session>, StoreError> {
-        self.session_where("user_id", snowflake_to_sql(user.get()))
-            .await
+        if let Some(hit) = self.sessions.as_ref().and_then(|c| c.by_user(user)) {
+            return Ok(Some(hit));
+        }
+        let found = self
+            .session_where("user_id", snowflake_to_sql(user.get()))
+            .await?;
+        Ok(self.remember(found))
     }
 
     pub(crate) async fn session_by_dm(
         &self,
         channel: ChannelId,
     ) -> Result<Option<Session>, StoreError> {
-        self.session_where("dm_channel", snowflake_to_sql(channel.get()))
-            .await
+        if let Some(hit) = self.sessions.as_ref().and_then(|c| c.by_channel(channel)) {
+            return Ok(Some(hit));
+        }
+        let found = self
+            .session_where("dm_channel", snowflake_to_sql(channel.get()))
+            .await?;
+        Ok(self.remember(found))
     }
 
     pub(crate) async fn session_by_conv(
         &self,
         conversation: &ConversationSid,
     ) -> Result<Option<Session>, StoreError> {
-        self.session_where("conversation_sid", conversation.as_str().to_owned())
-            .await
+        if let Some(hit) = self
+            .sessions
+            .as_ref()
+            .and_then(|c| c.by_conversation(conversation.as_str()))
+        {
+            return Ok(Some(hit));
+        }
+        let found = self
+            .session_where("conversation_sid", conversation.as_str().to_owned())
+            .await?;
+        Ok(self.remember(found))
     }
 
     /// Writes `commit` atomically: on SQLite as one script (see `sqlite_commit`), on

@@ -19,6 +19,7 @@
 
 use flexcord_core::outbox::ClaimedEntry;
 use flexcord_core::ports::{Commit, CommitOutcome, StoreError};
+use flexcord_core::session::Session;
 use sqlx::{Row as _, SqlitePool};
 
 use crate::error::store_error;
@@ -242,6 +243,15 @@ impl Store {
         } else {
             Vec::new()
         };
+        // What the cache will hold once this is committed (the stored version moves on by one).
+        let cached = commit
+            .session
+            .as_ref()
+            .filter(|_| self.sessions.is_some())
+            .map(|s| Session {
+                version: s.version.saturating_add(1),
+                ..s.clone()
+            });
         // On a task of its own from here on: a caller that stops waiting (an HTTP client that
         // hung up) can neither leave the transaction open nor lose the hand-over.
         let task = tokio::spawn(async move {
@@ -254,7 +264,15 @@ impl Store {
             let results = crate::sqlite_script::transaction(&pool, &store.write_lock(), &body)
                 .await
                 .map_err(store_error)?;
-            let entries = match outcome(&layout, &results)? {
+            let decided = outcome(&layout, &results);
+            if let (Some(cache), Some(session)) = (&store.sessions, cached) {
+                match &decided {
+                    Ok(Ok(_)) => cache.put(session),
+                    // Another writer moved the session on: the row is the truth now.
+                    _ => cache.forget(session.user),
+                }
+            }
+            let entries = match decided? {
                 Ok(entries) => entries,
                 Err(not_written) => return Ok(not_written),
             };

@@ -14,6 +14,7 @@ use crate::config::{Backend, StoreConfig, is_in_memory, redact_url};
 use crate::direct::DirectSlot;
 use crate::error::OpenError;
 use crate::migrate;
+use crate::session_cache::{self, SessionCache};
 
 /// Runs `$body` with `$p` bound to the concrete pool, whichever backend it is. The body is
 /// compiled once per backend, so the same SQL text and row types serve both.
@@ -69,6 +70,8 @@ pub struct Store {
     /// The worker new outbox entries are leased to, if one registered
     /// ([`Store::lease_new_entries`]).
     pub(crate) direct: DirectSlot,
+    /// Recently used sessions (SQLite only; see `session_cache`).
+    pub(crate) sessions: Option<std::sync::Arc<SessionCache>>,
 }
 
 impl Store {
@@ -87,10 +90,13 @@ impl Store {
             Backend::Sqlite => Pool::Sqlite(open_sqlite(config).await?),
             Backend::Postgres => Pool::Postgres(open_postgres(config).await?),
         };
+        let sessions = matches!(pool, Pool::Sqlite(_))
+            .then(|| std::sync::Arc::new(SessionCache::new(session_cache::DEFAULT_BUDGET_BYTES)));
         let store = Self {
             pool,
             write_lock: std::sync::Arc::default(),
             direct: DirectSlot::default(),
+            sessions,
         };
         migrate::run(&store.pool, config.schema.as_deref()).await?;
         Ok(store)
