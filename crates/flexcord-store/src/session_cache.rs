@@ -117,6 +117,11 @@ impl SessionCache {
         self.lock().touch(user)
     }
 
+    /// Looks at the cached session of `user` without copying it.
+    pub(crate) fn peek<R>(&self, user: UserId, f: impl FnOnce(&Session) -> R) -> Option<R> {
+        self.lock().by_user.get(&user).map(|e| f(&e.session))
+    }
+
     pub(crate) fn by_channel(&self, channel: ChannelId) -> Option<Session> {
         let mut inner = self.lock();
         let user = *inner.by_channel.get(&channel)?;

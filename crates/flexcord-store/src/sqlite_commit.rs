@@ -50,49 +50,117 @@ fn key_is_new(key: &str) -> String {
     )
 }
 
-fn session_statement(s: &EncodedSession, key: Option<&str>, now: i64) -> String {
-    let values = [
-        text(&s.user_name),
-        int(s.dm_channel),
-        text(s.state),
-        opt_text(s.conversation_sid.as_deref()),
-        opt_text(s.interaction_sid.as_deref()),
-        opt_text(s.interaction_channel_sid.as_deref()),
-        opt_int(s.case_id),
-        opt_text(s.agent_name.as_deref()),
-        text(&s.transcript),
-    ];
+/// Which columns of a session differ from the stored row; `None` = unknown, write them all.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Changed {
+    user_name: bool,
+    dm_channel: bool,
+    state: bool,
+    conversation: bool,
+    interaction: bool,
+    case_id: bool,
+    agent_name: bool,
+    transcript: bool,
+}
+
+impl Changed {
+    /// Every column: what an update writes when it cannot tell.
+    const ALL: Self = Self {
+        user_name: true,
+        dm_channel: true,
+        state: true,
+        conversation: true,
+        interaction: true,
+        case_id: true,
+        agent_name: true,
+        transcript: true,
+    };
+
+    /// What `new` changes compared with `stored`, the row as it is at `new.version`.
+    pub(crate) fn between(stored: &Session, new: &Session) -> Option<Self> {
+        (stored.version == new.version).then(|| Self {
+            user_name: stored.user_name != new.user_name,
+            dm_channel: stored.dm_channel != new.dm_channel,
+            state: stored.state != new.state,
+            conversation: stored.conversation != new.conversation,
+            interaction: stored.interaction != new.interaction,
+            case_id: stored.case_id != new.case_id,
+            agent_name: stored.agent_name != new.agent_name,
+            transcript: stored.transcript != new.transcript,
+        })
+    }
+}
+
+fn session_statement(
+    s: &EncodedSession,
+    changed: Option<Changed>,
+    key: Option<&str>,
+    now: i64,
+) -> String {
     let unseen = key.map_or_else(|| "1".to_owned(), key_is_new);
     if s.expected_version == 0 {
-        format!(
+        return format!(
             "INSERT INTO sessions (user_id, user_name, dm_channel, state, conversation_sid, \
              interaction_sid, interaction_channel_sid, case_id, agent_name, transcript, version, \
-             updated_at) SELECT {}, {}, 1, {now} WHERE {unseen} ON CONFLICT (user_id) DO NOTHING",
+             updated_at) SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 1, {now} \
+             WHERE {unseen} ON CONFLICT (user_id) DO NOTHING",
             int(s.user_id),
-            values.join(", "),
-        )
-    } else {
-        let [
-            name,
-            dm,
-            state,
-            conv,
-            interaction,
-            channel,
-            case,
-            agent,
-            transcript,
-        ] = values;
-        format!(
-            "UPDATE sessions SET user_name = {name}, dm_channel = {dm}, state = {state}, \
-             conversation_sid = {conv}, interaction_sid = {interaction}, \
-             interaction_channel_sid = {channel}, case_id = {case}, agent_name = {agent}, \
-             transcript = {transcript}, version = version + 1, updated_at = {now} \
-             WHERE user_id = {} AND version = {} AND {unseen}",
-            int(s.user_id),
-            int(s.expected_version),
-        )
+            text(&s.user_name),
+            int(s.dm_channel),
+            text(s.state),
+            opt_text(s.conversation_sid.as_deref()),
+            opt_text(s.interaction_sid.as_deref()),
+            opt_text(s.interaction_channel_sid.as_deref()),
+            opt_int(s.case_id),
+            opt_text(s.agent_name.as_deref()),
+            text(&s.transcript),
+        );
     }
+    // Only what changed: an unchanged indexed column (DM channel, conversation) left out of the
+    // SET list spares SQLite rewriting its index, and an unchanged transcript its pages. The
+    // version check makes "unchanged" exact: the row is the one the comparison was made with.
+    let c = changed.unwrap_or(Changed::ALL);
+    let mut set = Vec::new();
+    if c.user_name {
+        set.push(format!("user_name = {}", text(&s.user_name)));
+    }
+    if c.dm_channel {
+        set.push(format!("dm_channel = {}", int(s.dm_channel)));
+    }
+    if c.state {
+        set.push(format!("state = {}", text(s.state)));
+    }
+    if c.conversation {
+        let sid = opt_text(s.conversation_sid.as_deref());
+        set.push(format!("conversation_sid = {sid}"));
+    }
+    if c.interaction {
+        set.push(format!(
+            "interaction_sid = {}, interaction_channel_sid = {}",
+            opt_text(s.interaction_sid.as_deref()),
+            opt_text(s.interaction_channel_sid.as_deref())
+        ));
+    }
+    if c.case_id {
+        set.push(format!("case_id = {}", opt_int(s.case_id)));
+    }
+    if c.agent_name {
+        set.push(format!(
+            "agent_name = {}",
+            opt_text(s.agent_name.as_deref())
+        ));
+    }
+    if c.transcript {
+        set.push(format!("transcript = {}", text(&s.transcript)));
+    }
+    set.push("version = version + 1".to_owned());
+    set.push(format!("updated_at = {now}"));
+    format!(
+        "UPDATE sessions SET {} WHERE user_id = {} AND version = {} AND {unseen}",
+        set.join(", "),
+        int(s.user_id),
+        int(s.expected_version),
+    )
 }
 
 fn outbox_statement(
@@ -128,6 +196,7 @@ fn outbox_statement(
 fn script(
     key: Option<&str>,
     commit: &EncodedCommit,
+    changed: Option<Changed>,
     lease: Option<&Lease<'_>>,
 ) -> (String, Layout) {
     let now = commit.now;
@@ -135,7 +204,7 @@ fn script(
     let mut layout = Layout::default();
     if let Some(s) = &commit.session {
         layout.session = Some(statements.len());
-        statements.push(session_statement(s, key, now));
+        statements.push(session_statement(s, changed, key, now));
     }
     if let Some(key) = key {
         layout.dedupe = Some(statements.len());
@@ -243,6 +312,12 @@ impl Store {
         } else {
             Vec::new()
         };
+        let changed = match (&self.sessions, &commit.session) {
+            (Some(cache), Some(new)) => cache
+                .peek(new.user, |stored| Changed::between(stored, new))
+                .flatten(),
+            _ => None,
+        };
         // What the cache will hold once this is committed (the stored version moves on by one).
         let cached = commit
             .session
@@ -260,7 +335,8 @@ impl Store {
                 worker: &d.worker,
                 until: d.lease_until(encoded.now),
             });
-            let (body, layout) = script(key.as_deref(), &encoded, lease.as_ref());
+            let (body, layout) = script(key.as_deref(), &encoded, changed, lease.as_ref());
+            store.count_write();
             let results = crate::sqlite_script::transaction(&pool, &store.write_lock(), &body)
                 .await
                 .map_err(store_error)?;

@@ -98,3 +98,47 @@ async fn a_session_changed_by_another_process_heals_through_the_version_check() 
         (2, SessionState::AwaitingAgent)
     );
 }
+
+#[tokio::test]
+async fn updates_that_write_only_what_changed_store_the_whole_session() {
+    use flexcord_core::ids::{CaseId, InteractionChannelSid, InteractionSid};
+    use flexcord_core::session::{InteractionRef, Speaker, TranscriptLine};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("flexcord.db").display());
+    let store = Store::open(&StoreConfig::new(url.clone())).await.unwrap();
+
+    let mut s = Session::new(UserId(1), "Ada", ChannelId(100));
+    s.version = save(&store, &s).await.unwrap();
+    // One field at a time, as relays and hand-offs change them.
+    s.transcript.push(TranscriptLine {
+        speaker: Speaker::User,
+        name: "Ada".into(),
+        text: "hi".into(),
+        at_ms: 1,
+    });
+    s.version = save(&store, &s).await.unwrap();
+    s.state = SessionState::WithAgent;
+    s.conversation = Some(conversation(3));
+    s.interaction = Some(InteractionRef {
+        interaction: InteractionSid::parse("KD0123456789abcdef").unwrap(),
+        channel: InteractionChannelSid::parse("UO0123456789abcdef").unwrap(),
+    });
+    s.case_id = Some(CaseId(1001));
+    s.version = save(&store, &s).await.unwrap();
+    s.agent_name = Some("Grace".into());
+    s.user_name = "Ada L.".into();
+    s.dm_channel = ChannelId(101);
+    s.version = save(&store, &s).await.unwrap();
+    assert_eq!(s.version, 4);
+
+    // Read back by a store that never saw any of it (no cache): every field is in the row.
+    let fresh = Store::open(&StoreConfig::new(url)).await.unwrap();
+    assert_eq!(fresh.session(UserId(1)).await.unwrap(), Some(s.clone()));
+    assert_eq!(
+        fresh
+            .session_by_conversation(&conversation(3))
+            .await
+            .unwrap(),
+        Some(s)
+    );
+}
