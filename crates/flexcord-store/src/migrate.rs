@@ -31,6 +31,11 @@ const SQLITE: &[Migration] = &[
         name: "outbox_pending_by_id",
         sql: include_str!("../migrations/sqlite/0002_outbox_pending_by_id.sql"),
     },
+    Migration {
+        version: 3,
+        name: "processed_events_without_rowid",
+        sql: include_str!("../migrations/sqlite/0003_processed_events_without_rowid.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -43,6 +48,11 @@ const POSTGRES: &[Migration] = &[
         version: 2,
         name: "outbox_pending_by_id",
         sql: include_str!("../migrations/postgres/0002_outbox_pending_by_id.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "processed_events_without_rowid",
+        sql: include_str!("../migrations/postgres/0003_processed_events_without_rowid.sql"),
     },
 ];
 
@@ -77,6 +87,15 @@ pub(crate) async fn run(pool: &Pool, schema: Option<&str>) -> Result<(), OpenErr
         Pool::Sqlite(_) => SQLITE,
         Pool::Postgres(_) => POSTGRES,
     };
+    apply(pool, schema, migrations).await
+}
+
+/// Applies those of `migrations` the database has not seen yet.
+async fn apply(
+    pool: &Pool,
+    schema: Option<&str>,
+    migrations: &[Migration],
+) -> Result<(), OpenError> {
     // PostgreSQL only (SQLite's lock is `BEGIN IMMEDIATE` itself). The key is per schema, so
     // flexcord instances in different schemas of one database do not wait on each other.
     let lock = matches!(pool, Pool::Postgres(_)).then(|| {
@@ -184,6 +203,54 @@ mod tests {
             !plan.iter().any(|d| d.trim() == "SCAN o"),
             "claim plan: {plan:?}"
         );
+    }
+
+    /// A database of an earlier release keeps its recorded events across the upgrade that
+    /// makes `processed_events` a WITHOUT ROWID table.
+    #[tokio::test]
+    async fn sqlite_upgrade_keeps_recorded_events() {
+        use flexcord_core::ports::{Commit, CommitOutcome, SessionStore as _};
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("old.db").display());
+        let pool = Pool::Sqlite(
+            sqlx::sqlite::SqlitePoolOptions::new()
+                .connect_with(
+                    url.parse::<sqlx::sqlite::SqliteConnectOptions>()
+                        .unwrap()
+                        .create_if_missing(true),
+                )
+                .await
+                .unwrap(),
+        );
+        apply(&pool, None, &SQLITE[..2]).await.unwrap();
+        let Pool::Sqlite(old) = &pool else {
+            panic!("not SQLite")
+        };
+        sqlx::query("INSERT INTO processed_events (key, created_at) VALUES ('dc:msg:1', 5)")
+            .execute(old)
+            .await
+            .unwrap();
+        old.close().await;
+
+        let store = crate::Store::connect(&url).await.unwrap();
+        let again = Commit {
+            dedupe_key: Some("dc:msg:1".into()),
+            ..Commit::default()
+        };
+        assert_eq!(
+            store.commit(&again).await.unwrap(),
+            CommitOutcome::Duplicate
+        );
+        let Pool::Sqlite(p) = &store.pool else {
+            panic!("not SQLite")
+        };
+        let sql: String = sqlx::query_scalar(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'processed_events'",
+        )
+        .fetch_one(p)
+        .await
+        .unwrap();
+        assert!(sql.contains("WITHOUT ROWID"), "{sql}");
     }
 
     #[test]
