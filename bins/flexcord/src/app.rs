@@ -30,8 +30,6 @@ use crate::outbox_worker::{self, OutboxWorker};
 
 /// How long processed-event ids and finished outbox rows are kept (longer than any Twilio retry).
 const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
-/// How often SQLite's write-ahead log is checkpointed in the background.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
 /// Wall-clock time for the router.
 #[derive(Debug, Clone, Copy)]
@@ -170,24 +168,8 @@ pub async fn run_until(
         };
         background.push(tokio::spawn(poller.run(shutdown_rx.clone())));
     }
-    // SQLite checkpoints in the background, off the relays' write path (no-op on PostgreSQL).
-    background.push(tokio::spawn({
-        let store = Arc::clone(&store);
-        async move {
-            // Often, so each checkpoint has little to copy: a checkpoint's I/O slows the
-            // writes running beside it, and a big one (1 s of relays at 1,000/s) stalls them
-            // for milliseconds (measured with the benchmark: p99 at 1,000/s 11 ms at 1 s,
-            // 7 ms at 250 ms).
-            let mut ticks = tokio::time::interval(CHECKPOINT_EVERY);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                ticks.tick().await;
-                if let Err(error) = store.checkpoint().await {
-                    tracing::debug!(%error, "background checkpoint failed");
-                }
-            }
-        }
-    }));
+    // SQLite checkpoints in the background, off the relays' write path.
+    background.extend(store.spawn_checkpoints());
     background.push(flexcord_store::spawn_retention(
         Arc::clone(&session_store),
         Duration::from_secs(3600),

@@ -28,6 +28,7 @@
 //! ```
 
 mod cases;
+mod checkpoints;
 mod codec;
 mod config;
 mod dialect;

@@ -10,6 +10,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
 use crate::cases::LocalCases;
+use crate::checkpoints::WriteCount;
 use crate::config::{Backend, StoreConfig, is_in_memory, redact_url};
 use crate::direct::DirectSlot;
 use crate::error::OpenError;
@@ -72,6 +73,8 @@ pub struct Store {
     pub(crate) direct: DirectSlot,
     /// Recently used sessions (SQLite only; see `session_cache`).
     pub(crate) sessions: Option<std::sync::Arc<SessionCache>>,
+    /// Write transactions since the last background checkpoint (see `checkpoints`).
+    pub(crate) writes: WriteCount,
 }
 
 impl Store {
@@ -97,6 +100,7 @@ impl Store {
             write_lock: std::sync::Arc::default(),
             direct: DirectSlot::default(),
             sessions,
+            writes: WriteCount::default(),
         };
         migrate::run(&store.pool, config.schema.as_deref()).await?;
         Ok(store)
@@ -124,7 +128,10 @@ impl Store {
     /// PostgreSQL.
     pub(crate) async fn write_guard(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
         match self.pool {
-            Pool::Sqlite(_) => Some(self.write_lock.lock().await),
+            Pool::Sqlite(_) => {
+                self.count_write();
+                Some(self.write_lock.lock().await)
+            }
             Pool::Postgres(_) => None,
         }
     }
@@ -141,8 +148,8 @@ impl Store {
     }
 
     /// Copies what the SQLite write-ahead log holds into the database file (a passive checkpoint:
-    /// it never waits for, nor blocks, this process's writers). Call it a few times a second from
-    /// a background task, so checkpoints stay off the writers' path. A no-op on PostgreSQL.
+    /// it never waits for, nor blocks, this process's writers). [`Store::spawn_checkpoints`] calls
+    /// it as write traffic requires. A no-op on PostgreSQL.
     ///
     /// # Errors
     ///
