@@ -158,6 +158,29 @@ impl UnderTest {
             .context("no VmRSS in /proc/<pid>/status")
     }
 
+    /// CPU time the process used so far (user + system, all threads), from `/proc/<pid>/stat`,
+    /// in its 10 ms clock ticks.
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be read or parsed.
+    pub fn cpu_time(&self) -> anyhow::Result<Duration> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid))
+            .context("cannot read /proc/<pid>/stat")?;
+        // Fields after the command name (which may hold spaces) closed by its last ')';
+        // utime and stime are fields 14 and 15 of the whole line.
+        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks = |i: usize| -> anyhow::Result<u64> {
+            fields
+                .get(i)
+                .and_then(|v| v.parse().ok())
+                .context("malformed /proc/<pid>/stat")
+        };
+        // USER_HZ is 100 on Linux for every architecture flexcord runs on.
+        Ok(Duration::from_millis((ticks(11)? + ticks(12)?) * 10))
+    }
+
     /// SIGTERM, then up to 15 s for a clean exit, then SIGKILL.
     pub async fn stop(mut self) {
         let _ = Command::new("kill")

@@ -240,10 +240,13 @@ fn lat_cell(r: Option<&RunResult>) -> String {
         || "-".into(),
         |r| {
             format!(
-                "{:.3} / {:.3} / {:.3} ms{}",
+                "{:.3} / {:.3} / {:.3} ms{}{}",
                 r.latency.p50_ms,
                 r.latency.p99_ms,
                 r.latency.max_ms,
+                r.cpu_us_per_relay
+                    .map(|us| format!(", {us:.0} µs CPU each"))
+                    .unwrap_or_default(),
                 if r.lost > 0 {
                     format!(" ({} lost)", r.lost)
                 } else {

@@ -121,6 +121,15 @@ impl Rig {
         self.process.as_ref().context("no process")?.rss_kib()
     }
 
+    /// CPU time the process under test has used so far.
+    ///
+    /// # Errors
+    ///
+    /// When it cannot be read.
+    pub fn cpu_time(&self) -> anyhow::Result<Duration> {
+        self.process.as_ref().context("no process")?.cpu_time()
+    }
+
     /// Fails when the process under test died.
     ///
     /// # Errors

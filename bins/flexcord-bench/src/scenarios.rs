@@ -59,6 +59,9 @@ pub struct RunResult {
     pub achieved_rate: f64,
     /// 429 answers the Discord fake gave during the run.
     pub discord_429: usize,
+    /// CPU time (user + system) the process under test spent per delivered relay during the
+    /// run, µs; `None` when it could not be read.
+    pub cpu_us_per_relay: Option<f64>,
 }
 
 /// Twilio REST calls per event, by kind.
@@ -143,6 +146,7 @@ pub async fn steady_cost(
 pub async fn paced(rig: &Rig, load: Load) -> anyhow::Result<RunResult> {
     let twilio_mark = rig.twilio.requests().mark();
     let discord_mark = rig.discord.requests().mark();
+    let cpu_before = rig.cpu_time().ok();
     let base = ids::next_seq(load.count);
     let mut sent: Vec<(Instant, usize)> = Vec::with_capacity(load.count);
     let start = Instant::now() + Duration::from_millis(5);
@@ -193,6 +197,9 @@ pub async fn paced(rig: &Rig, load: Load) -> anyhow::Result<RunResult> {
         arrivals = arrived(rig);
     }
 
+    let cpu = cpu_before
+        .zip(rig.cpu_time().ok())
+        .map(|(before, after)| after.saturating_sub(before));
     let mut latencies = Vec::with_capacity(load.count);
     let mut seen = vec![false; load.count];
     let mut duplicated = 0;
@@ -247,6 +254,7 @@ pub async fn paced(rig: &Rig, load: Load) -> anyhow::Result<RunResult> {
             0.0
         },
         discord_429,
+        cpu_us_per_relay: cpu.map(|c| c.as_secs_f64() * 1e6 / delivered.max(1) as f64),
     })
 }
 
