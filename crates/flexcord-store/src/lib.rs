@@ -3,7 +3,11 @@
 //! [`CaseManagement`](flexcord_core::ports::CaseManagement) port, on SQLite or PostgreSQL.
 //!
 //! - **SQLite** (`sqlite://flexcord.db`) is the embedded default: one file, WAL mode, one
-//!   instance of the bridge.
+//!   instance of the bridge. Because there is one instance, a relay costs one round trip to the
+//!   database: commits are single scripts, recently used sessions are cached in memory, and a
+//!   delivery worker registered with [`Store::lease_new_entries`] receives new outbox entries
+//!   already leased instead of claiming them. Call [`Store::release_leases`] at start-up and
+//!   [`Store::spawn_checkpoints`] once running.
 //! - **PostgreSQL** (`postgres://…`) is for several instances sharing one database: dedupe,
 //!   optimistic session versions and outbox leases hold across processes.
 //!
@@ -11,8 +15,9 @@
 //! openers serialise on a lock, so rolling restarts are safe.
 //!
 //! This crate is **not** a general database layer: it knows only the tables flexcord needs, and
-//! it never decides anything — the router in `flexcord-core` does. It does not prune on its own
-//! either: call [`spawn_retention`] (or `SessionStore::prune`) from the binary.
+//! it never decides anything — the router in `flexcord-core` does. It does not prune or
+//! checkpoint on its own either: call [`spawn_retention`] (or `SessionStore::prune`) and
+//! [`Store::spawn_checkpoints`] from the binary.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), flexcord_store::OpenError> {
@@ -43,6 +48,7 @@ mod sessions;
 mod sqlite_commit;
 mod sqlite_script;
 mod store;
+mod writer;
 
 pub use cases::LocalCases;
 pub use config::{Backend, StoreConfig};

@@ -17,6 +17,7 @@ use crate::direct::DirectDelivery;
 use crate::error::store_error;
 use crate::sqlite_script;
 use crate::store::{Pool, Store, on_pool};
+use crate::writer::Writer;
 
 /// An outbox entry that was given up on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,9 +226,15 @@ impl Store {
     }
 
     /// Marks pending entries done in one statement per chunk; unknown or settled ids are skipped.
-    pub(crate) async fn outbox_complete_many(&self, ids: &[i64]) -> Result<(), StoreError> {
+    /// Settles `ids` as done; on SQLite on the writers' connection (`writer`, held by the
+    /// caller).
+    pub(crate) async fn outbox_complete_many(
+        &self,
+        ids: &[i64],
+        writer: Option<&mut Writer>,
+    ) -> Result<(), StoreError> {
         let now = now_ms();
-        if let (Pool::Sqlite(p), Some(direct)) = (&self.pool, self.direct()) {
+        if let (Pool::Sqlite(p), Some(direct), Some(writer)) = (&self.pool, self.direct(), writer) {
             // One round trip per chunk: settle, then lease what that made deliverable. Two
             // statements, each its own transaction: if the second fails, the worker's poll
             // claims the successors instead.
@@ -242,11 +249,8 @@ impl Store {
                     list.join(", "),
                     successors_sql(direct, chunk, now)
                 );
-                let mut conn = p.acquire().await.map_err(store_error)?;
-                let results = sqlite_script::run(&mut conn, &sql)
-                    .await
-                    .map_err(store_error)?;
-                drop(conn);
+                let conn = writer.conn(p).await.map_err(store_error)?;
+                let results = sqlite_script::run(conn, &sql).await.map_err(store_error)?;
                 self.hand_over_successors(results).await?;
             }
             return Ok(());

@@ -50,8 +50,8 @@ impl SessionStore for Store {
     }
 
     async fn complete_many(&self, ids: &[i64]) -> Result<(), StoreError> {
-        let _writer = self.write_guard().await;
-        self.outbox_complete_many(ids).await
+        let mut writer = self.write_guard().await;
+        self.outbox_complete_many(ids, writer.as_deref_mut()).await
     }
 
     async fn retry_later(&self, id: i64, error: &str, delay: Duration) -> Result<(), StoreError> {

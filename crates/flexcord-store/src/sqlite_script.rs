@@ -18,6 +18,8 @@ use sqlx::{Either, SqlitePool};
 
 use tokio::sync::Mutex;
 
+use crate::writer::Writer;
+
 /// An integer literal.
 pub(crate) fn int(value: i64) -> String {
     value.to_string()
@@ -97,8 +99,8 @@ async fn run_inner(
 }
 
 /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT` in one round trip, holding `lock` (this
-/// process's write lock), and returns the body's statement results. On any failure the
-/// transaction is rolled back and nothing of it is written.
+/// process's write lock) and on its connection, and returns the body's statement results. On
+/// any failure the transaction is rolled back and nothing of it is written.
 ///
 /// Run it on a task of its own (`tokio::spawn`): a caller that gives up waiting half-way would
 /// otherwise leave the connection inside an open transaction.
@@ -106,7 +108,7 @@ async fn run_inner(
 /// Boxed for the same reason as [`run`].
 pub(crate) fn transaction<'a>(
     pool: &'a SqlitePool,
-    lock: &'a Mutex<()>,
+    lock: &'a Mutex<Writer>,
     body: &'a str,
 ) -> BoxFuture<'a, Result<Vec<StatementResult>, sqlx::Error>> {
     Box::pin(transaction_inner(pool, lock, body))
@@ -114,13 +116,13 @@ pub(crate) fn transaction<'a>(
 
 async fn transaction_inner(
     pool: &SqlitePool,
-    lock: &Mutex<()>,
+    lock: &Mutex<Writer>,
     body: &str,
 ) -> Result<Vec<StatementResult>, sqlx::Error> {
-    let _writer = lock.lock().await;
-    let mut conn = pool.acquire().await?;
+    let mut writer = lock.lock().await;
+    let conn = writer.conn(pool).await?;
     let script = format!("BEGIN IMMEDIATE;\n{body};\nCOMMIT");
-    match run(&mut conn, &script).await {
+    match run(conn, &script).await {
         Ok(mut results) => {
             // Drop BEGIN's and COMMIT's own results: callers index the body's.
             results.pop();
@@ -131,10 +133,10 @@ async fn transaction_inner(
         }
         Err(error) => {
             // The script stopped at the failing statement, inside the transaction. (If BEGIN
-            // itself failed, ROLLBACK fails too and the connection is closed: rare, harmless.)
-            if run(&mut conn, "ROLLBACK").await.is_err() {
+            // itself failed, ROLLBACK fails too: rare, harmless.)
+            if run(conn, "ROLLBACK").await.is_err() {
                 // Cannot tell what state it is in: never hand it to the next writer.
-                conn.close_on_drop();
+                writer.discard();
             }
             Err(error)
         }
@@ -175,5 +177,36 @@ mod tests {
         assert_eq!(results[1].changes, 2);
         let values: Vec<Option<String>> = results[2].rows.iter().map(|r| r.get(0)).collect();
         assert_eq!(values, vec![Some(nasty.to_owned()), None]);
+    }
+
+    #[tokio::test]
+    async fn a_failed_transaction_writes_nothing_and_the_writer_serves_the_next_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let pool = SqlitePool::connect(&url).await.unwrap();
+        sqlx::query("CREATE TABLE t (v INTEGER NOT NULL)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let lock = Mutex::new(Writer::default());
+
+        let failed = transaction(
+            &pool,
+            &lock,
+            "INSERT INTO t VALUES (1); INSERT INTO t VALUES (NULL)",
+        )
+        .await;
+        assert!(failed.is_err(), "NOT NULL must fail the script");
+        // Same connection, back outside any transaction: the next script commits on its own.
+        let results = transaction(&pool, &lock, "INSERT INTO t VALUES (2)")
+            .await
+            .unwrap();
+        assert_eq!(results.len(), 1);
+        assert_eq!(results[0].changes, 1);
+        let values: Vec<i64> = sqlx::query_scalar("SELECT v FROM t")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(values, vec![2]);
     }
 }

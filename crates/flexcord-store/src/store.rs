@@ -16,6 +16,7 @@ use crate::direct::DirectSlot;
 use crate::error::OpenError;
 use crate::migrate;
 use crate::session_cache::{self, SessionCache};
+use crate::writer::Writer;
 
 /// Runs `$body` with `$p` bound to the concrete pool, whichever backend it is. The body is
 /// compiled once per backend, so the same SQL text and row types serve both.
@@ -67,7 +68,8 @@ pub struct Store {
     /// colliding on the database lock, where SQLite's busy handler would sleep in 1–10 ms steps
     /// (and a deferred transaction that has to upgrade can fail outright). Other processes on
     /// the same file still meet the busy timeout. Unused for PostgreSQL, which has row locks.
-    write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The lock also holds the connection the hot writes run on (see `writer`).
+    write_lock: std::sync::Arc<tokio::sync::Mutex<Writer>>,
     /// The worker new outbox entries are leased to, if one registered
     /// ([`Store::lease_new_entries`]).
     pub(crate) direct: DirectSlot,
@@ -126,7 +128,7 @@ impl Store {
 
     /// Held for the length of a write transaction on SQLite (see `write_lock`); `None` on
     /// PostgreSQL.
-    pub(crate) async fn write_guard(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+    pub(crate) async fn write_guard(&self) -> Option<tokio::sync::MutexGuard<'_, Writer>> {
         match self.pool {
             Pool::Sqlite(_) => {
                 self.count_write();
@@ -137,7 +139,7 @@ impl Store {
     }
 
     /// The write lock itself, for writes that run on a task of their own.
-    pub(crate) fn write_lock(&self) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+    pub(crate) fn write_lock(&self) -> std::sync::Arc<tokio::sync::Mutex<Writer>> {
         std::sync::Arc::clone(&self.write_lock)
     }
 
@@ -168,6 +170,7 @@ impl Store {
     /// Closes every connection and waits for them to finish; later calls fail as unavailable.
     /// Call on shutdown so SQLite checkpoints its WAL.
     pub async fn close(&self) {
+        self.write_lock.lock().await.close().await;
         on_pool!(&self.pool, |p| p.close().await);
     }
 }
