@@ -9,8 +9,9 @@
 //!    SQLite's count of rows the statement just before changed);
 //! 3. each outbox entry is inserted only if the statement before it changed its one row — so
 //!    when step 1 wrote nothing, nothing after it is written either;
-//! 4. when step 1 wrote nothing, a last `SELECT` tells a duplicate (the key is there) from a
-//!    version conflict.
+//! 4. when step 1 wrote nothing, a query after the script tells a duplicate (the key is
+//!    there) from a version conflict. It is not part of the script because it is rarely needed
+//!    and every statement of a script costs a hand-off between threads (see `sqlite_script`).
 //!
 //! A commit without a session starts the chain at the dedupe key; one with neither, at the
 //! first outbox entry. With direct delivery on (`direct`), an outbox entry that is the only
@@ -33,8 +34,18 @@ struct Layout {
     session: Option<usize>,
     dedupe: Option<usize>,
     outbox: Vec<usize>,
-    /// "Is the dedupe key recorded?", run last.
-    key_recorded: Option<usize>,
+}
+
+/// What a script did, read off its results.
+#[derive(Debug)]
+enum Decided {
+    /// Everything was written: each outbox entry's id, and whether it was leased on insert.
+    Written(Vec<(i64, bool)>),
+    /// Nothing was written because the dedupe key is recorded.
+    Duplicate,
+    /// Nothing was written because the session statement matched no row: the key is recorded
+    /// (a duplicate) or the stored version moved on (a conflict); the key tells.
+    DuplicateOrConflict,
 }
 
 /// The lease an entry inserted at the head of its ordering key gets.
@@ -234,13 +245,6 @@ fn script(
         layout.outbox.push(statements.len());
         statements.push(outbox_statement(ordering_key, payload, guard, lease, now));
     }
-    if let (Some(key), Some(_)) = (key, layout.session) {
-        layout.key_recorded = Some(statements.len());
-        statements.push(format!(
-            "SELECT EXISTS (SELECT 1 FROM processed_events WHERE key = {})",
-            text(key)
-        ));
-    }
     (statements.join(";\n"), layout)
 }
 
@@ -248,34 +252,19 @@ fn changed(results: &[StatementResult], at: usize) -> bool {
     results.get(at).is_some_and(|r| r.changes == 1)
 }
 
-/// The first column of the first row statement `at` returned.
-fn first_value(results: &[StatementResult], at: usize) -> Result<Option<i64>, StoreError> {
-    match results.get(at).and_then(|r| r.rows.first()) {
-        Some(row) => row.try_get::<i64, _>(0).map(Some).map_err(store_error),
-        None => Ok(None),
-    }
-}
-
 /// Reads the outcome off the script's results.
-fn outcome(
-    layout: &Layout,
-    results: &[StatementResult],
-) -> Result<Result<Vec<(i64, bool)>, CommitOutcome>, StoreError> {
+fn outcome(layout: &Layout, results: &[StatementResult]) -> Result<Decided, StoreError> {
     let written = match (layout.session, layout.dedupe) {
         (Some(at), _) | (None, Some(at)) => changed(results, at),
         (None, None) => true,
     };
     if !written {
         // The transaction committed nothing: the chain stopped at its first statement.
-        let duplicate = match layout.key_recorded {
-            Some(at) => first_value(results, at)? == Some(1),
+        return match (layout.session, layout.dedupe) {
+            (Some(_), Some(_)) => Ok(Decided::DuplicateOrConflict),
+            (Some(_), None) => Err(StoreError::Conflict),
             // No session: the dedupe key was the first statement.
-            None => layout.session.is_none(),
-        };
-        return if duplicate {
-            Ok(Err(CommitOutcome::Duplicate))
-        } else {
-            Err(StoreError::Conflict)
+            (None, _) => Ok(Decided::Duplicate),
         };
     }
     // Each entry's id, and whether it was leased on insert.
@@ -295,7 +284,16 @@ fn outcome(
             Ok((id, attempts == 1))
         })
         .collect::<Result<_, _>>()
-        .map(Ok)
+        .map(Decided::Written)
+}
+
+/// Whether `key` is recorded as processed.
+async fn key_recorded(pool: &SqlitePool, key: &str) -> Result<bool, StoreError> {
+    sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM processed_events WHERE key = ?)")
+        .bind(key)
+        .fetch_one(pool)
+        .await
+        .map_err(store_error)
 }
 
 impl Store {
@@ -343,14 +341,24 @@ impl Store {
             let decided = outcome(&layout, &results);
             if let (Some(cache), Some(session)) = (&store.sessions, cached) {
                 match &decided {
-                    Ok(Ok(_)) => cache.put(session),
+                    Ok(Decided::Written(_)) => cache.put(session),
                     // Another writer moved the session on: the row is the truth now.
                     _ => cache.forget(session.user),
                 }
             }
             let entries = match decided? {
-                Ok(entries) => entries,
-                Err(not_written) => return Ok(not_written),
+                Decided::Written(entries) => entries,
+                Decided::Duplicate => return Ok(CommitOutcome::Duplicate),
+                Decided::DuplicateOrConflict => {
+                    // A key, once recorded, stays (until pruned, long after any redelivery), so
+                    // reading it after the transaction tells the same as reading it inside.
+                    let key = key.as_deref().unwrap_or_default();
+                    return if key_recorded(&pool, key).await? {
+                        Ok(CommitOutcome::Duplicate)
+                    } else {
+                        Err(StoreError::Conflict)
+                    };
+                }
             };
             if let Some(direct) = direct {
                 for (&(id, leased), message) in entries.iter().zip(messages) {
