@@ -3,7 +3,7 @@
 # model of the original design), runs them against local fakes on 127.0.0.1 only, prints the
 # table and writes target/bench/results.json (plus the processes' logs beside it).
 #
-#   bins/flexcord-bench/run.sh            # full run (about 5 minutes on 2 cores, after the build)
+#   bins/flexcord-bench/run.sh            # full run (about 11 minutes on 2 cores, after the build)
 #   bins/flexcord-bench/run.sh --quick    # small sizes, a smoke run
 #   bins/flexcord-bench/run.sh --skip-original
 #

@@ -56,12 +56,21 @@ impl FlexcordResults {
         grown / self.added_conversations.max(1) as f64
     }
 
+    /// The first ramp step that lost, reordered or had a p99 of 10 ms or more (the ramp stops
+    /// there).
+    #[must_use]
+    pub fn first_failed_step(&self) -> Option<&RunResult> {
+        self.ramp
+            .iter()
+            .find(|r| !r.sustained())
+    }
+
     /// The highest ramp rate that delivered everything in order with p99 under 10 ms.
     #[must_use]
     pub fn max_sustained(&self) -> Option<&RunResult> {
         self.ramp
             .iter()
-            .filter(|r| r.lost == 0 && r.reordered == 0 && r.latency.p99_ms < 10.0)
+            .filter(|r| r.sustained())
             .max_by(|a, b| a.load.rate.total_cmp(&b.load.rate))
     }
 }
@@ -235,6 +244,22 @@ fn cost_cell(c: Option<&Cost>) -> String {
     c.map_or_else(|| "-".into(), |c| format!("{:.2}", c.calls_per_event))
 }
 
+/// The highest sustained rate, and what the step above it did (or that none failed).
+fn sustained_cell(f: &FlexcordResults) -> String {
+    let failed = f.first_failed_step().map(|r| {
+        format!(
+            "{}/s: p99 {:.3} ms, lost {}, reordered {}",
+            r.load.rate, r.latency.p99_ms, r.lost, r.reordered
+        )
+    });
+    match (f.max_sustained(), failed) {
+        (Some(s), Some(next)) => format!("{}/s (next step, {next})", s.load.rate),
+        (Some(s), None) => format!("≥ {}/s (every step passed)", s.load.rate),
+        (None, Some(first)) => format!("below the first step ({first})"),
+        (None, None) => "not measured".into(),
+    }
+}
+
 fn lat_cell(r: Option<&RunResult>) -> String {
     r.map_or_else(
         || "-".into(),
@@ -322,10 +347,7 @@ pub fn table(r: &Results) -> String {
     }
     row(
         "highest sustained DM relay rate with p99 < 10 ms",
-        f.max_sustained().map_or_else(
-            || "none of the steps".into(),
-            |s| format!("≥ {}/s", s.load.rate),
-        ),
+        sustained_cell(f),
         "-".into(),
     );
     if let Some(q) = &f.discord_queue {

@@ -64,6 +64,18 @@ pub struct RunResult {
     pub cpu_us_per_relay: Option<f64>,
 }
 
+/// The p99 a throughput step must stay under to count as sustained.
+pub const SUSTAINED_P99_MS: f64 = 10.0;
+
+impl RunResult {
+    /// Whether this run counts as sustained: nothing lost, nothing reordered, p99 under
+    /// [`SUSTAINED_P99_MS`].
+    #[must_use]
+    pub fn sustained(&self) -> bool {
+        self.lost == 0 && self.reordered == 0 && self.latency.p99_ms < SUSTAINED_P99_MS
+    }
+}
+
 /// Twilio REST calls per event, by kind.
 #[derive(Debug, Clone, Serialize)]
 pub struct Cost {
