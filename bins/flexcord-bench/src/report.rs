@@ -60,9 +60,7 @@ impl FlexcordResults {
     /// there).
     #[must_use]
     pub fn first_failed_step(&self) -> Option<&RunResult> {
-        self.ramp
-            .iter()
-            .find(|r| !r.sustained())
+        self.ramp.iter().find(|r| !r.sustained())
     }
 
     /// The highest ramp rate that delivered everything in order with p99 under 10 ms.
