@@ -6,7 +6,9 @@
 //! is one.
 //!
 //! sqlx runs multi-statement strings only through [`sqlx::raw_sql`], which takes no bind
-//! parameters, so values are written into the text as literals made by the functions below:
+//! parameters (`sqlx::query` still binds across the statements of a `;`-separated string on
+//! SQLite, but that is deprecated and going away: launchbadge/sqlx#3108), so values are written
+//! into the text as literals made by the functions below:
 //! integers in decimal, text as a hex blob cast to `TEXT`, `NULL`. None of them can change the
 //! structure of the statement whatever the value holds (a hex literal is only `[0-9a-f]`), so
 //! this is as injection-proof as binding. Never put a value into a script any other way.
