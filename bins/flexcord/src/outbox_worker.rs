@@ -39,6 +39,9 @@ const SETTLE_WINDOW: Duration = Duration::from_millis(5);
 const SETTLE_BATCH: usize = 256;
 /// Backoff cap.
 const MAX_BACKOFF: Duration = Duration::from_secs(120);
+/// While claims keep failing (the database is gone), one warning per this many failures: about
+/// one a minute at [`POLL_EVERY`], instead of two a second.
+const WARN_EVERY: u32 = 120;
 
 /// The worker's dependencies.
 #[derive(Debug)]
@@ -79,6 +82,7 @@ impl OutboxWorker {
             settled,
         ));
         let mut flight = InFlight::default();
+        let mut claim_failures = FailureStreak::default();
         let mut should_claim = true;
         loop {
             if *shutdown.borrow() {
@@ -88,6 +92,9 @@ impl OutboxWorker {
             if should_claim && room > 0 {
                 match this.store.claim(&this.worker_id, LEASE, room).await {
                     Ok(batch) => {
+                        if let Some(failed) = claim_failures.succeeded() {
+                            tracing::info!(failed, "outbox claims work again");
+                        }
                         let claimed = batch.len();
                         for entry in batch {
                             flight.start(&this, entry, &done);
@@ -100,7 +107,12 @@ impl OutboxWorker {
                             this.sample_depth().await;
                         }
                     }
-                    Err(error) => tracing::warn!(%error, "outbox claim failed"),
+                    Err(error) => {
+                        if claim_failures.failed() {
+                            let failures = claim_failures.failures;
+                            tracing::warn!(%error, failures, "outbox claim failed");
+                        }
+                    }
                 }
             }
             let has_room = flight.tasks.len() < MAX_IN_FLIGHT;
@@ -244,6 +256,27 @@ impl InFlight {
     }
 }
 
+/// Consecutive failures of a call that is retried on a clock, so that an outage is logged
+/// when it starts, now and then while it lasts, and when it ends — not on every retry.
+#[derive(Debug, Default)]
+struct FailureStreak {
+    failures: u32,
+}
+
+impl FailureStreak {
+    /// Counts a failure; true when this one should be logged (the first, then every
+    /// [`WARN_EVERY`]th).
+    const fn failed(&mut self) -> bool {
+        self.failures = self.failures.saturating_add(1);
+        self.failures == 1 || self.failures.is_multiple_of(WARN_EVERY)
+    }
+
+    /// Counts a success; the number of failures it ends, if it ends any.
+    fn succeeded(&mut self) -> Option<u32> {
+        (self.failures > 0).then(|| std::mem::take(&mut self.failures))
+    }
+}
+
 /// The next handed-over entry; never resolves without direct delivery or once the store is
 /// gone.
 async fn recv(leased: &mut Option<mpsc::UnboundedReceiver<ClaimedEntry>>) -> Option<ClaimedEntry> {
@@ -310,6 +343,21 @@ fn backoff(attempts: u32, at_least_ms: Option<u64>) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failure_streak_is_logged_at_its_start_then_once_a_minute_and_its_end_once() {
+        let mut streak = FailureStreak::default();
+        assert_eq!(streak.succeeded(), None, "no outage, nothing to report");
+        let logged: Vec<u32> = (1..=2 * WARN_EVERY).filter(|_| streak.failed()).collect();
+        assert_eq!(
+            logged.len(),
+            3,
+            "the first failure, then every {WARN_EVERY}th"
+        );
+        assert_eq!(streak.succeeded(), Some(2 * WARN_EVERY));
+        assert_eq!(streak.succeeded(), None);
+        assert!(streak.failed(), "a new outage is logged again at once");
+    }
 
     #[test]
     fn backoff_stays_within_the_ceiling_and_honours_retry_after() {
