@@ -32,9 +32,10 @@ use twilight_model::id::marker::{
 use crate::commands::report_form;
 use crate::config::DiscordConfig;
 use crate::download::{DEFAULT_MAX_FILE_BYTES, Downloader};
-use crate::error::{DiscordError, chat_error};
+use crate::error::DiscordError;
 use crate::guild::{GuildCache, fetch_channels};
 use crate::render::{announcement_embed, button_rows, case_embed, report_embed};
+use crate::send::send;
 use crate::split::{MESSAGE_LIMIT, split_message};
 use crate::translate::Ack;
 
@@ -292,13 +293,14 @@ impl DiscordChat {
     ) -> Result<(), ChatError> {
         let id: Id<InteractionMarker> = Id::new_checked(handle.id)
             .ok_or_else(|| ChatError::NotFound("interaction 0".to_owned()))?;
-        self.inner
-            .http
-            .interaction(self.inner.application_id)
-            .create_response(id, &handle.token, response)
-            .await
-            .map(drop)
-            .map_err(|e| chat_error(&e))
+        send(
+            self.inner
+                .http
+                .interaction(self.inner.application_id)
+                .create_response(id, &handle.token, response),
+        )
+        .await
+        .map(drop)
     }
 
     fn was_deferred_update(&self, id: u64) -> bool {
@@ -321,7 +323,7 @@ impl DiscordChat {
         if !files.is_empty() {
             request = request.attachments(files);
         }
-        let response = request.await.map_err(|e| chat_error(&e))?;
+        let response = send(request).await?;
         match response.model().await {
             Ok(message) => Ok(Some(MessageId(message.id.get()))),
             Err(e) => {
@@ -388,12 +390,7 @@ impl ChatSurface for DiscordChat {
     async fn open_dm(&self, user: UserId) -> Result<ChannelId, ChatError> {
         let user =
             Id::new_checked(user.0).ok_or_else(|| ChatError::NotFound("user 0".to_owned()))?;
-        let response = self
-            .inner
-            .http
-            .create_private_channel(user)
-            .await
-            .map_err(|e| chat_error(&e))?;
+        let response = send(self.inner.http.create_private_channel(user)).await?;
         let channel = response
             .model()
             .await
@@ -467,19 +464,21 @@ impl ChatSurface for DiscordChat {
                 ..body
             };
             let json = body.to_json()?;
-            client
-                .create_followup(&interaction.token)
-                .payload_json(&json)
-                .await
-                .map_err(|e| chat_error(&e))?;
+            send(
+                client
+                    .create_followup(&interaction.token)
+                    .payload_json(&json),
+            )
+            .await?;
         } else {
             // The deferred "thinking…" response is already ephemeral; the edit stays so.
             let json = body.to_json()?;
-            client
-                .update_response(&interaction.token)
-                .payload_json(&json)
-                .await
-                .map_err(|e| chat_error(&e))?;
+            send(
+                client
+                    .update_response(&interaction.token)
+                    .payload_json(&json),
+            )
+            .await?;
         }
         Ok(())
     }
@@ -501,12 +500,9 @@ impl ChatSurface for DiscordChat {
     }
 
     async fn typing(&self, channel: ChannelId) -> Result<(), ChatError> {
-        self.inner
-            .http
-            .create_typing_trigger(channel_id(channel)?)
+        send(self.inner.http.create_typing_trigger(channel_id(channel)?))
             .await
             .map(drop)
-            .map_err(|e| chat_error(&e))
     }
 }
 

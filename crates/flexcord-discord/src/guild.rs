@@ -18,7 +18,8 @@ use twilight_model::http::permission_overwrite::{
 use twilight_model::id::Id;
 use twilight_model::id::marker::GuildMarker;
 
-use crate::error::{DiscordError, chat_error};
+use crate::error::DiscordError;
+use crate::send::send;
 
 /// The channels flexcord uses, in creation order.
 pub const CHANNELS: [GuildChannel; 4] = [
@@ -206,10 +207,9 @@ pub(crate) async fn fetch_channels(
     http: &Client,
     guild: Id<GuildMarker>,
 ) -> Result<Vec<Channel>, DiscordError> {
-    let response = http
-        .guild_channels(guild)
+    let response = send(http.guild_channels(guild))
         .await
-        .map_err(|e| DiscordError::from_http(&e))?;
+        .map_err(DiscordError::Api)?;
     response
         .models()
         .await
@@ -221,7 +221,7 @@ pub(crate) async fn fetch_roles(
     http: &Client,
     guild: Id<GuildMarker>,
 ) -> Result<Vec<Role>, ChatError> {
-    let response = http.roles(guild).await.map_err(|e| chat_error(&e))?;
+    let response = send(http.roles(guild)).await?;
     response
         .models()
         .await

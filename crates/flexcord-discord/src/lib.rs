@@ -42,6 +42,7 @@ pub mod error;
 pub mod gateway;
 pub mod guild;
 pub mod render;
+pub mod send;
 pub mod split;
 pub mod translate;
 

@@ -91,6 +91,76 @@ async fn closed_dm_is_dm_closed() {
     assert_eq!(err, Err(ChatError::DmClosed));
 }
 
+/// A 429 as Discord sends it for a per-route bucket: twilight learns when the bucket resets.
+fn bucket_429(reset_after_secs: f64) -> ResponseTemplate {
+    ResponseTemplate::new(429)
+        .insert_header("retry-after", "1")
+        .insert_header("x-ratelimit-scope", "user")
+        .insert_header("x-ratelimit-bucket", "messages-93")
+        .insert_header("x-ratelimit-limit", "5")
+        .insert_header("x-ratelimit-remaining", "0")
+        .insert_header("x-ratelimit-reset-after", reset_after_secs.to_string().as_str())
+        .set_body_json(serde_json::json!({
+            "message": "You are being rate limited.",
+            "retry_after": reset_after_secs,
+            "global": false
+        }))
+}
+
+#[tokio::test]
+async fn a_bucket_429_is_waited_out_and_the_message_sent_once() {
+    let (server, _rest, chat) = rest_and_chat().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v10/channels/93/messages"))
+        .respond_with(bucket_429(0.2))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    let sent = chat
+        .send(
+            ChannelId(93),
+            &OutgoingMessage::new(Voice::Agent, "hi"),
+            None,
+        )
+        .await;
+    assert!(sent.is_ok(), "{sent:?}");
+    // Two requests reached Discord: the one answered 429 and, after the reset, the one taken.
+    assert_eq!(
+        texts_sent_to(&server, 93).await,
+        vec!["hi".to_owned(), "hi".to_owned()]
+    );
+}
+
+#[tokio::test]
+async fn a_429_storm_without_a_bucket_is_not_hammered_but_handed_back_to_the_outbox() {
+    let (server, _rest, chat) = rest_and_chat().await;
+    // What Cloudflare answers a client it is about to ban, or a global limit: no bucket to
+    // wait for. Left to itself twilight would send again at 50 requests/s for ever.
+    Mock::given(method("POST"))
+        .and(path("/api/v10/channels/94/messages"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "3600"))
+        .with_priority(1)
+        .expect(flexcord_discord::send::MAX_SENDS as u64)
+        .mount(&server)
+        .await;
+    let sent = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        chat.send(
+            ChannelId(94),
+            &OutgoingMessage::new(Voice::Agent, "hi"),
+            None,
+        ),
+    )
+    .await
+    .expect("the send must give up, not retry for ever");
+    assert!(
+        matches!(sent, Err(ChatError::RateLimited { .. })),
+        "{sent:?}"
+    );
+}
+
 #[tokio::test]
 async fn server_errors_are_transient_and_unknown_channel_not_found() {
     let (server, _rest, chat) = rest_and_chat().await;
