@@ -226,8 +226,7 @@ impl Store {
     }
 
     /// Marks pending entries done in one statement per chunk; unknown or settled ids are skipped.
-    /// Settles `ids` as done; on SQLite on the writers' connection (`writer`, held by the
-    /// caller).
+    /// On SQLite it runs on the writers' connection, `writer`, whose lock the caller holds.
     pub(crate) async fn outbox_complete_many(
         &self,
         ids: &[i64],
