@@ -99,7 +99,10 @@ fn bucket_429(reset_after_secs: f64) -> ResponseTemplate {
         .insert_header("x-ratelimit-bucket", "messages-93")
         .insert_header("x-ratelimit-limit", "5")
         .insert_header("x-ratelimit-remaining", "0")
-        .insert_header("x-ratelimit-reset-after", reset_after_secs.to_string().as_str())
+        .insert_header(
+            "x-ratelimit-reset-after",
+            reset_after_secs.to_string().as_str(),
+        )
         .set_body_json(serde_json::json!({
             "message": "You are being rate limited.",
             "retry_after": reset_after_secs,
