@@ -81,33 +81,6 @@ impl Store {
             .map(|()| rx)
     }
 
-    /// Releases every outbox lease still held in a SQLite database and returns how many there
-    /// were; a no-op returning 0 on PostgreSQL.
-    ///
-    /// Call it once at start-up, before the delivery worker runs: a SQLite database serves one
-    /// running instance, so a lease found then belongs to a process that is gone (killed
-    /// mid-delivery, say). Without this, its entry — and everything queued behind it in the
-    /// same conversation — would wait for the lease to run out. The released entries keep
-    /// their attempt count, so the adapters check for an earlier send before sending again.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreError::Unavailable`](flexcord_core::ports::StoreError::Unavailable).
-    pub async fn release_leases(&self) -> Result<u64, flexcord_core::ports::StoreError> {
-        let Pool::Sqlite(p) = &self.pool else {
-            return Ok(0);
-        };
-        let _writer = self.write_guard().await;
-        sqlx::query(
-            "UPDATE outbox SET lease_owner = NULL, lease_until = NULL \
-             WHERE state = 'pending' AND lease_owner IS NOT NULL",
-        )
-        .execute(p)
-        .await
-        .map(|done| done.rows_affected())
-        .map_err(crate::error::store_error)
-    }
-
     /// The registered worker, if any (always `None` on PostgreSQL).
     pub(crate) fn direct(&self) -> Option<&DirectDelivery> {
         self.direct.get()

@@ -6,10 +6,14 @@
 //!   instance of the bridge. Because there is one instance, a relay costs one round trip to the
 //!   database: commits are single scripts, recently used sessions are cached in memory, and a
 //!   delivery worker registered with [`Store::lease_new_entries`] receives new outbox entries
-//!   already leased instead of claiming them. Call [`Store::release_leases`] at start-up and
-//!   [`Store::spawn_checkpoints`] once running.
+//!   already leased instead of claiming them.
 //! - **PostgreSQL** (`postgres://…`) is for several instances sharing one database: dedupe,
-//!   optimistic session versions and outbox leases hold across processes.
+//!   optimistic session versions and outbox leases hold across processes, and each instance
+//!   shows it is alive (an advisory lock), so a crashed one's leases are released in seconds.
+//!
+//! At start-up call [`Store::register_instance`] (the name the delivery worker claims under),
+//! then [`Store::release_leases`]; once running, [`Store::spawn_checkpoints`] and
+//! [`Store::spawn_lease_recovery`] (each a no-op on the backend that needs none).
 //!
 //! The schema is embedded in the binary and migrated when a [`Store`] is opened; concurrent
 //! openers serialise on a lock, so rolling restarts are safe.
@@ -41,6 +45,8 @@ mod direct;
 mod error;
 mod migrate;
 mod outbox;
+mod presence;
+mod recovery;
 mod retention;
 mod session_cache;
 mod session_store;
@@ -54,5 +60,6 @@ pub use cases::LocalCases;
 pub use config::{Backend, StoreConfig};
 pub use error::OpenError;
 pub use outbox::DeadLetter;
+pub use recovery::RECOVER_EVERY;
 pub use retention::spawn_retention;
 pub use store::Store;

@@ -15,6 +15,7 @@ use crate::config::{Backend, StoreConfig, is_in_memory, redact_url};
 use crate::direct::DirectSlot;
 use crate::error::OpenError;
 use crate::migrate;
+use crate::presence::Presence;
 use crate::session_cache::{self, SessionCache};
 use crate::writer::Writer;
 
@@ -77,6 +78,8 @@ pub struct Store {
     pub(crate) sessions: Option<std::sync::Arc<SessionCache>>,
     /// Write transactions since the last background checkpoint (see `checkpoints`).
     pub(crate) writes: WriteCount,
+    /// This instance's presence lock (PostgreSQL, once registered; see `presence`).
+    pub(crate) presence: std::sync::Arc<tokio::sync::Mutex<Option<Presence>>>,
 }
 
 impl Store {
@@ -103,6 +106,7 @@ impl Store {
             direct: DirectSlot::default(),
             sessions,
             writes: WriteCount::default(),
+            presence: std::sync::Arc::default(),
         };
         migrate::run(&store.pool, config.schema.as_deref()).await?;
         Ok(store)
@@ -168,9 +172,13 @@ impl Store {
     }
 
     /// Closes every connection and waits for them to finish; later calls fail as unavailable.
-    /// Call on shutdown so SQLite checkpoints its WAL.
+    /// Call on shutdown so SQLite checkpoints its WAL (and, on PostgreSQL, other instances see
+    /// this one gone).
     pub async fn close(&self) {
         self.write_lock.lock().await.close().await;
+        if let Some(presence) = self.presence.lock().await.take() {
+            presence.close().await;
+        }
         on_pool!(&self.pool, |p| p.close().await);
     }
 }
