@@ -15,12 +15,15 @@ async fn killed_mid_conversation_and_restarted_the_chat_goes_on_with_nothing_los
         .agent_join(&conversation, "frank", "Frank")
         .await
         .expect("join");
+    // Killed while Discord has not yet answered: the message is in flight, its lease held by
+    // the process that dies. The next start must send it again at once, and only once.
+    world.hold_dm_in_flight(&lee, "before the crash").await;
     world
         .twilio
         .agent_say(&conversation, "frank", "before the crash", vec![])
         .await
         .expect("say");
-    world.dm_messages(&lee, 4).await;
+    world.dm_sent(&lee, "before the crash").await;
 
     world.crash_and_restart().await;
 

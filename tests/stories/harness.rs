@@ -281,6 +281,35 @@ impl World {
         self.launch().await;
     }
 
+    /// Makes Discord hold its answer to the next message created in `player`'s DM that
+    /// contains `text` for a minute. Once [`World::dm_sent`] saw it, a crash lands while that
+    /// delivery is in flight: maybe created, not settled, its lease held by the process that
+    /// dies. Later sends are answered as usual.
+    pub async fn hold_dm_in_flight(&self, player: &Player, text: &str) {
+        use wiremock::matchers::{body_string_contains, method, path};
+        wiremock::Mock::given(method("POST"))
+            .and(path(format!("/api/v10/channels/{}/messages", player.dm())))
+            .and(body_string_contains(text))
+            .respond_with(wiremock::ResponseTemplate::new(503).set_delay(Duration::from_secs(60)))
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&self.discord)
+            .await;
+    }
+
+    /// Waits until a message containing `text` was sent to `player`'s DM.
+    pub async fn dm_sent(&self, player: &Player, text: &str) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while !self.dm_texts(player).await.iter().any(|t| t.contains(text)) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no DM containing {text:?}:\n{}",
+                self.log_tail()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Sends SIGTERM and waits for a clean exit; returns the exit status's success.
     pub async fn terminate(&mut self) -> bool {
         let Some(mut child) = self.bridge.child.take() else {

@@ -28,12 +28,15 @@ async fn the_whole_live_chat_works_on_postgresql_and_survives_a_restart() {
         .agent_join(&conversation, "hank", "Hank")
         .await
         .expect("join");
+    // Killed while Discord has not yet answered the agent's message: the restarted instance
+    // must release the dead one's lease at once (not after 30 s) and send it again, once.
+    world.hold_dm_in_flight(&nia, "hello from postgres").await;
     world
         .twilio
         .agent_say(&conversation, "hank", "hello from postgres", vec![])
         .await
         .expect("say");
-    world.dm_messages(&nia, 4).await;
+    world.dm_sent(&nia, "hello from postgres").await;
 
     world.crash_and_restart().await;
     world

@@ -66,13 +66,20 @@ pub async fn run_until(
     let metrics = Arc::new(Metrics::new());
     let store = Arc::new(adapters::store(&settings).await?);
     let session_store: Arc<dyn SessionStore> = store.clone();
-    // A SQLite database serves one instance: outbox leases found in it now are a dead process's
-    // and would hold their conversations up until they expire. Released before anything here
-    // can take new ones.
+    // Outbox leases held by a process that is gone (this one's previous run, killed mid-delivery;
+    // on PostgreSQL any crashed instance) would hold their conversations up until they expire.
+    // Released before anything here can take new ones.
+    let worker_id = store
+        .register_instance()
+        .await
+        .context("cannot register with the database")?;
     match store.release_leases().await {
         Ok(0) => {}
         Ok(released) => {
-            tracing::info!(released, "released outbox leases left by the previous run");
+            tracing::info!(
+                released,
+                "released outbox leases left by a process that is gone"
+            );
         }
         Err(error) => tracing::warn!(%error, "could not release old outbox leases"),
     }
@@ -138,7 +145,6 @@ pub async fn run_until(
 
     // Outbox delivery. On SQLite, what this process commits is leased to its worker at once
     // and handed over in memory (no claim per relay).
-    let worker_id = worker_id();
     let outbox = tokio::spawn(
         OutboxWorker {
             router: Arc::clone(&router),
@@ -170,6 +176,8 @@ pub async fn run_until(
     }
     // SQLite checkpoints in the background, off the relays' write path.
     background.extend(store.spawn_checkpoints());
+    // PostgreSQL: another instance's crash frees its conversations within seconds.
+    background.extend(store.spawn_lease_recovery());
     background.push(flexcord_store::spawn_retention(
         Arc::clone(&session_store),
         Duration::from_secs(3600),
@@ -224,10 +232,6 @@ pub async fn run_until(
     store.close().await;
     tracing::info!("stopped");
     Ok(())
-}
-
-fn worker_id() -> String {
-    format!("{}-{}", std::process::id(), SystemClock.now_ms())
 }
 
 async fn wait_for_signal() {
