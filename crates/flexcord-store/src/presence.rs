@@ -11,7 +11,8 @@
 //! - it holds a session-level advisory lock, `(NAMESPACE, key)`, on a connection of its own for
 //!   as long as it runs, and its delivery worker claims as `flexcord-pg-<key>`;
 //! - PostgreSQL drops a session's locks the moment its connection ends: the process exits or is
-//!   killed (the kernel closes the socket) or, later, when TCP gives up on a lost host;
+//!   killed (the kernel closes the socket). A host that vanishes leaves a half-open connection
+//!   the server may keep for long; its leases then simply run out, as without this module;
 //! - so a lease named `flexcord-pg-<key>` with no such lock held is a dead instance's, and
 //!   [`Store::release_leases`] hands it back at once. Released entries keep their attempt count,
 //!   so the adapters check for an earlier send before sending again.
