@@ -94,6 +94,15 @@ fn backend_pid(worker: &str) -> i32 {
         .unwrap_or_else(|| panic!("unexpected worker name {worker}"))
 }
 
+/// Asserts that `store`, registered as `name`, neither releases nor claims anything.
+async fn takes_nothing(store: &Store, name: &str, why: &str) {
+    assert_eq!(store.release_leases().await.unwrap(), 0, "{why}");
+    assert!(
+        store.claim(name, LEASE, 10).await.unwrap().is_empty(),
+        "{why}"
+    );
+}
+
 /// Calls `release_leases` until it releases something; returns how much.
 async fn released_eventually(store: &Store) -> u64 {
     let deadline = tokio::time::Instant::now() + PATIENCE;
@@ -129,18 +138,12 @@ async fn a_crashed_instances_lease_is_released_and_a_live_ones_kept() {
         second_name,
         "registering again changes nothing"
     );
-    assert_eq!(
-        second.release_leases().await.unwrap(),
-        0,
-        "the first instance is alive: its delivery is its own"
-    );
-    assert!(
-        second
-            .claim(&second_name, LEASE, 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    takes_nothing(
+        &second,
+        &second_name,
+        "the first instance is alive: its delivery is its own",
+    )
+    .await;
 
     // The first instance dies mid-delivery: its connections just end, nothing is settled.
     drop(first);
@@ -176,18 +179,12 @@ async fn an_instance_that_lost_its_database_connection_takes_its_name_back() {
     // The first instance's next round reconnects under the same name and keeps its lease.
     assert_eq!(first.release_leases().await.unwrap(), 0);
     assert_eq!(first.register_instance().await.unwrap(), name);
-    assert_eq!(
-        second.release_leases().await.unwrap(),
-        0,
-        "alive again: nothing of the first instance's is taken"
-    );
-    assert!(
-        second
-            .claim(&second_name, LEASE, 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    takes_nothing(
+        &second,
+        &second_name,
+        "alive again: its delivery is its own",
+    )
+    .await;
     first.close().await;
     second.close().await;
     db.drop_schema().await;
