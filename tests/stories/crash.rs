@@ -1,6 +1,6 @@
 //! "A crash or restart loses no acknowledged message and sends none twice": the binary is killed
 //! with SIGKILL mid-conversation and restarted on the same database. Also: SIGTERM drains and
-//! exits cleanly.
+//! exits cleanly, and what players wrote while the bridge was stopped is relayed once it is back.
 
 use crate::harness::{Player, WAIT, World};
 use crate::live_chat::hand_off;
@@ -83,4 +83,65 @@ async fn sigterm_drains_and_exits_cleanly() {
         "flexcord did not exit cleanly on SIGTERM:\n{}",
         world.log_tail()
     );
+}
+
+#[tokio::test]
+async fn dms_written_while_the_bridge_was_stopped_reach_the_agent_once_it_is_back() {
+    let mut world = World::start().await;
+    let mia = Player::new("Mia");
+    let conversation = hand_off(&world, &mia).await;
+    world
+        .twilio
+        .agent_join(&conversation, "gina", "Gina")
+        .await
+        .expect("join");
+    world.dm(&mia, "before the deploy");
+    wait_relayed(&world, &conversation, "before the deploy").await;
+
+    // A deploy: stopped, and Mia keeps writing. Discord will never send those events again.
+    assert!(world.terminate().await, "clean stop:\n{}", world.log_tail());
+    world.dm_while_down(&mia, "are you still there?");
+    world.dm_while_down(&mia, "hello?");
+    world.start_again().await;
+
+    wait_relayed(&world, &conversation, "hello?").await;
+    let bodies = bodies(&world, &conversation);
+    let count = |text: &str| bodies.iter().filter(|b| *b == text).count();
+    let at = |text: &str| bodies.iter().position(|b| b == text);
+    assert!(
+        at("are you still there?") < at("hello?"),
+        "in the order written: {bodies:#?}"
+    );
+    assert_eq!(count("are you still there?"), 1, "{bodies:#?}");
+    assert_eq!(
+        count("before the deploy"),
+        1,
+        "what was relayed before the stop is not relayed again: {bodies:#?}"
+    );
+    // And the chat goes on live.
+    world.dm(&mia, "thanks");
+    wait_relayed(&world, &conversation, "thanks").await;
+}
+
+/// The bodies of the conversation's messages, in order.
+fn bodies(world: &World, conversation: &str) -> Vec<String> {
+    world
+        .twilio
+        .messages(conversation)
+        .iter()
+        .filter_map(|m| m.body.clone())
+        .collect()
+}
+
+/// Waits until a message saying `text` is in the conversation.
+async fn wait_relayed(world: &World, conversation: &str, text: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !bodies(world, conversation).iter().any(|b| b == text) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{text:?} never reached the agent:\n{}",
+            world.log_tail()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }

@@ -33,6 +33,15 @@ pub fn next_id() -> u64 {
     IDS.fetch_add(1, Ordering::Relaxed)
 }
 
+/// A fresh message id made now, as Discord makes them: the time in the high bits, so that
+/// "messages after a moment" (the catch-up after a restart) means what it does on Discord.
+pub fn message_id() -> u64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    flexcord_discord::catch_up::snowflake_at(now) | (next_id() & 0x3f_ffff)
+}
+
 /// How to start the world.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -310,6 +319,11 @@ impl World {
         }
     }
 
+    /// Starts the bridge again after [`World::terminate`], on the same database and fakes.
+    pub async fn start_again(&mut self) {
+        self.launch().await;
+    }
+
     /// Sends SIGTERM and waits for a clean exit; returns the exit status's success.
     pub async fn terminate(&mut self) -> bool {
         let Some(mut child) = self.bridge.child.take() else {
@@ -351,11 +365,20 @@ impl World {
 
     /// The user sends a DM to the bot.
     pub fn dm(&self, player: &Player, text: &str) -> u64 {
-        let id = next_id();
-        self.gateway.dispatch(
-            "MESSAGE_CREATE",
-            fixtures::dm_message(id, player.dm(), &player.fixture, text, &[]),
-        );
+        self.dm_with(player, text, &[])
+    }
+
+    /// The user writes a DM while the bridge is not running: Discord keeps it in the channel's
+    /// history, and nobody receives its gateway event.
+    pub fn dm_while_down(&self, player: &Player, text: &str) -> u64 {
+        let id = message_id();
+        self.rest.add_history(fixtures::dm_message(
+            id,
+            player.dm(),
+            &player.fixture,
+            text,
+            &[],
+        ));
         id
     }
 
@@ -366,11 +389,10 @@ impl World {
         text: &str,
         files: &[fixtures::AttachmentFixture],
     ) -> u64 {
-        let id = next_id();
-        self.gateway.dispatch(
-            "MESSAGE_CREATE",
-            fixtures::dm_message(id, player.dm(), &player.fixture, text, files),
-        );
+        let id = message_id();
+        let message = fixtures::dm_message(id, player.dm(), &player.fixture, text, files);
+        self.rest.add_history(message.clone());
+        self.gateway.dispatch("MESSAGE_CREATE", message);
         id
     }
 

@@ -14,7 +14,7 @@ use flexcord_core::Router;
 use flexcord_core::ports::{Clock, SessionStore};
 use flexcord_core::router::Ports;
 use flexcord_discord::{
-    DiscordChat, Gateway, build_http, install_crypto_provider, register_commands,
+    CatchUp, DiscordChat, Gateway, build_http, install_crypto_provider, register_commands,
 };
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinSet;
@@ -30,6 +30,13 @@ use crate::outbox_worker::{self, OutboxWorker};
 
 /// How long processed-event ids and finished outbox rows are kept (longer than any Twilio retry).
 const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+/// At start-up, the DMs of sessions active this recently are read for messages written while
+/// the bridge was down. Well inside [`RETENTION`], so that messages handled before the stop are
+/// still recognised as such.
+const CATCH_UP_WINDOW: Duration = Duration::from_secs(24 * 3600);
+/// At most this many DM channels are read at start-up (one REST request each, within
+/// Discord's 50 requests/s): the most recently active ones.
+const CATCH_UP_MAX_CHANNELS: u32 = 500;
 
 /// Wall-clock time for the router.
 #[derive(Debug, Clone, Copy)]
@@ -120,7 +127,7 @@ pub async fn run_until(
     // Discord → dispatcher.
     let mut workers = JoinSet::new();
     let dispatcher = Dispatcher::start(&router, &metrics, &wake, &mut workers);
-    let gateway = Gateway::new(&discord_config, chat);
+    let gateway = Gateway::new(&discord_config, chat).catch_up(missed_dms(&store).await);
     let connection = gateway.connection();
     let (events_tx, mut events_rx) = mpsc::channel(1024);
     let gateway_task = tokio::spawn({
@@ -232,6 +239,30 @@ pub async fn run_until(
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The DM channels to read for messages written while this process was not running: those of
+/// the sessions active in the last [`CATCH_UP_WINDOW`], each from when its session last changed.
+/// Handling a DM changes its session, so a message written after that was not handled; reading
+/// from exactly there (no safety margin) also matters because a handled message read again is
+/// only mostly harmless: the commit drops it as a duplicate, but deciding it again could repeat
+/// a hand-off's transcript post and Flex task (see the router's docs).
+async fn missed_dms(store: &flexcord_store::Store) -> Vec<CatchUp> {
+    let window = u64::try_from(CATCH_UP_WINDOW.as_millis()).unwrap_or(u64::MAX);
+    let since = SystemClock.now_ms().saturating_sub(window);
+    match store.recent_dm_channels(since, CATCH_UP_MAX_CHANNELS).await {
+        Ok(recent) => recent
+            .into_iter()
+            .map(|dm| CatchUp {
+                channel: dm.channel,
+                after_ms: dm.updated_at_ms,
+            })
+            .collect(),
+        Err(error) => {
+            tracing::warn!(%error, "cannot list recent sessions; DMs written while down are not read");
+            Vec::new()
+        }
+    }
 }
 
 async fn wait_for_signal() {

@@ -31,6 +31,8 @@ pub const fn dm_channel_id(user_id: u64) -> u64 {
 struct GuildState {
     channels: Vec<Value>,
     roles: Vec<Value>,
+    /// What users wrote in each channel (`GET /channels/{id}/messages`), oldest first.
+    history: std::collections::HashMap<u64, Vec<Value>>,
 }
 
 /// The stateful part of the fake REST API: one guild's channels and roles. Clones share state.
@@ -65,6 +67,20 @@ impl FakeDiscordRest {
             .push(fixtures::role(id, name, permissions));
     }
 
+    /// Records a message in its channel's history, as `GET /channels/{id}/messages` lists it
+    /// (`message` is Discord's Message JSON, such as [`fixtures::dm_message`]).
+    pub fn add_history(&self, message: Value) {
+        let channel = message["channel_id"]
+            .as_str()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        self.lock()
+            .history
+            .entry(channel)
+            .or_default()
+            .push(message);
+    }
+
     /// The guild's channels as the fake holds them now (Discord's JSON shape).
     #[must_use]
     pub fn channels(&self) -> Vec<Value> {
@@ -96,12 +112,14 @@ impl FakeDiscordRest {
 /// | `GET`/`POST /guilds/{id}/channels` | the stateful channel list / a created channel |
 /// | `PUT /channels/{id}/permissions/{overwrite}` | 204, and the overwrite is stored |
 /// | `GET /guilds/{id}/roles` | @everyone plus [`FakeDiscordRest::add_role`] roles |
+/// | `GET /channels/{id}/messages` | [`FakeDiscordRest::add_history`] messages: `after`, `limit`, newest first |
 /// | `PUT /applications/{app}/commands`, `.../guilds/{id}/commands` | the body echoed back |
 pub async fn mount_discord_defaults(server: &MockServer) -> FakeDiscordRest {
     let rest = FakeDiscordRest {
         guild: Arc::new(Mutex::new(GuildState {
             channels: Vec::new(),
             roles: vec![fixtures::role(fixtures::GUILD_ID, "@everyone", 0)],
+            history: std::collections::HashMap::new(),
         })),
         next_channel: Arc::new(AtomicU64::new(FIRST_CHANNEL_ID)),
         next_message: Arc::new(AtomicU64::new(FIRST_MESSAGE_ID)),
@@ -125,6 +143,11 @@ pub async fn mount_discord_defaults(server: &MockServer) -> FakeDiscordRest {
     Mock::given(method("POST"))
         .and(path_regex(r"^/api/v10/channels/\d+/messages$"))
         .respond_with(MessageEcho(Arc::clone(&rest.next_message)))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/api/v10/channels/\d+/messages$"))
+        .respond_with(ListMessages(rest.clone()))
         .mount(server)
         .await;
     Mock::given(method("POST"))
@@ -229,6 +252,47 @@ struct ListChannels(FakeDiscordRest);
 impl Respond for ListChannels {
     fn respond(&self, _: &Request) -> ResponseTemplate {
         ResponseTemplate::new(200).set_body_json(self.0.channels())
+    }
+}
+
+/// `GET /channels/{id}/messages?after=…&limit=…` as Discord answers it: the `limit` (default
+/// 50) messages right after `after`, newest first.
+#[derive(Debug)]
+struct ListMessages(FakeDiscordRest);
+
+impl Respond for ListMessages {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let channel = req
+            .url
+            .path_segments()
+            .and_then(|mut s| s.nth(3))
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(0);
+        let query = |name: &str| {
+            req.url
+                .query_pairs()
+                .find(|(k, _)| k == name)
+                .and_then(|(_, v)| v.parse::<u64>().ok())
+        };
+        let after = query("after").unwrap_or(0);
+        let limit = usize::try_from(query("limit").unwrap_or(50).clamp(1, 100)).unwrap_or(50);
+        let id = |m: &Value| m["id"].as_str().and_then(|i| i.parse::<u64>().ok());
+        let mut page: Vec<Value> = self
+            .0
+            .lock()
+            .history
+            .get(&channel)
+            .map(|h| {
+                h.iter()
+                    .filter(|m| id(m).is_some_and(|i| i > after))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        page.sort_by_key(|m| id(m));
+        page.truncate(limit);
+        page.reverse();
+        ResponseTemplate::new(200).set_body_json(page)
     }
 }
 

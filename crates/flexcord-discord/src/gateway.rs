@@ -14,6 +14,7 @@ use twilight_gateway::{CloseFrame, Event, EventTypeFlags, Shard, StreamExt as _}
 use twilight_model::application::interaction::Interaction;
 use twilight_model::gateway::payload::incoming::GuildCreate;
 
+use crate::catch_up::{self, CatchUp, Held};
 use crate::chat::DiscordChat;
 use crate::client::build_shard;
 use crate::config::DiscordConfig;
@@ -57,6 +58,10 @@ pub struct Gateway {
     staff_role: Option<String>,
     bot_user: Option<UserId>,
     connected: watch::Sender<bool>,
+    /// The DM channels to catch up on at the first READY (taken then).
+    catch_up: Vec<CatchUp>,
+    /// Live DMs held back while their channel's history is read.
+    held: Held,
 }
 
 impl Gateway {
@@ -77,7 +82,18 @@ impl Gateway {
             staff_role: config.staff_role.clone().filter(|r| !r.trim().is_empty()),
             bot_user: (config.application_id != 0).then_some(UserId(config.application_id)),
             connected: watch::channel(false).0,
+            catch_up: Vec::new(),
+            held: Held::default(),
         }
+    }
+
+    /// At the first READY, reads these DM channels' messages written since the given moments
+    /// and emits the users' ones as if they had just arrived (see [`crate::catch_up`]): what
+    /// was written while the bridge was down is answered, not lost.
+    #[must_use]
+    pub fn catch_up(mut self, channels: Vec<CatchUp>) -> Self {
+        self.catch_up = channels;
+        self
     }
 
     /// A handle on the connection state, valid for as long as the runner lives.
@@ -117,7 +133,7 @@ impl Gateway {
                 () = &mut shutdown => break Ok(()),
                 Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
                     if let Err(e) = joined {
-                        tracing::error!(error = %e, "interaction task failed");
+                        tracing::error!(error = %e, "gateway task failed");
                     }
                 }
                 item = self.shard.next_event(wanted) => match item {
@@ -145,7 +161,7 @@ impl Gateway {
         {
             tracing::warn!(
                 left = tasks.len(),
-                "in-flight interaction work abandoned at shutdown"
+                "in-flight interaction or catch-up work abandoned at shutdown"
             );
         }
         result
@@ -210,6 +226,18 @@ impl Gateway {
                 self.bot_user = Some(UserId(ready.user.id.get()));
                 self.connected.send_replace(true);
                 tracing::info!(user = %ready.user.name, "gateway ready");
+                let channels = std::mem::take(&mut self.catch_up);
+                if !channels.is_empty() {
+                    // From now on live DMs arrive; those of channels not read yet wait.
+                    self.held.hold(&channels).await;
+                    tasks.spawn(catch_up::run(
+                        std::sync::Arc::clone(self.chat.http()),
+                        channels,
+                        self.held.clone(),
+                        self.bot_user,
+                        events.clone(),
+                    ));
+                }
             }
             Event::Resumed => {
                 self.connected.send_replace(true);
@@ -239,8 +267,10 @@ impl Gateway {
                 cache.remove_channel(c.id.get());
             }
             Event::MessageCreate(message) => {
-                // DMs are emitted in the loop itself, so they reach the router in arrival order.
+                // DMs are emitted in the loop itself, so they reach the router in arrival order
+                // (after the history of their channel, while that is being caught up on).
                 if let Inbound::Emit(core) = translate_message(message, self.bot_user)
+                    && let Some(core) = self.held.keep_if_held(core).await
                     && events.send(core).await.is_err()
                 {
                     tracing::warn!("event receiver dropped; direct message not delivered");

@@ -26,12 +26,14 @@
 //! # Layout
 //! - [`config`], [`client`]: configuration; building the HTTP client and shard.
 //! - [`translate`]: gateway event → decision (pure, tested from fixtures).
-//! - [`gateway`]: the shard loop carrying the decisions out.
+//! - [`gateway`]: the shard loop carrying the decisions out; [`catch_up`]: reading the DMs
+//!   written while the bridge was down.
 //! - [`chat`]: the `ChatSurface` implementation.
 //! - [`commands`], [`guild`]: slash commands, guild set-up.
 //! - [`custom_id`], [`render`], [`split`]: buttons' ids, embeds, message splitting.
 //! - [`error`]: errors and their mapping to `ChatError`.
 
+pub mod catch_up;
 pub mod chat;
 pub mod client;
 pub mod commands;
@@ -46,6 +48,7 @@ pub mod send;
 pub mod split;
 pub mod translate;
 
+pub use catch_up::CatchUp;
 pub use chat::DiscordChat;
 pub use client::{INTENTS, build_http, build_shard, install_crypto_provider};
 pub use commands::register_commands;

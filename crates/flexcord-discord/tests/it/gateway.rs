@@ -8,8 +8,8 @@ use discord_fake::fixtures::{self, AttachmentFixture, FixtureUser, InteractionFi
 use discord_fake::rest::{interaction_callbacks, mount_discord_defaults, wait_for};
 use flexcord_core::case::CaseKind;
 use flexcord_core::event::{ButtonAction, Command, DiscordEvent};
-use flexcord_core::ids::{CaseId, UserId};
-use flexcord_discord::{ConnectionState, DiscordChat, Gateway, build_http};
+use flexcord_core::ids::{CaseId, ChannelId, UserId};
+use flexcord_discord::{CatchUp, ConnectionState, DiscordChat, Gateway, build_http};
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -28,13 +28,18 @@ struct Harness {
 
 impl Harness {
     async fn start() -> Self {
-        let gateway = FakeGateway::start().await.expect("bind");
         let rest = MockServer::start().await;
         mount_discord_defaults(&rest).await;
+        Self::start_on(rest, Vec::new()).await
+    }
+
+    /// Started against `rest` (defaults mounted by the caller), catching up on `channels`.
+    async fn start_on(rest: MockServer, channels: Vec<CatchUp>) -> Self {
+        let gateway = FakeGateway::start().await.expect("bind");
         let config = config(Some(&gateway), &rest);
         let http = Arc::new(build_http(&config).expect("config"));
         let chat = DiscordChat::new(http, &config).expect("ids");
-        let runner = Gateway::new(&config, chat);
+        let runner = Gateway::new(&config, chat).catch_up(channels);
         let mut connection = runner.connection();
         let (tx, events) = mpsc::channel(16);
         let (stop, stopped) = oneshot::channel::<()>();
@@ -262,4 +267,86 @@ async fn shutdown_sends_a_close_frame_and_reports_disconnected() {
         1,
         "closed for good, no reconnect"
     );
+}
+
+/// The text of a DM event.
+fn dm_text(event: &DiscordEvent) -> &str {
+    match event {
+        DiscordEvent::DirectMessage { content, .. } => &content.text,
+        other => panic!("not a DM: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn dms_written_while_down_are_emitted_at_ready_before_the_live_ones_of_their_channel() {
+    let rest = MockServer::start().await;
+    mount_discord_defaults(&rest).await;
+    let bob = FixtureUser::human(43, "bob");
+    let own = FixtureUser::human(fixtures::BOT_USER_ID, "flexcord");
+    // Alice's DM (600) as Discord answers for it, newest first: two messages written while
+    // flexcord was down and a reply of the bot's. The answer is slow, so live DMs arrive while
+    // the history is being read.
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .and(wiremock::matchers::path("/api/v10/channels/600/messages"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200)
+                .set_body_json(json!([
+                    fixtures::dm_message(12, 600, &alice(), "written while down, again", &[]),
+                    fixtures::dm_message(11, 600, &own, "the bot's own reply", &[]),
+                    fixtures::dm_message(10, 600, &alice(), "written while down", &[]),
+                ]))
+                .set_delay(std::time::Duration::from_millis(300)),
+        )
+        .with_priority(1)
+        .mount(&rest)
+        .await;
+    let mut h = Harness::start_on(
+        rest,
+        vec![CatchUp {
+            channel: ChannelId(600),
+            after_ms: 0,
+        }],
+    )
+    .await;
+    h.gateway.dispatch(
+        "MESSAGE_CREATE",
+        fixtures::dm_message(20, 600, &alice(), "live, while history is read", &[]),
+    );
+    h.gateway.dispatch(
+        "MESSAGE_CREATE",
+        fixtures::dm_message(21, 601, &bob, "live, another channel", &[]),
+    );
+
+    let mut texts = Vec::new();
+    for _ in 0..4 {
+        texts.push(dm_text(&h.next_event().await).to_owned());
+    }
+    assert_eq!(
+        texts,
+        [
+            "live, another channel",
+            "written while down",
+            "written while down, again",
+            "live, while history is read",
+        ],
+        "other channels are not held up; this one's history comes first, the bot's own skipped"
+    );
+    let read = discord_fake::rest::requests(&h.rest, "GET", "/api/v10/channels/600/messages").await;
+    assert_eq!(read.len(), 1, "one page was enough");
+    assert_eq!(
+        read[0]
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "after")
+            .map(|(_, v)| v.into_owned()),
+        Some("1".to_owned()),
+        "from the moment asked for"
+    );
+
+    // Once caught up, a live DM of that channel goes straight through.
+    h.gateway.dispatch(
+        "MESSAGE_CREATE",
+        fixtures::dm_message(22, 600, &alice(), "live, after the catch-up", &[]),
+    );
+    assert_eq!(dm_text(&h.next_event().await), "live, after the catch-up");
 }

@@ -49,6 +49,7 @@ contract!(
     sessions::duplicate_event_writes_nothing,
     sessions::concurrent_commits_of_one_event_commit_exactly_once,
     sessions::concurrent_first_saves_of_one_session_admit_one,
+    sessions::recent_dm_channels_lists_the_latest_sessions_first,
     outbox::claims_in_order_and_reports_attempts,
     outbox::two_workers_never_claim_the_same_entry,
     outbox::later_entries_of_a_key_wait_for_the_first,

@@ -250,3 +250,39 @@ pub(crate) async fn concurrent_first_saves_of_one_session_admit_one(db: &TestDb)
     );
     assert_eq!(store.outbox_depth().await.unwrap(), 1);
 }
+
+pub(crate) async fn recent_dm_channels_lists_the_latest_sessions_first(db: &TestDb) {
+    let store = db.open().await;
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    let started = u64::try_from(started).unwrap();
+    let first = Session::new(UserId(1), "Ada", ChannelId(u64::MAX - 1));
+    save(&store, &first).await;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let second = Session::new(UserId(2), "Bo", ChannelId(2_001));
+    save(&store, &second).await;
+
+    let recent = store.recent_dm_channels(0, 10).await.unwrap();
+    assert_eq!(
+        recent.iter().map(|r| r.channel).collect::<Vec<_>>(),
+        vec![second.dm_channel, first.dm_channel],
+        "latest first; snowflakes beyond i64 come back whole"
+    );
+    assert!(recent.iter().all(|r| r.updated_at_ms >= started));
+    assert!(recent[0].updated_at_ms >= recent[1].updated_at_ms);
+    assert_eq!(
+        store.recent_dm_channels(0, 1).await.unwrap()[0].channel,
+        second.dm_channel,
+        "the limit keeps the latest"
+    );
+    assert!(
+        store
+            .recent_dm_channels(recent[0].updated_at_ms + 1, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing changed since"
+    );
+}

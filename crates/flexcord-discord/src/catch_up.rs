@@ -1,0 +1,171 @@
+//! Catching up on DMs sent while the bridge was down.
+//!
+//! Discord does not replay gateway events to a new session: a DM sent while flexcord was
+//! stopped — a deploy, a crash — would never be seen, and the player would wait for an answer
+//! that never comes. So at the first READY the gateway runner reads the history of the DM
+//! channels it was given ([`Gateway::catch_up`](crate::Gateway::catch_up): the binary names
+//! those of recently active sessions) and emits the users' messages it finds, oldest first, as
+//! if they had just arrived. Should a message handled before the stop come back (clocks differ
+//! by a few milliseconds), the router's dedupe (a DM's id is its event id) drops it at commit.
+//!
+//! **Order.** A live DM in a channel whose history is still being read is held back and emitted
+//! after that history, so each user's messages reach the router in the order they were written.
+//!
+//! **Not covered:** users with no session (a bot cannot list its DM channels), and anything
+//! older than where the binary asks to start.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use flexcord_core::event::DiscordEvent;
+use flexcord_core::ids::{ChannelId, UserId};
+use flexcord_core::ports::ChatError;
+use tokio::sync::{Mutex, mpsc};
+use twilight_http::Client;
+use twilight_model::channel::Message;
+use twilight_model::id::Id;
+
+use crate::send::send;
+use crate::translate::{Inbound, translate_message};
+
+/// Messages asked for per request (Discord's maximum).
+const PAGE: u16 = 100;
+/// Pages read per channel at most: a user who wrote more than this while the bridge was down
+/// is caught up on the oldest ones, which start the conversation again anyway.
+const MAX_PAGES: usize = 10;
+/// Discord's epoch (2015-01-01T00:00:00Z) in milliseconds since the Unix epoch.
+const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
+
+/// A DM channel to read, from a point in time on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CatchUp {
+    /// The DM channel.
+    pub channel: ChannelId,
+    /// Messages written after this moment are read (milliseconds since the Unix epoch).
+    pub after_ms: u64,
+}
+
+/// The smallest snowflake of a moment: a message id is "after" it iff written after it.
+#[must_use]
+pub const fn snowflake_at(ms: u64) -> u64 {
+    ms.saturating_sub(DISCORD_EPOCH_MS) << 22
+}
+
+/// Live DMs held back per channel while its history is read; a channel is a key from the
+/// first READY until its history is out.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Held(Arc<Mutex<HashMap<u64, Vec<DiscordEvent>>>>);
+
+impl Held {
+    /// Marks the channels as being read.
+    pub(crate) async fn hold(&self, channels: &[CatchUp]) {
+        let mut held = self.0.lock().await;
+        for c in channels {
+            held.entry(c.channel.get()).or_default();
+        }
+    }
+
+    /// Keeps `event` for later when its channel is being read; gives it back otherwise.
+    pub(crate) async fn keep_if_held(&self, event: DiscordEvent) -> Option<DiscordEvent> {
+        let channel = match &event {
+            DiscordEvent::DirectMessage { channel, .. } => channel.get(),
+            _ => return Some(event),
+        };
+        let mut held = self.0.lock().await;
+        match held.get_mut(&channel) {
+            Some(kept) => {
+                kept.push(event);
+                None
+            }
+            None => Some(event),
+        }
+    }
+}
+
+/// Reads each channel's history and emits the users' messages in it, then what was held back
+/// for it, one channel after the other (the REST calls go through the same rate limiter as
+/// deliveries, so this is paced by Discord's limits).
+pub(crate) async fn run(
+    http: Arc<Client>,
+    channels: Vec<CatchUp>,
+    held: Held,
+    bot_user: Option<UserId>,
+    events: mpsc::Sender<DiscordEvent>,
+) {
+    let (mut read, mut found) = (0_usize, 0_usize);
+    for item in &channels {
+        let history = match history(&http, *item).await {
+            Ok(history) => {
+                read += 1;
+                history
+            }
+            Err(error) => {
+                tracing::warn!(channel = %item.channel, %error, "could not read a DM channel's recent history");
+                Vec::new()
+            }
+        };
+        // Emitted under the lock, so that no live DM of this channel can overtake its history.
+        let mut held = held.0.lock().await;
+        for message in &history {
+            if let Inbound::Emit(event) = translate_message(message, bot_user) {
+                found += 1;
+                if events.send(event).await.is_err() {
+                    return;
+                }
+            }
+        }
+        for event in held.remove(&item.channel.get()).unwrap_or_default() {
+            if events.send(event).await.is_err() {
+                return;
+            }
+        }
+    }
+    tracing::info!(
+        channels = read,
+        messages = found,
+        "read the DMs written while flexcord was not connected"
+    );
+}
+
+/// The channel's messages written after `item.after_ms`, oldest first.
+async fn history(http: &Client, item: CatchUp) -> Result<Vec<Message>, ChatError> {
+    let channel = Id::new_checked(item.channel.get())
+        .ok_or_else(|| ChatError::Rejected("channel id 0".into()))?;
+    let mut after = snowflake_at(item.after_ms).max(1);
+    let mut messages: Vec<Message> = Vec::new();
+    for _ in 0..MAX_PAGES {
+        let Some(after_id) = Id::new_checked(after) else {
+            break;
+        };
+        let page: Vec<Message> = send(http.channel_messages(channel).after(after_id).limit(PAGE))
+            .await?
+            .models()
+            .await
+            .map_err(|e| ChatError::Transient(e.to_string()))?;
+        let full = page.len() >= usize::from(PAGE);
+        let newest = page.iter().map(|m| m.id.get()).max();
+        messages.extend(page);
+        match newest {
+            Some(newest) if full => after = newest,
+            _ => break,
+        }
+    }
+    messages.sort_by_key(|m| m.id);
+    messages.dedup_by_key(|m| m.id);
+    Ok(messages)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_moments_snowflake_orders_messages_around_it() {
+        // Discord's documented example: 175928847299117063 was made at 1462015105796 ms.
+        let made_at = 1_462_015_105_796;
+        let id = 175_928_847_299_117_063;
+        assert!(snowflake_at(made_at) <= id);
+        assert!(snowflake_at(made_at + 1) > id);
+        assert_eq!(snowflake_at(0), 0, "before Discord's epoch");
+    }
+}
