@@ -14,13 +14,14 @@
 //! **Not covered:** users with no session (a bot cannot list its DM channels), and anything
 //! older than where the binary asks to start.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use flexcord_core::event::DiscordEvent;
 use flexcord_core::ids::{ChannelId, UserId};
 use flexcord_core::ports::ChatError;
 use tokio::sync::{Mutex, mpsc};
+use tokio::task::JoinSet;
 use twilight_http::Client;
 use twilight_model::channel::Message;
 use twilight_model::id::Id;
@@ -28,6 +29,9 @@ use twilight_model::id::Id;
 use crate::send::send;
 use crate::translate::{Inbound, translate_message};
 
+/// Channels read at once. Discord's 50 requests/s paces them anyway; this keeps a slow answer
+/// from holding up the rest.
+const CONCURRENCY: usize = 8;
 /// Messages asked for per request (Discord's maximum).
 const PAGE: u16 = 100;
 /// Pages read per channel at most: a user who wrote more than this while the bridge was down
@@ -52,17 +56,31 @@ pub const fn snowflake_at(ms: u64) -> u64 {
 }
 
 /// Live DMs held back per channel while its history is read; a channel is a key from the
-/// first READY until its history is out.
+/// first READY until its history is out. The first DM held for a channel asks for that channel
+/// to be read next, so a player who writes right after a start waits for one request, not for
+/// everyone else's.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Held(Arc<Mutex<HashMap<u64, Vec<DiscordEvent>>>>);
+pub(crate) struct Held {
+    kept: Arc<Mutex<HashMap<u64, Vec<DiscordEvent>>>>,
+    urgent: Option<mpsc::UnboundedSender<u64>>,
+}
 
 impl Held {
-    /// Marks the channels as being read.
-    pub(crate) async fn hold(&self, channels: &[CatchUp]) {
-        let mut held = self.0.lock().await;
-        for c in channels {
-            held.entry(c.channel.get()).or_default();
+    /// Holds the live DMs of `channels` from now on; returns the holder and the channels
+    /// asked to be read next.
+    pub(crate) async fn new(channels: &[CatchUp]) -> (Self, mpsc::UnboundedReceiver<u64>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let held = Self {
+            kept: Arc::default(),
+            urgent: Some(tx),
+        };
+        {
+            let mut kept = held.kept.lock().await;
+            for c in channels {
+                kept.entry(c.channel.get()).or_default();
+            }
         }
+        (held, rx)
     }
 
     /// Keeps `event` for later when its channel is being read; gives it back otherwise.
@@ -71,52 +89,75 @@ impl Held {
             DiscordEvent::DirectMessage { channel, .. } => channel.get(),
             _ => return Some(event),
         };
-        let mut held = self.0.lock().await;
-        match held.get_mut(&channel) {
-            Some(kept) => {
-                kept.push(event);
-                None
-            }
-            None => Some(event),
+        let mut kept = self.kept.lock().await;
+        let Some(waiting) = kept.get_mut(&channel) else {
+            return Some(event);
+        };
+        if waiting.is_empty()
+            && let Some(urgent) = &self.urgent
+        {
+            let _ = urgent.send(channel);
         }
+        waiting.push(event);
+        None
     }
 }
 
-/// Reads each channel's history and emits the users' messages in it, then what was held back
-/// for it, one channel after the other (the REST calls go through the same rate limiter as
-/// deliveries, so this is paced by Discord's limits).
+/// What reading one channel came to.
+struct Read {
+    ok: bool,
+    found: usize,
+    /// The event receiver is gone: stop.
+    closed: bool,
+}
+
+/// Reads the channels' histories, [`CONCURRENCY`] at a time, in the order given except that a
+/// channel with a live DM waiting is read next; emits each channel's users' messages, then
+/// what was held back for it. The REST calls go through the same rate limiter as deliveries,
+/// so this is paced by Discord's limits.
 pub(crate) async fn run(
     http: Arc<Client>,
     channels: Vec<CatchUp>,
-    held: Held,
+    (held, mut urgent): (Held, mpsc::UnboundedReceiver<u64>),
     bot_user: Option<UserId>,
     events: mpsc::Sender<DiscordEvent>,
 ) {
+    let mut waiting: VecDeque<CatchUp> = channels.into();
+    let mut reads = JoinSet::new();
+    let start = |reads: &mut JoinSet<Read>, item: CatchUp| {
+        reads.spawn(read_and_emit(
+            Arc::clone(&http),
+            item,
+            held.clone(),
+            bot_user,
+            events.clone(),
+        ));
+    };
     let (mut read, mut found) = (0_usize, 0_usize);
-    for item in &channels {
-        let history = match history(&http, *item).await {
-            Ok(history) => {
-                read += 1;
-                history
-            }
-            Err(error) => {
-                tracing::warn!(channel = %item.channel, %error, "could not read a DM channel's recent history");
-                Vec::new()
-            }
-        };
-        // Emitted under the lock, so that no live DM of this channel can overtake its history.
-        let mut held = held.0.lock().await;
-        for message in &history {
-            if let Inbound::Emit(event) = translate_message(message, bot_user) {
-                found += 1;
-                if events.send(event).await.is_err() {
-                    return;
-                }
-            }
+    loop {
+        while reads.len() < CONCURRENCY
+            && let Some(item) = waiting.pop_front()
+        {
+            start(&mut reads, item);
         }
-        for event in held.remove(&item.channel.get()).unwrap_or_default() {
-            if events.send(event).await.is_err() {
-                return;
+        if reads.is_empty() {
+            break;
+        }
+        tokio::select! {
+            Some(done) = reads.join_next() => match done {
+                Ok(done) if done.closed => return,
+                Ok(done) => {
+                    read += usize::from(done.ok);
+                    found += done.found;
+                }
+                Err(error) => tracing::error!(%error, "reading a DM channel's history failed"),
+            },
+            Some(channel) = urgent.recv() => {
+                if let Some(at) = waiting.iter().position(|c| c.channel.get() == channel)
+                    && let Some(item) = waiting.remove(at)
+                {
+                    start(&mut reads, item);
+                }
             }
         }
     }
@@ -125,6 +166,44 @@ pub(crate) async fn run(
         messages = found,
         "read the DMs written while flexcord was not connected"
     );
+}
+
+/// Reads one channel's history and emits it, then the live DMs held for the channel.
+async fn read_and_emit(
+    http: Arc<Client>,
+    item: CatchUp,
+    held: Held,
+    bot_user: Option<UserId>,
+    events: mpsc::Sender<DiscordEvent>,
+) -> Read {
+    let history = history(&http, item).await;
+    if let Err(error) = &history {
+        tracing::warn!(channel = %item.channel, %error, "could not read a DM channel's recent history");
+    }
+    let mut done = Read {
+        ok: history.is_ok(),
+        found: 0,
+        closed: false,
+    };
+    // Emitted under the lock, so that no live DM of this channel can overtake its history.
+    let mut kept = held.kept.lock().await;
+    let mut out: Vec<DiscordEvent> = history
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|message| match translate_message(message, bot_user) {
+            Inbound::Emit(event) => Some(event),
+            _ => None,
+        })
+        .collect();
+    done.found = out.len();
+    out.extend(kept.remove(&item.channel.get()).unwrap_or_default());
+    for event in out {
+        if events.send(event).await.is_err() {
+            done.closed = true;
+            break;
+        }
+    }
+    done
 }
 
 /// The channel's messages written after `item.after_ms`, oldest first.

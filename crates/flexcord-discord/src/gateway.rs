@@ -229,11 +229,12 @@ impl Gateway {
                 let channels = std::mem::take(&mut self.catch_up);
                 if !channels.is_empty() {
                     // From now on live DMs arrive; those of channels not read yet wait.
-                    self.held.hold(&channels).await;
+                    let (held, urgent) = Held::new(&channels).await;
+                    self.held = held.clone();
                     tasks.spawn(catch_up::run(
                         std::sync::Arc::clone(self.chat.http()),
                         channels,
-                        self.held.clone(),
+                        (held, urgent),
                         self.bot_user,
                         events.clone(),
                     ));

@@ -350,3 +350,68 @@ async fn dms_written_while_down_are_emitted_at_ready_before_the_live_ones_of_the
     );
     assert_eq!(dm_text(&h.next_event().await), "live, after the catch-up");
 }
+
+#[tokio::test]
+async fn a_channel_with_a_live_dm_waiting_is_read_next() {
+    let rest = MockServer::start().await;
+    let fake = mount_discord_defaults(&rest).await;
+    // Eight slow channels take every reading slot for a second; then 708 and 600 wait in line.
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .and(wiremock::matchers::path_regex(
+            r"^/api/v10/channels/70[0-7]/messages$",
+        ))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200)
+                .set_body_json(json!([]))
+                .set_delay(std::time::Duration::from_secs(1)),
+        )
+        .with_priority(1)
+        .mount(&rest)
+        .await;
+    let carol = FixtureUser::human(44, "carol");
+    fake.add_history(fixtures::dm_message(
+        30,
+        708,
+        &carol,
+        "carol, while down",
+        &[],
+    ));
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .and(wiremock::matchers::path("/api/v10/channels/600/messages"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200)
+                .set_body_json(json!([fixtures::dm_message(
+                    31,
+                    600,
+                    &alice(),
+                    "alice, while down",
+                    &[]
+                )]))
+                .set_delay(std::time::Duration::from_millis(300)),
+        )
+        .with_priority(1)
+        .mount(&rest)
+        .await;
+    let channels = (700..=708)
+        .chain([600])
+        .map(|c| CatchUp {
+            channel: ChannelId(c),
+            after_ms: 0,
+        })
+        .collect();
+    let mut h = Harness::start_on(rest, channels).await;
+    h.gateway.dispatch(
+        "MESSAGE_CREATE",
+        fixtures::dm_message(40, 600, &alice(), "alice, live", &[]),
+    );
+
+    let mut texts = Vec::new();
+    for _ in 0..3 {
+        texts.push(dm_text(&h.next_event().await).to_owned());
+    }
+    assert_eq!(
+        texts,
+        ["alice, while down", "alice, live", "carol, while down"],
+        "alice's channel jumped the line; carol's waited for a free slot"
+    );
+}
