@@ -34,8 +34,8 @@ use crate::translate::{Inbound, translate_message};
 const CONCURRENCY: usize = 8;
 /// Messages asked for per request (Discord's maximum).
 const PAGE: u16 = 100;
-/// Pages read per channel at most: a user who wrote more than this while the bridge was down
-/// is caught up on the oldest ones, which start the conversation again anyway.
+/// Pages read per channel at most: of a flood of more than 1,000 messages written while the
+/// bridge was down (a script, a spammer), the first 1,000 are handled.
 const MAX_PAGES: usize = 10;
 /// Discord's epoch (2015-01-01T00:00:00Z) in milliseconds since the Unix epoch.
 const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
@@ -49,7 +49,8 @@ pub struct CatchUp {
     pub after_ms: u64,
 }
 
-/// The smallest snowflake of a moment: a message id is "after" it iff written after it.
+/// The smallest snowflake of a moment (millisecond): the id of a message written later is
+/// greater, which is what Discord's `after` compares.
 #[must_use]
 pub const fn snowflake_at(ms: u64) -> u64 {
     ms.saturating_sub(DISCORD_EPOCH_MS) << 22
