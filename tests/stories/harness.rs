@@ -347,6 +347,29 @@ impl World {
         lines[lines.len().saturating_sub(80)..].join("\n")
     }
 
+    /// Runs a one-shot `flexcord` command (`cases`, `outbox`, …) with the bridge's environment,
+    /// as an operator would beside the running bridge; returns what it printed.
+    pub async fn cli(&self, args: &[&str]) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_flexcord"))
+            .args(args)
+            .env_clear()
+            .envs(
+                self.bridge
+                    .env
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            )
+            .output()
+            .await
+            .expect("run flexcord");
+        assert!(
+            out.status.success(),
+            "flexcord {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// A variable the bridge was started with.
     pub fn bridge_env(&self, name: &str) -> String {
         self.bridge

@@ -1,10 +1,10 @@
 //! S9: bad input never crashes or loses data. Forged or unsigned webhooks get 403, oversized
 //! bodies 413, malformed ones 400, unknown conversations are acknowledged, a closed DM is
-//! reported back to the agent.
+//! reported back to the agent, and what could not be delivered can be sent again by an operator.
 
 use std::time::Duration;
 
-use discord_fake::rest::mount_dm_closed;
+use discord_fake::rest::{discord_error, mount_dm_closed};
 
 use crate::harness::{Player, World};
 use crate::live_chat::hand_off;
@@ -173,4 +173,65 @@ async fn a_closed_dm_is_reported_back_to_the_agent() {
         metrics.contains("flexcord_discord_errors_total{reason=\"dead\"} 1"),
         "{metrics}"
     );
+}
+
+#[tokio::test]
+async fn an_operator_lists_a_dead_letter_and_sends_it_again_once_the_cause_is_gone() {
+    let world = World::start().await;
+    let noa = Player::new("Noa");
+    let conversation = hand_off(&world, &noa).await;
+    world
+        .twilio
+        .agent_join(&conversation, "erin", "Erin")
+        .await
+        .expect("join");
+    world.dm_messages(&noa, 3).await;
+    assert_eq!(world.cli(&["outbox", "dead"]).await, "no dead letters\n");
+
+    // Noa's DMs are closed for one send: the agent's message is given up on at once.
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .and(wiremock::matchers::path(format!(
+            "/api/v10/channels/{}/messages",
+            noa.dm()
+        )))
+        .respond_with(discord_error(
+            403,
+            50007,
+            "Cannot send messages to this user",
+        ))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&world.discord)
+        .await;
+    world
+        .twilio
+        .agent_say(&conversation, "erin", "Your refund is on its way", vec![])
+        .await
+        .expect("say");
+    let deadline = tokio::time::Instant::now() + crate::harness::WAIT;
+    let listed = loop {
+        let listed = world.cli(&["outbox", "dead"]).await;
+        if listed.contains(&format!("dm:{}", noa.dm())) {
+            break listed;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never dead-lettered: {listed}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let id = listed
+        .lines()
+        .nth(1)
+        .and_then(|line| line.split_whitespace().next())
+        .expect("an id")
+        .to_owned();
+
+    // Noa opened her DMs again; the operator sends it once more.
+    let answer = world.cli(&["outbox", "retry", &id]).await;
+    assert!(answer.starts_with("1 queued again"), "{answer}");
+    world.dm_sent(&noa, "Your refund is on its way").await;
+    assert_eq!(world.cli(&["outbox", "dead"]).await, "no dead letters\n");
+    let again = world.cli(&["outbox", "retry", &id]).await;
+    assert!(again.contains("1 not dead letters, skipped"), "{again}");
 }

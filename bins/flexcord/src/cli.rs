@@ -49,6 +49,12 @@ pub enum Command {
         #[command(subcommand)]
         action: CasesAction,
     },
+    /// What flexcord gave up delivering (dead letters), and sending it again.
+    Outbox {
+        /// What to do.
+        #[command(subcommand)]
+        action: OutboxAction,
+    },
     /// Everything on this machine, no accounts: the real bridge against built-in emulators of
     /// Discord and Twilio Flex, with a web page to play the user and the agent.
     Sandbox {
@@ -98,6 +104,28 @@ pub enum CasesAction {
     Show {
         /// Case number (`1042` or `#1042`).
         id: String,
+    },
+}
+
+/// `outbox` actions.
+#[derive(Debug, Subcommand)]
+pub enum OutboxAction {
+    /// List the most recent dead letters: where each was going, how often it was tried, why it
+    /// failed.
+    Dead {
+        /// At most this many.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Queue dead letters for delivery again, once what made them fail is fixed; a running
+    /// flexcord sends them within a second.
+    Retry {
+        /// The entries' ids (from `outbox dead`).
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        ids: Vec<i64>,
+        /// Every dead letter still kept (7 days).
+        #[arg(long)]
+        all: bool,
     },
 }
 

@@ -35,7 +35,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Setup {
             target: SetupTarget::Twilio,
         } => Needs::Twilio,
-        Command::Cases { .. } | Command::Kb { .. } | Command::Sandbox { .. } => Needs::Local,
+        Command::Cases { .. }
+        | Command::Outbox { .. }
+        | Command::Kb { .. }
+        | Command::Sandbox { .. } => Needs::Local,
     };
     let file = match &cli.config {
         Some(path) => FileConfig::read(path)?,
@@ -58,6 +61,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             commands::setup::twilio(&settings, &ProcessEnv).await?;
         }
         Command::Cases { action } => commands::cases::run(&settings, action).await?,
+        Command::Outbox { action } => commands::outbox::run(&settings, action).await?,
         Command::Kb {
             action: KbAction::Index,
         } => commands::kb::index(&settings).await?,

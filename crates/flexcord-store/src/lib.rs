@@ -40,6 +40,7 @@ mod cases;
 mod checkpoints;
 mod codec;
 mod config;
+mod dead_letters;
 mod dialect;
 mod direct;
 mod error;

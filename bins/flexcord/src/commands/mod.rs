@@ -1,8 +1,10 @@
-//! The one-shot subcommands: `setup discord|twilio`, `check`, `cases list|show`, `kb index`.
+//! The one-shot subcommands: `setup discord|twilio`, `check`, `cases list|show`,
+//! `outbox dead|retry`, `kb index`.
 //! They print for people on stdout; logs go to stderr.
 
 pub mod cases;
 pub mod check;
 pub mod kb;
+pub mod outbox;
 pub mod sandbox;
 pub mod setup;

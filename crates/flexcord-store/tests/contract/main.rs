@@ -57,6 +57,7 @@ contract!(
     outbox::expired_lease_is_claimed_again_with_attempts_counted,
     outbox::retry_later_delays_and_counts,
     outbox::dead_letter_keeps_reason_and_unblocks_the_key,
+    outbox::a_retried_dead_letter_is_delivered_again_as_maybe_sent,
     outbox::settling_an_unknown_entry_is_not_found,
     outbox::prune_removes_only_old_finished_rows,
     lifecycle::reopening_keeps_sessions_outbox_and_cases,

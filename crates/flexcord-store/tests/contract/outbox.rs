@@ -288,6 +288,46 @@ pub(crate) async fn dead_letter_keeps_reason_and_unblocks_the_key(db: &TestDb) {
     );
 }
 
+pub(crate) async fn a_retried_dead_letter_is_delivered_again_as_maybe_sent(db: &TestDb) {
+    let store = db.open().await;
+    let [first, second, other] =
+        enqueue(&store, vec![notice(4, "a"), notice(4, "b"), notice(5, "c")]).await[..]
+    else {
+        panic!("three ids")
+    };
+    for _ in 0..2 {
+        for entry in store.claim("w", LEASE, 5).await.unwrap() {
+            store.dead_letter(entry.id, "HTTP 403").await.unwrap();
+        }
+    }
+    assert_eq!(store.dead_letters(10).await.unwrap().len(), 3);
+
+    assert_eq!(
+        store.retry_dead(&[first, 999_999]).await.unwrap(),
+        1,
+        "an unknown id is skipped"
+    );
+    assert_eq!(
+        store.retry_dead(&[first]).await.unwrap(),
+        0,
+        "no longer a dead letter"
+    );
+    let again = store.claim("w", LEASE, 5).await.unwrap();
+    assert_eq!(
+        again.iter().map(|e| (e.id, e.attempts)).collect::<Vec<_>>(),
+        vec![(first, 1)],
+        "due at once, and the adapter is told it may have been sent"
+    );
+    store.complete(first).await.unwrap();
+
+    assert_eq!(store.retry_all_dead().await.unwrap(), 2);
+    assert_eq!(
+        ids(&store.claim("w", LEASE, 5).await.unwrap()),
+        vec![second, other]
+    );
+    assert!(store.dead_letters(10).await.unwrap().is_empty());
+}
+
 pub(crate) async fn settling_an_unknown_entry_is_not_found(db: &TestDb) {
     let store = db.open().await;
     assert!(matches!(
