@@ -11,6 +11,11 @@
 //! **Order.** A live DM in a channel whose history is still being read is held back and emitted
 //! after that history, so each user's messages reach the router in the order they were written.
 //!
+//! **Later sessions.** twilight resumes a dropped session, and Discord then replays what was
+//! missed. When it cannot (the session was invalidated, or the outage outlasted it), it starts
+//! a new one, and that READY is caught up on too: the DM channels seen since the start (at most
+//! [`REMEMBERED`]), each after the newest message read in it.
+//!
 //! **Not covered:** users with no session (a bot cannot list its DM channels), and anything
 //! older than where the binary asks to start.
 
@@ -37,6 +42,8 @@ const PAGE: u16 = 100;
 /// Pages read per channel at most: of a flood of more than 1,000 messages written while the
 /// bridge was down (a script, a spammer), the first 1,000 are handled.
 const MAX_PAGES: usize = 10;
+/// DM channels remembered for a later READY: the most recently active ones.
+pub const REMEMBERED: usize = 1_000;
 /// Discord's epoch (2015-01-01T00:00:00Z) in milliseconds since the Unix epoch.
 const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
 
@@ -56,6 +63,64 @@ pub const fn snowflake_at(ms: u64) -> u64 {
     ms.saturating_sub(DISCORD_EPOCH_MS) << 22
 }
 
+/// A channel to read, after a message id (or the snowflake of a moment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Since {
+    channel: u64,
+    after: u64,
+}
+
+impl From<CatchUp> for Since {
+    fn from(c: CatchUp) -> Self {
+        Self {
+            channel: c.channel.get(),
+            after: snowflake_at(c.after_ms),
+        }
+    }
+}
+
+/// The DM channels active since the start, each with the newest message id read in it: where a
+/// later READY picks up. Shared by the gateway loop (live DMs) and the catch-up (history).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Seen(Arc<std::sync::Mutex<HashMap<u64, u64>>>);
+
+impl Seen {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, u64>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Notes that `message` was read in `channel`.
+    pub(crate) fn note(&self, channel: u64, message: u64) {
+        let mut seen = self.lock();
+        let newest = seen.entry(channel).or_insert(message);
+        *newest = (*newest).max(message);
+        if seen.len() > 2 * REMEMBERED {
+            // Forget the least recently active half (ids grow with time).
+            let mut ids: Vec<u64> = seen.values().copied().collect();
+            ids.sort_unstable_by(|a, b| b.cmp(a));
+            let cutoff = ids.get(REMEMBERED).copied().unwrap_or(0);
+            seen.retain(|_, id| *id > cutoff);
+        }
+    }
+
+    /// Notes where each channel is about to be read from.
+    pub(crate) fn note_all(&self, channels: &[Since]) {
+        for c in channels {
+            self.note(c.channel, c.after);
+        }
+    }
+
+    /// Every remembered channel, after the newest message read in it.
+    pub(crate) fn since(&self) -> Vec<Since> {
+        self.lock()
+            .iter()
+            .map(|(&channel, &after)| Since { channel, after })
+            .collect()
+    }
+}
+
 /// Live DMs held back per channel while its history is read; a channel is a key from the
 /// first READY until its history is out. The first DM held for a channel asks for that channel
 /// to be read next, so a player who writes right after a start waits for one request, not for
@@ -69,7 +134,7 @@ pub(crate) struct Held {
 impl Held {
     /// Holds the live DMs of `channels` from now on; returns the holder and the channels
     /// asked to be read next.
-    pub(crate) async fn new(channels: &[CatchUp]) -> (Self, mpsc::UnboundedReceiver<u64>) {
+    pub(crate) async fn new(channels: &[Since]) -> (Self, mpsc::UnboundedReceiver<u64>) {
         let (tx, rx) = mpsc::unbounded_channel();
         let held = Self {
             kept: Arc::default(),
@@ -78,7 +143,7 @@ impl Held {
         {
             let mut kept = held.kept.lock().await;
             for c in channels {
-                kept.entry(c.channel.get()).or_default();
+                kept.entry(c.channel).or_default();
             }
         }
         (held, rx)
@@ -118,18 +183,20 @@ struct Read {
 /// so this is paced by Discord's limits.
 pub(crate) async fn run(
     http: Arc<Client>,
-    channels: Vec<CatchUp>,
+    channels: Vec<Since>,
     (held, mut urgent): (Held, mpsc::UnboundedReceiver<u64>),
+    seen: Seen,
     bot_user: Option<UserId>,
     events: mpsc::Sender<DiscordEvent>,
 ) {
-    let mut waiting: VecDeque<CatchUp> = channels.into();
+    let mut waiting: VecDeque<Since> = channels.into();
     let mut reads = JoinSet::new();
-    let start = |reads: &mut JoinSet<Read>, item: CatchUp| {
+    let start = |reads: &mut JoinSet<Read>, item: Since| {
         reads.spawn(read_and_emit(
             Arc::clone(&http),
             item,
             held.clone(),
+            seen.clone(),
             bot_user,
             events.clone(),
         ));
@@ -154,7 +221,7 @@ pub(crate) async fn run(
                 Err(error) => tracing::error!(%error, "reading a DM channel's history failed"),
             },
             Some(channel) = urgent.recv() => {
-                if let Some(at) = waiting.iter().position(|c| c.channel.get() == channel)
+                if let Some(at) = waiting.iter().position(|c| c.channel == channel)
                     && let Some(item) = waiting.remove(at)
                 {
                     start(&mut reads, item);
@@ -172,14 +239,22 @@ pub(crate) async fn run(
 /// Reads one channel's history and emits it, then the live DMs held for the channel.
 async fn read_and_emit(
     http: Arc<Client>,
-    item: CatchUp,
+    item: Since,
     held: Held,
+    seen: Seen,
     bot_user: Option<UserId>,
     events: mpsc::Sender<DiscordEvent>,
 ) -> Read {
     let history = history(&http, item).await;
-    if let Err(error) = &history {
-        tracing::warn!(channel = %item.channel, %error, "could not read a DM channel's recent history");
+    match &history {
+        Ok(history) => {
+            if let Some(newest) = history.iter().map(|m| m.id.get()).max() {
+                seen.note(item.channel, newest);
+            }
+        }
+        Err(error) => {
+            tracing::warn!(channel = item.channel, %error, "could not read a DM channel's recent history");
+        }
     }
     let mut done = Read {
         ok: history.is_ok(),
@@ -197,7 +272,7 @@ async fn read_and_emit(
         })
         .collect();
     done.found = out.len();
-    out.extend(kept.remove(&item.channel.get()).unwrap_or_default());
+    out.extend(kept.remove(&item.channel).unwrap_or_default());
     for event in out {
         if events.send(event).await.is_err() {
             done.closed = true;
@@ -207,11 +282,11 @@ async fn read_and_emit(
     done
 }
 
-/// The channel's messages written after `item.after_ms`, oldest first.
-async fn history(http: &Client, item: CatchUp) -> Result<Vec<Message>, ChatError> {
-    let channel = Id::new_checked(item.channel.get())
-        .ok_or_else(|| ChatError::Rejected("channel id 0".into()))?;
-    let mut after = snowflake_at(item.after_ms).max(1);
+/// The channel's messages after `item.after`, oldest first.
+async fn history(http: &Client, item: Since) -> Result<Vec<Message>, ChatError> {
+    let channel =
+        Id::new_checked(item.channel).ok_or_else(|| ChatError::Rejected("channel id 0".into()))?;
+    let mut after = item.after.max(1);
     let mut messages: Vec<Message> = Vec::new();
     for _ in 0..MAX_PAGES {
         let Some(after_id) = Id::new_checked(after) else {
@@ -238,6 +313,35 @@ async fn history(http: &Client, item: CatchUp) -> Result<Vec<Message>, ChatError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seen_channels_keep_their_newest_message_and_only_the_most_recently_active_are_kept() {
+        let seen = Seen::default();
+        seen.note(7, 50);
+        seen.note(7, 40);
+        assert_eq!(
+            seen.since(),
+            vec![Since {
+                channel: 7,
+                after: 50
+            }],
+            "the newest read"
+        );
+        let total = u64::try_from(2 * REMEMBERED).unwrap_or(u64::MAX);
+        for channel in 100..100 + total {
+            seen.note(channel, 1_000 + channel);
+        }
+        let kept = seen.since();
+        assert!(kept.len() <= REMEMBERED + 1, "bounded: {}", kept.len());
+        assert!(
+            kept.iter().any(|c| c.channel == 100 + total - 1),
+            "the latest stays"
+        );
+        assert!(
+            !kept.iter().any(|c| c.channel == 7),
+            "the least recent goes"
+        );
+    }
 
     #[test]
     fn a_moments_snowflake_orders_messages_around_it() {

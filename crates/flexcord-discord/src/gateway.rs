@@ -14,7 +14,7 @@ use twilight_gateway::{CloseFrame, Event, EventTypeFlags, Shard, StreamExt as _}
 use twilight_model::application::interaction::Interaction;
 use twilight_model::gateway::payload::incoming::GuildCreate;
 
-use crate::catch_up::{self, CatchUp, Held};
+use crate::catch_up::{self, CatchUp, Held, Seen, Since};
 use crate::chat::DiscordChat;
 use crate::client::build_shard;
 use crate::config::DiscordConfig;
@@ -60,6 +60,10 @@ pub struct Gateway {
     connected: watch::Sender<bool>,
     /// The DM channels to catch up on at the first READY (taken then).
     catch_up: Vec<CatchUp>,
+    /// Whether a READY was seen: later ones (new sessions) catch up on `seen`.
+    was_ready: bool,
+    /// The DM channels active since the start, for a later READY.
+    seen: Seen,
     /// Live DMs held back while their channel's history is read.
     held: Held,
 }
@@ -83,6 +87,8 @@ impl Gateway {
             bot_user: (config.application_id != 0).then_some(UserId(config.application_id)),
             connected: watch::channel(false).0,
             catch_up: Vec::new(),
+            was_ready: false,
+            seen: Seen::default(),
             held: Held::default(),
         }
     }
@@ -226,8 +232,18 @@ impl Gateway {
                 self.bot_user = Some(UserId(ready.user.id.get()));
                 self.connected.send_replace(true);
                 tracing::info!(user = %ready.user.name, "gateway ready");
-                let channels = std::mem::take(&mut self.catch_up);
+                // A new session: what was written since the last one (or since the process
+                // before this one) was never sent to us.
+                let channels: Vec<Since> = if std::mem::replace(&mut self.was_ready, true) {
+                    self.seen.since()
+                } else {
+                    std::mem::take(&mut self.catch_up)
+                        .into_iter()
+                        .map(Since::from)
+                        .collect()
+                };
                 if !channels.is_empty() {
+                    self.seen.note_all(&channels);
                     // From now on live DMs arrive; those of channels not read yet wait.
                     let (held, urgent) = Held::new(&channels).await;
                     self.held = held.clone();
@@ -235,6 +251,7 @@ impl Gateway {
                         std::sync::Arc::clone(self.chat.http()),
                         channels,
                         (held, urgent),
+                        self.seen.clone(),
                         self.bot_user,
                         events.clone(),
                     ));
@@ -271,7 +288,7 @@ impl Gateway {
                 // DMs are emitted in the loop itself, so they reach the router in arrival order
                 // (after the history of their channel, while that is being caught up on).
                 if let Inbound::Emit(core) = translate_message(message, self.bot_user)
-                    && let Some(core) = self.held.keep_if_held(core).await
+                    && let Some(core) = note_and_hold(&self.seen, &self.held, core).await
                     && events.send(core).await.is_err()
                 {
                     tracing::warn!("event receiver dropped; direct message not delivered");
@@ -280,6 +297,19 @@ impl Gateway {
             _ => {}
         }
     }
+}
+
+/// Remembers a live DM's channel for a later READY, and holds the DM back while that channel's
+/// history is being caught up on; `None` when held. (Fields, not `&Gateway`: the shard is not
+/// `Sync`, and a `&Gateway` held across an await would make the runner's future not `Send`.)
+async fn note_and_hold(seen: &Seen, held: &Held, event: DiscordEvent) -> Option<DiscordEvent> {
+    if let DiscordEvent::DirectMessage {
+        channel, message, ..
+    } = &event
+    {
+        seen.note(channel.get(), message.get());
+    }
+    held.keep_if_held(event).await
 }
 
 /// Translates and answers one interaction, then emits its core event.

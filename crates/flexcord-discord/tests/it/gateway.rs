@@ -415,3 +415,36 @@ async fn a_channel_with_a_live_dm_waiting_is_read_next() {
         "alice's channel jumped the line; carol's waited for a free slot"
     );
 }
+
+#[tokio::test]
+async fn a_new_session_after_an_invalidated_one_reads_what_was_written_in_between() {
+    let rest = MockServer::start().await;
+    let fake = mount_discord_defaults(&rest).await;
+    let mut h = Harness::start_on(rest, Vec::new()).await;
+    let before = fixtures::dm_message(1_000, 600, &alice(), "before the outage", &[]);
+    fake.add_history(before.clone());
+    h.gateway.dispatch("MESSAGE_CREATE", before);
+    assert_eq!(dm_text(&h.next_event().await), "before the outage");
+
+    // Discord invalidates the session: twilight cannot resume and starts a new one, and the
+    // events of the gap are never sent. Alice wrote in it.
+    fake.add_history(fixtures::dm_message(
+        1_001,
+        600,
+        &alice(),
+        "written in the gap",
+        &[],
+    ));
+    h.gateway.send_raw(json!({ "op": 9, "d": false }));
+    assert_eq!(dm_text(&h.next_event().await), "written in the gap");
+    let log = h.gateway.log();
+    assert_eq!(log.identifies.len(), 2, "a new session, not a resume");
+    let read = discord_fake::rest::requests(&h.rest, "GET", "/api/v10/channels/600/messages").await;
+    assert_eq!(
+        read.last()
+            .and_then(|r| r.url.query_pairs().find(|(k, _)| k == "after"))
+            .map(|(_, v)| v.into_owned()),
+        Some("1000".to_owned()),
+        "after the newest message already read: nothing handled twice"
+    );
+}
