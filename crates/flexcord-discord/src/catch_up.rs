@@ -112,12 +112,16 @@ impl Seen {
         }
     }
 
-    /// Every remembered channel, after the newest message read in it.
+    /// Every remembered channel, after the newest message read in it; the most recently active
+    /// first (they are read in this order).
     pub(crate) fn since(&self) -> Vec<Since> {
-        self.lock()
+        let mut all: Vec<Since> = self
+            .lock()
             .iter()
             .map(|(&channel, &after)| Since { channel, after })
-            .collect()
+            .collect();
+        all.sort_unstable_by(|a, b| b.after.cmp(&a.after));
+        all
     }
 }
 
