@@ -120,7 +120,7 @@ impl Seen {
             .iter()
             .map(|(&channel, &after)| Since { channel, after })
             .collect();
-        all.sort_unstable_by(|a, b| b.after.cmp(&a.after));
+        all.sort_unstable_by_key(|s| std::cmp::Reverse(s.after));
         all
     }
 }
