@@ -248,15 +248,8 @@ impl World {
             .open(&self.bridge.log)
             .expect("log file");
         let log_err = log.try_clone().expect("log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_flexcord"))
-            .arg("run")
-            .env_clear()
-            .envs(
-                self.bridge
-                    .env
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str())),
-            )
+        let child = self
+            .flexcord(&["run"])
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(log_err))
             .kill_on_drop(true)
@@ -350,24 +343,25 @@ impl World {
     /// Runs a one-shot `flexcord` command (`cases`, `outbox`, …) with the bridge's environment,
     /// as an operator would beside the running bridge; returns what it printed.
     pub async fn cli(&self, args: &[&str]) -> String {
-        let out = Command::new(env!("CARGO_BIN_EXE_flexcord"))
-            .args(args)
-            .env_clear()
-            .envs(
-                self.bridge
-                    .env
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str())),
-            )
-            .output()
-            .await
-            .expect("run flexcord");
+        let out = self.flexcord(args).output().await.expect("run flexcord");
         assert!(
             out.status.success(),
             "flexcord {args:?} failed:\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `flexcord <args>` with exactly the bridge's environment.
+    fn flexcord(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_flexcord"));
+        command.args(args).env_clear().envs(
+            self.bridge
+                .env
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        command
     }
 
     /// A variable the bridge was started with.

@@ -2,8 +2,6 @@
 //! `FLEXCORD_TEST_POSTGRES_URL` is set (`.ci/run` sets it). Locally without it the test says so
 //! and passes; in CI (`CI=true`) a missing database is a failure.
 
-use std::process::Command;
-
 use crate::harness::fresh_postgres_database as fresh_database;
 
 use twilio_fake::StateChangeReason;
@@ -17,7 +15,7 @@ async fn the_whole_live_chat_works_on_postgresql_and_survives_a_restart() {
         return;
     };
     let mut world = World::start_with(Options {
-        database_url: Some(database_url.clone()),
+        database_url: Some(database_url),
         ..Options::default()
     })
     .await;
@@ -71,13 +69,7 @@ async fn the_whole_live_chat_works_on_postgresql_and_survives_a_restart() {
         "{texts:#?}"
     );
 
-    let shown = Command::new(env!("CARGO_BIN_EXE_flexcord"))
-        .args(["cases", "show", "1001"])
-        .env_clear()
-        .env("FLEXCORD_DATABASE_URL", &database_url)
-        .output()
-        .expect("cases show");
-    let text = String::from_utf8_lossy(&shown.stdout);
+    let text = world.cli(&["cases", "show", "1001"]).await;
     assert!(
         text.contains("hello from postgres"),
         "transcript on the case: {text}"
