@@ -138,18 +138,13 @@ pub(crate) struct Held {
 impl Held {
     /// Holds the live DMs of `channels` from now on; returns the holder and the channels
     /// asked to be read next.
-    pub(crate) async fn new(channels: &[Since]) -> (Self, mpsc::UnboundedReceiver<u64>) {
+    pub(crate) fn new(channels: &[Since]) -> (Self, mpsc::UnboundedReceiver<u64>) {
         let (tx, rx) = mpsc::unbounded_channel();
+        let kept = channels.iter().map(|c| (c.channel, Vec::new())).collect();
         let held = Self {
-            kept: Arc::default(),
+            kept: Arc::new(Mutex::new(kept)),
             urgent: Some(tx),
         };
-        {
-            let mut kept = held.kept.lock().await;
-            for c in channels {
-                kept.entry(c.channel).or_default();
-            }
-        }
         (held, rx)
     }
 

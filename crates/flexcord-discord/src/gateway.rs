@@ -237,15 +237,17 @@ impl Gateway {
                 let channels: Vec<Since> = if std::mem::replace(&mut self.was_ready, true) {
                     self.seen.since()
                 } else {
-                    std::mem::take(&mut self.catch_up)
+                    let first: Vec<Since> = std::mem::take(&mut self.catch_up)
                         .into_iter()
                         .map(Since::from)
-                        .collect()
+                        .collect();
+                    // Remembered from where they start, should their read fail.
+                    self.seen.note_all(&first);
+                    first
                 };
                 if !channels.is_empty() {
-                    self.seen.note_all(&channels);
                     // From now on live DMs arrive; those of channels not read yet wait.
-                    let (held, urgent) = Held::new(&channels).await;
+                    let (held, urgent) = Held::new(&channels);
                     self.held = held.clone();
                     tasks.spawn(catch_up::run(
                         std::sync::Arc::clone(self.chat.http()),

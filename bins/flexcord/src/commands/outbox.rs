@@ -3,12 +3,13 @@
 #![allow(clippy::print_stdout)] // This module's job is printing for a person.
 
 use std::fmt::Write as _;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
+use flexcord_core::ports::Clock as _;
 use flexcord_store::DeadLetter;
 
 use crate::adapters;
+use crate::app::SystemClock;
 use crate::cli::OutboxAction;
 use crate::config::Settings;
 
@@ -25,7 +26,7 @@ pub async fn run(settings: &Settings, action: OutboxAction) -> anyhow::Result<()
                 .dead_letters(limit)
                 .await
                 .context("cannot read dead letters")?;
-            print!("{}", render_dead(&dead, now_ms()));
+            print!("{}", render_dead(&dead, SystemClock.now_ms()));
         }
         OutboxAction::Retry { ids, all } => {
             let queued = if all {
@@ -53,12 +54,6 @@ pub async fn run(settings: &Settings, action: OutboxAction) -> anyhow::Result<()
     }
     store.close().await;
     Ok(())
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// One line per dead letter, newest first.
