@@ -150,6 +150,10 @@ impl Held {
 
     /// Keeps `event` for later when its channel is being read; gives it back otherwise.
     pub(crate) async fn keep_if_held(&self, event: DiscordEvent) -> Option<DiscordEvent> {
+        if self.urgent.is_none() {
+            // Never caught up on anything (no READY with channels to read): no lock per DM.
+            return Some(event);
+        }
         let channel = match &event {
             DiscordEvent::DirectMessage { channel, .. } => channel.get(),
             _ => return Some(event),
