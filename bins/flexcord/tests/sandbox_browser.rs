@@ -54,7 +54,8 @@ impl WebDriver {
             .await;
     }
 
-    async fn find(&self, css: &str) -> String {
+    /// Looks an element up once: `None` while it is not on the page.
+    async fn try_find(&self, css: &str) -> Option<String> {
         let found = self
             .call(
                 Method::POST,
@@ -62,30 +63,55 @@ impl WebDriver {
                 Some(json!({ "using": "css selector", "value": css })),
             )
             .await;
-        found[ELEMENT_KEY]
-            .as_str()
-            .unwrap_or_else(|| panic!("no element {css}: {found}"))
-            .to_owned()
+        found[ELEMENT_KEY].as_str().map(str::to_owned)
+    }
+
+    /// Finds `css` and acts on it, again and again until the action succeeds or `WAIT` runs out.
+    ///
+    /// The page re-renders whenever the bridge sends something, so an element found a moment ago
+    /// may be gone ("stale element reference"), covered, or not yet interactable when the action
+    /// reaches it. Each try looks the element up afresh; only those transient WebDriver errors
+    /// are retried, anything else fails the test at once.
+    async fn act(&self, css: &str, action: &str, body: Value) {
+        const TRANSIENT: [&str; 4] = [
+            "stale element reference",
+            "no such element",
+            "element not interactable",
+            "element click intercepted",
+        ];
+        let mut last = Value::Null;
+        let acted = tokio::time::timeout(WAIT, async {
+            loop {
+                if let Some(id) = self.try_find(css).await {
+                    let answer = self
+                        .call(
+                            Method::POST,
+                            &format!("/element/{id}/{action}"),
+                            Some(body.clone()),
+                        )
+                        .await;
+                    match answer.get("error").and_then(Value::as_str) {
+                        None => return,
+                        Some(error) if TRANSIENT.contains(&error) => last = answer,
+                        Some(_) => panic!("{action} on {css}: {answer}"),
+                    }
+                }
+                // Poll again on the next page update (bounded by WAIT above).
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+        .await;
+        if acted.is_err() {
+            panic!("could not {action} {css} within {WAIT:?}; last answer: {last}");
+        }
     }
 
     async fn click(&self, css: &str) {
-        let id = self.find(css).await;
-        self.call(
-            Method::POST,
-            &format!("/element/{id}/click"),
-            Some(json!({})),
-        )
-        .await;
+        self.act(css, "click", json!({})).await;
     }
 
     async fn type_into(&self, css: &str, text: &str) {
-        let id = self.find(css).await;
-        self.call(
-            Method::POST,
-            &format!("/element/{id}/value"),
-            Some(json!({ "text": text })),
-        )
-        .await;
+        self.act(css, "value", json!({ "text": text })).await;
     }
 
     async fn script(&self, script: &str) -> Value {
