@@ -229,8 +229,49 @@ pub async fn mount_dm_closed(server: &MockServer, channel_id: u64) {
 #[derive(Debug)]
 struct MessageEcho(Arc<AtomicU64>);
 
+/// Discord refuses any request larger than 25 MiB (413, "Request entity too large", 40005).
+pub const MAX_REQUEST_BYTES: usize = 25 * 1024 * 1024;
+/// Discord refuses an embed whose parts add up to more than 6,000 characters (400, 50035).
+pub const MAX_EMBED_TOTAL_CHARS: usize = 6000;
+
+/// What Discord checks on a message before creating it, beyond what twilight's builders check:
+/// the whole request's size and each embed's character total.
+fn refusal(req: &Request) -> Option<ResponseTemplate> {
+    if req.body.len() > MAX_REQUEST_BYTES {
+        return Some(discord_error(413, 40005, "Request entity too large"));
+    }
+    let body = json_body(req)?;
+    let chars = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
+    let too_long = body["embeds"].as_array().is_some_and(|embeds| {
+        embeds.iter().any(|e| {
+            let fields: usize = e["fields"].as_array().map_or(0, |fields| {
+                fields
+                    .iter()
+                    .map(|f| chars(&f["name"]) + chars(&f["value"]))
+                    .sum()
+            });
+            chars(&e["title"])
+                + chars(&e["description"])
+                + fields
+                + chars(&e["footer"]["text"])
+                + chars(&e["author"]["name"])
+                > MAX_EMBED_TOTAL_CHARS
+        })
+    });
+    too_long.then(|| {
+        discord_error(
+            400,
+            50035,
+            "Invalid Form Body (embeds: Embed size exceeds maximum size of 6000)",
+        )
+    })
+}
+
 impl Respond for MessageEcho {
     fn respond(&self, req: &Request) -> ResponseTemplate {
+        if let Some(refused) = refusal(req) {
+            return refused;
+        }
         let id = self.0.fetch_add(1, Ordering::Relaxed);
         let channel = req
             .url

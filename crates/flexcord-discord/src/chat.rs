@@ -41,6 +41,10 @@ use crate::translate::Ack;
 
 /// Discord accepts at most 10 files per message.
 const FILES_PER_MESSAGE: usize = 10;
+/// Discord refuses a request larger than 25 MiB (413, code 40005), whatever the size of each file.
+/// The files of one message stay 1 MiB under it, leaving room for the JSON part and the multipart
+/// framing.
+const FILE_BYTES_PER_MESSAGE: usize = 24 * 1024 * 1024;
 /// How many button-click interactions to remember (answered with follow-ups, not edits).
 const REMEMBERED_UPDATES: usize = 4096;
 
@@ -109,9 +113,12 @@ struct Planned {
     buttons: bool,
 }
 
-/// Lays a send out as messages: every text chunk in order; files (10 per message) riding on the
-/// last chunk, overflow in further messages; the buttons under the very last message.
-fn plan(chunks: usize, files: usize, buttons: bool) -> Vec<Planned> {
+/// Lays a send out as messages: every text chunk in order; files riding on the last chunk,
+/// overflow in further messages (a message takes at most 10 files and at most
+/// [`FILE_BYTES_PER_MESSAGE`] bytes of them; a file larger than that goes alone, for Discord to
+/// judge); the buttons under the very last message. `file_sizes` are the files' sizes in bytes,
+/// in order.
+fn plan(chunks: usize, file_sizes: &[usize], buttons: bool) -> Vec<Planned> {
     let mut out: Vec<Planned> = (0..chunks)
         .map(|i| Planned {
             chunk: Some(i),
@@ -120,8 +127,17 @@ fn plan(chunks: usize, files: usize, buttons: bool) -> Vec<Planned> {
         })
         .collect();
     let mut next = 0;
-    while next < files {
-        let end = (next + FILES_PER_MESSAGE).min(files);
+    while next < file_sizes.len() {
+        // Always at least one file per message, so an oversized one cannot stall the plan.
+        let mut end = next + 1;
+        let mut bytes = file_sizes[next];
+        while end < file_sizes.len()
+            && end - next < FILES_PER_MESSAGE
+            && bytes.saturating_add(file_sizes[end]) <= FILE_BYTES_PER_MESSAGE
+        {
+            bytes += file_sizes[end];
+            end += 1;
+        }
         match out.last_mut() {
             Some(last) if next == 0 => last.files = 0..end,
             _ => out.push(Planned {
@@ -407,8 +423,10 @@ impl ChatSurface for DiscordChat {
         let channel = channel_id(channel)?;
         // Download first: a failing file must not leave half a message behind.
         let mut uploads = Vec::with_capacity(message.files.len());
+        let mut sizes = Vec::with_capacity(message.files.len());
         for (index, file) in message.files.iter().enumerate() {
             let bytes = self.inner.downloader.fetch(&file.url).await?;
+            sizes.push(bytes.len());
             uploads.push(Upload::from_bytes(
                 file.filename.clone(),
                 bytes,
@@ -418,7 +436,7 @@ impl ChatSurface for DiscordChat {
         let chunks = split_message(&message.text, MESSAGE_LIMIT);
         let rows = button_rows(&message.buttons);
         let mut sent = Vec::new();
-        for (index, planned) in plan(chunks.len(), uploads.len(), !rows.is_empty())
+        for (index, planned) in plan(chunks.len(), &sizes, !rows.is_empty())
             .into_iter()
             .enumerate()
         {
@@ -512,7 +530,7 @@ mod tests {
 
     #[test]
     fn plan_puts_files_and_buttons_on_the_last_chunk() {
-        let p = plan(3, 2, true);
+        let p = plan(3, &[1, 1], true);
         assert_eq!(p.len(), 3);
         assert_eq!(
             p[2],
@@ -527,20 +545,44 @@ mod tests {
 
     #[test]
     fn plan_overflows_files_in_tens_and_handles_no_text() {
-        let p = plan(1, 23, false);
+        let p = plan(1, &[1; 23], false);
         assert_eq!(
             p.iter().map(|m| m.files.clone()).collect::<Vec<_>>(),
             vec![0..10, 10..20, 20..23]
         );
         assert_eq!(
-            plan(0, 0, true),
+            plan(0, &[], true),
             vec![Planned {
                 chunk: None,
                 files: 0..0,
                 buttons: true
             }]
         );
-        assert!(plan(0, 0, false).is_empty());
+        assert!(plan(0, &[], false).is_empty());
+    }
+
+    #[test]
+    fn plan_keeps_every_request_under_discords_25_mib() {
+        const MIB: usize = 1024 * 1024;
+        // Ten files of 10 MiB (the most an agent message can carry): three per request at most.
+        let p = plan(1, &[10 * MIB; 10], false);
+        for message in &p {
+            let bytes: usize = message.files.clone().map(|_| 10 * MIB).sum();
+            assert!(
+                bytes <= FILE_BYTES_PER_MESSAGE,
+                "{message:?} carries {bytes} bytes"
+            );
+        }
+        assert_eq!(
+            p.iter().map(|m| m.files.clone()).collect::<Vec<_>>(),
+            vec![0..2, 2..4, 4..6, 6..8, 8..10]
+        );
+        // Small files still go ten at a time, and a file over the budget goes alone.
+        let p = plan(0, &[MIB, MIB, 30 * MIB, MIB], false);
+        assert_eq!(
+            p.iter().map(|m| m.files.clone()).collect::<Vec<_>>(),
+            vec![0..2, 2..3, 3..4]
+        );
     }
 
     #[test]

@@ -8,6 +8,15 @@ use twilight_http::error::ErrorType;
 
 /// Discord's "Cannot send messages to this user": the user closed their DMs to the bot.
 pub const CODE_DM_CLOSED: u64 = 50007;
+/// "Cannot send messages to this user due to having no mutual guilds": the user left the server
+/// (or was removed), so the bot can no longer reach them. For the agent it is the same as a
+/// closed DM.
+pub const CODE_NO_MUTUAL_GUILDS: u64 = 50278;
+/// "You are opening direct messages too fast": a limit on opening DMs, with no `retry_after`.
+/// Waiting helps; it is not a refusal of the message.
+pub const CODE_OPENING_DMS_TOO_FAST: u64 = 40003;
+/// How long to back off after [`CODE_OPENING_DMS_TOO_FAST`], which names no wait of its own.
+const OPENING_DMS_BACKOFF_MS: u64 = 10_000;
 /// Unknown Channel.
 pub const CODE_UNKNOWN_CHANNEL: u64 = 10003;
 /// Unknown Message.
@@ -43,9 +52,9 @@ impl DiscordError {
 
 /// Classifies a twilight HTTP error for the router.
 ///
-/// 50007 → `DmClosed`; 429 → `RateLimited`; 404 and Unknown Channel/Message/Webhook/Interaction →
-/// `NotFound`; 5xx, unreadable error answers, time-outs and network errors → `Transient`;
-/// everything else → `Rejected`.
+/// 50007 and 50278 → `DmClosed`; 429 and 40003 → `RateLimited`; 404 and Unknown
+/// Channel/Message/Webhook/Interaction → `NotFound`; 5xx, unreadable error answers, time-outs and
+/// network errors → `Transient`; everything else → `Rejected`.
 #[must_use]
 pub fn chat_error(error: &twilight_http::Error) -> ChatError {
     match error.kind() {
@@ -58,14 +67,7 @@ pub fn chat_error(error: &twilight_http::Error) -> ChatError {
                 ApiError::Ratelimited(limit) => ChatError::RateLimited {
                     retry_after_ms: secs_to_ms(limit.retry_after),
                 },
-                ApiError::General(general) => match general.code {
-                    CODE_DM_CLOSED => ChatError::DmClosed,
-                    CODE_UNKNOWN_CHANNEL
-                    | CODE_UNKNOWN_MESSAGE
-                    | CODE_UNKNOWN_WEBHOOK
-                    | CODE_UNKNOWN_INTERACTION => ChatError::NotFound(text),
-                    _ => by_status(status, text),
-                },
+                ApiError::General(general) => by_code(general.code, status, text),
                 _ => by_status(status, text),
             }
         }
@@ -76,6 +78,21 @@ pub fn chat_error(error: &twilight_http::Error) -> ChatError {
         | ErrorType::RequestError
         | ErrorType::RequestCanceled => ChatError::Transient(bounded(&error.to_string())),
         _ => ChatError::Rejected(bounded(&error.to_string())),
+    }
+}
+
+/// Classifies a JSON error answer by Discord's error code, then by its status.
+fn by_code(code: u64, status: u16, text: String) -> ChatError {
+    match code {
+        CODE_DM_CLOSED | CODE_NO_MUTUAL_GUILDS => ChatError::DmClosed,
+        CODE_OPENING_DMS_TOO_FAST => ChatError::RateLimited {
+            retry_after_ms: OPENING_DMS_BACKOFF_MS,
+        },
+        CODE_UNKNOWN_CHANNEL
+        | CODE_UNKNOWN_MESSAGE
+        | CODE_UNKNOWN_WEBHOOK
+        | CODE_UNKNOWN_INTERACTION => ChatError::NotFound(text),
+        _ => by_status(status, text),
     }
 }
 
@@ -119,6 +136,38 @@ mod tests {
         assert_eq!(secs_to_ms(f64::NAN), 1000);
         assert_eq!(secs_to_ms(-3.0), 1000);
         assert_eq!(secs_to_ms(1e12), 86_400_000);
+    }
+
+    #[test]
+    fn codes_classify() {
+        // A closed DM and a user who left every shared server are the same for the agent.
+        assert!(matches!(
+            by_code(50007, 403, String::new()),
+            ChatError::DmClosed
+        ));
+        assert!(matches!(
+            by_code(50278, 403, String::new()),
+            ChatError::DmClosed
+        ));
+        // Opening DMs too fast is a limit to wait out, not a refusal.
+        assert!(matches!(
+            by_code(40003, 403, String::new()),
+            ChatError::RateLimited {
+                retry_after_ms: OPENING_DMS_BACKOFF_MS
+            }
+        ));
+        assert!(matches!(
+            by_code(10003, 404, String::new()),
+            ChatError::NotFound(_)
+        ));
+        assert!(matches!(
+            by_code(50035, 400, String::new()),
+            ChatError::Rejected(_)
+        ));
+        assert!(matches!(
+            by_code(0, 502, String::new()),
+            ChatError::Transient(_)
+        ));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Rendering core values as Discord message parts: button rows for [`Buttons`], and embeds for
 //! report cards, announcements and case cards. Pure; every text is cut to Discord's embed limits
-//! so a long report can never make Discord reject the whole card.
+//! — each part's own, and the 6,000 characters all parts of an embed may add up to — so a long
+//! report can never make Discord reject the whole card.
 
 use flexcord_core::case::Rating;
 use flexcord_core::case::{Case, CaseKind};
@@ -16,6 +17,9 @@ const DESCRIPTION_MAX: usize = 4096;
 const FIELD_NAME_MAX: usize = 256;
 const FIELD_VALUE_MAX: usize = 1024;
 const FIELDS_MAX: usize = 25;
+/// Discord refuses an embed whose title, description, field names and values, footer and author
+/// add up to more than this many characters (even when each part is within its own limit).
+const EMBED_TOTAL_MAX: usize = 6000;
 const BLURPLE: u32 = 0x0058_65F2;
 const RED: u32 = 0x00ED_4245;
 const GREEN: u32 = 0x0057_F287;
@@ -166,7 +170,7 @@ pub fn case_embed(case: &Case) -> Embed {
 
 fn embed(title: &str, description: &str, color: u32, mut fields: Vec<EmbedField>) -> Embed {
     fields.truncate(FIELDS_MAX);
-    Embed {
+    let mut embed = Embed {
         author: None,
         color: Some(color),
         description: Some(cut(description, DESCRIPTION_MAX)).filter(|d| !d.is_empty()),
@@ -181,6 +185,55 @@ fn embed(title: &str, description: &str, color: u32, mut fields: Vec<EmbedField>
         title: Some(cut(title, TITLE_MAX)),
         url: None,
         video: None,
+    };
+    fit_total(&mut embed);
+    embed
+}
+
+/// The characters Discord counts towards [`EMBED_TOTAL_MAX`].
+fn total_chars(embed: &Embed) -> usize {
+    let len = |s: &str| s.chars().count();
+    embed.title.as_deref().map_or(0, len)
+        + embed.description.as_deref().map_or(0, len)
+        + embed
+            .fields
+            .iter()
+            .map(|f| len(&f.name) + len(&f.value))
+            .sum::<usize>()
+        + embed.footer.as_ref().map_or(0, |f| len(&f.text))
+        + embed.author.as_ref().map_or(0, |a| len(&a.name))
+}
+
+/// Shortens the longest texts (the description and field values: what the reporter wrote) until
+/// the embed is within [`EMBED_TOTAL_MAX`]; the title and the short fields (reporter, case) stay.
+fn fit_total(embed: &mut Embed) {
+    // Each round cuts the longest remaining text, so a long description gives way before a
+    // short field does. Bounded: every round shortens a text of more than 1 character.
+    for _ in 0..=FIELDS_MAX {
+        let total = total_chars(embed);
+        if total <= EMBED_TOTAL_MAX {
+            return;
+        }
+        let excess = total - EMBED_TOTAL_MAX;
+        let description = embed
+            .description
+            .as_deref()
+            .map_or(0, |d| d.chars().count());
+        let longest_field = embed
+            .fields
+            .iter_mut()
+            .max_by_key(|f| f.value.chars().count());
+        let field_len = longest_field
+            .as_ref()
+            .map_or(0, |f| f.value.chars().count());
+        if description >= field_len && description > 1 {
+            let keep = description.saturating_sub(excess).max(1);
+            embed.description = embed.description.as_deref().map(|d| cut(d, keep));
+        } else if let Some(field) = longest_field.filter(|_| field_len > 1) {
+            field.value = cut(&field.value, field_len.saturating_sub(excess).max(1));
+        } else {
+            return;
+        }
     }
 }
 
@@ -270,6 +323,44 @@ mod tests {
         );
         assert_eq!(e.fields[0].value, "—");
         assert!(e.fields.iter().any(|f| f.value.contains("<@42>")));
+    }
+
+    #[test]
+    fn a_card_whose_parts_add_up_past_6000_characters_is_shortened_to_fit() {
+        // Every part within its own limit, but together far over Discord's embed total.
+        let card = ReportCard {
+            case_id: CaseId(1042),
+            kind: CaseKind::Bug,
+            title: "Crash".into(),
+            description: "d".repeat(4000),
+            fields: (0..5)
+                .map(|i| (format!("Field {i}"), "v".repeat(1000)))
+                .collect(),
+            reporter_name: "alice".into(),
+            reporter: UserId(42),
+        };
+        let e = report_embed(&card);
+        assert!(total_chars(&e) <= EMBED_TOTAL_MAX, "{}", total_chars(&e));
+        // The reporter and the case number are still on the card, whole.
+        assert!(e.fields.iter().any(|f| f.value == "alice (<@42>)"));
+        assert!(e.fields.iter().any(|f| f.value == "#1042"));
+        assert!(e.title.as_deref().is_some_and(|t| t.ends_with("Crash")));
+    }
+
+    #[test]
+    fn a_card_within_the_total_is_left_alone() {
+        let card = ReportCard {
+            case_id: CaseId(7),
+            kind: CaseKind::Feature,
+            title: "Dark mode".into(),
+            description: "d".repeat(3000),
+            fields: vec![("Why".into(), "v".repeat(1000))],
+            reporter_name: "bo".into(),
+            reporter: UserId(9),
+        };
+        let e = report_embed(&card);
+        assert_eq!(e.description.as_deref().map(str::len), Some(3000));
+        assert_eq!(e.fields[0].value.len(), 1000);
     }
 
     #[test]

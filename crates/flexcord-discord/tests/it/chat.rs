@@ -334,3 +334,105 @@ async fn typing_hits_the_typing_endpoint() {
         1
     );
 }
+
+#[tokio::test]
+async fn files_that_add_up_past_25_mib_go_in_several_requests_and_all_arrive() {
+    let (server, _rest, chat) = rest_and_chat().await;
+    let files = MockServer::start().await;
+    // Three files of 9 MiB: each within the 10 MiB a file may have, 27 MiB together, which Discord
+    // refuses in one request (the fake answers 413 / 40005 as Discord does).
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(vec![7_u8; 9 * 1024 * 1024]))
+        .mount(&files)
+        .await;
+    let mut message = OutgoingMessage::new(Voice::Agent, "the logs you asked for");
+    for i in 0..3 {
+        message.files.push(OutgoingFile {
+            url: format!("{}/log{i}", files.uri()),
+            filename: format!("log{i}.txt"),
+            content_type: None,
+        });
+    }
+    chat.send(ChannelId(77), &message, Some(11))
+        .await
+        .expect("every file delivered");
+    let reqs = rest::requests(&server, "POST", "/api/v10/channels/77/messages").await;
+    assert_eq!(reqs.len(), 2, "two requests, each under 25 MiB");
+    assert!(reqs.iter().all(|r| r.body.len() <= rest::MAX_REQUEST_BYTES));
+    let names: Vec<String> = reqs
+        .iter()
+        .flat_map(rest::uploaded_files)
+        .map(|f| f.filename)
+        .collect();
+    assert_eq!(names, ["log0.txt", "log1.txt", "log2.txt"]);
+    // The text once, on the first message; the overflow message carries files only.
+    assert_eq!(
+        texts_sent_to(&server, 77).await,
+        ["the logs you asked for", ""]
+    );
+}
+
+#[tokio::test]
+async fn a_report_card_whose_parts_add_up_past_6000_characters_is_still_posted() {
+    let (server, rest, chat) = rest_and_chat().await;
+    let bugs = rest.add_channel("bug-report");
+    let card = ReportCard {
+        case_id: CaseId(1043),
+        kind: CaseKind::Bug,
+        title: "Long report".into(),
+        description: "d".repeat(4000),
+        fields: (0..4)
+            .map(|i| (format!("Part {i}"), "v".repeat(1000)))
+            .collect(),
+        reporter_name: "alice".into(),
+        reporter: UserId(42),
+    };
+    chat.post_report(GuildChannel::BugReport, &card)
+        .await
+        .expect("the card is accepted");
+    let posted = &messages_sent_to(&server, bugs).await[0];
+    assert!(
+        posted["embeds"][0]["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("#1043"))
+    );
+}
+
+#[tokio::test]
+async fn a_user_with_no_mutual_guild_is_like_a_closed_dm_and_opening_dms_too_fast_is_a_rate_limit()
+{
+    let (server, _rest, chat) = rest_and_chat().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v10/channels/91/messages"))
+        .respond_with(discord_error(
+            403,
+            50278,
+            "Cannot send messages to this user due to having no mutual guilds",
+        ))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let sent = chat
+        .send(
+            ChannelId(91),
+            &OutgoingMessage::new(Voice::Agent, "hi"),
+            None,
+        )
+        .await;
+    assert_eq!(sent, Err(ChatError::DmClosed));
+
+    Mock::given(method("POST"))
+        .and(path("/api/v10/users/@me/channels"))
+        .respond_with(discord_error(
+            403,
+            40003,
+            "You are opening direct messages too fast",
+        ))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    assert!(matches!(
+        chat.open_dm(UserId(4242)).await,
+        Err(ChatError::RateLimited { .. })
+    ));
+}
