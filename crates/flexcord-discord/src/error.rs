@@ -35,12 +35,6 @@ pub enum DiscordError {
     GatewayFatal(String),
 }
 
-impl DiscordError {
-    pub(crate) fn from_http(error: &twilight_http::Error) -> Self {
-        Self::Api(chat_error(error))
-    }
-}
-
 /// Classifies a twilight HTTP error for the router.
 ///
 /// 50007 → `DmClosed`; 429 → `RateLimited`; 404 and Unknown Channel/Message/Webhook/Interaction →
