@@ -251,8 +251,10 @@ impl FakeGateway {
 async fn serve(shared: Arc<Shared>, stream: TcpStream) {
     let uri = Arc::new(Mutex::new(String::new()));
     let uri_slot = Arc::clone(&uri);
-    // The callback's signature (and its large error type) is tungstenite's, not ours.
-    #[allow(clippy::result_large_err)]
+    #[expect(
+        clippy::result_large_err,
+        reason = "the callback's signature (and its large error type) is tungstenite's, not ours"
+    )]
     let callback = move |req: &Request, resp: Response| {
         *uri_slot.lock().unwrap_or_else(PoisonError::into_inner) = req.uri().to_string();
         Ok(resp)

@@ -4,10 +4,13 @@
 //! feature, so a stateful emulator can use the gateway, fixtures and [`multipart`] reader without
 //! pulling wiremock in).
 //!
-//! This crate is a **dev-dependency only**: it is used by `flexcord-discord`'s tests and later by
-//! whole-system tests, benchmarks and the sandbox. It is not a Discord implementation: it knows
-//! just enough of the protocol (Hello, Identify, READY, heartbeats, Resume, op 7) for a twilight
-//! shard to connect, receive scripted dispatches and survive a reconnect, and it binds only to
+//! Who uses it: `flexcord-discord`'s tests and the whole-system stories (as a dev-dependency),
+//! the benchmark runner, and `flexcord-sandbox` — which ships in the `flexcord` binary for
+//! `flexcord sandbox`, so the gateway, fixtures and multipart reader are compiled into the
+//! release binary, without the `wiremock` feature. No other product crate depends on it at run
+//! time; `.ci/check-deps` enforces both. It is not a Discord implementation: it knows just
+//! enough of the protocol (Hello, Identify, READY, heartbeats, Resume, op 7) for a twilight shard
+//! to connect, receive scripted dispatches and survive a reconnect, and it binds only to
 //! `127.0.0.1`.
 //!
 //! Wiring a twilight bot to the fakes (see `reference/twilight-testing.md`):

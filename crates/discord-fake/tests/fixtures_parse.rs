@@ -1,8 +1,10 @@
 //! Every fixture must deserialize with twilight 0.18 exactly as a shard would parse it: a missing
 //! required key makes the shard drop the event, and a test that uses the fixture just times out.
 
-// Test helpers outside #[test] fns fail loudly on broken fixtures; that is their job.
-#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
+#![expect(
+    clippy::panic,
+    reason = "test helpers outside #[test] fns fail loudly on broken fixtures; that is their job"
+)]
 
 use discord_fake::fixtures::{
     self, AttachmentFixture, FixtureUser, GuildFixture, InteractionFixture,

@@ -1,8 +1,5 @@
 //! The fake gateway against a real twilight shard: identify, dispatch order, op 7 + resume.
 
-// Test helpers outside #[test] fns fail loudly on broken fixtures; that is their job.
-#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
-
 use std::time::Duration;
 
 use discord_fake::FakeGateway;

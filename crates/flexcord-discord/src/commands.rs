@@ -17,6 +17,7 @@ use twilight_util::builder::command::{CommandBuilder, StringBuilder};
 
 use crate::custom_id;
 use crate::error::DiscordError;
+use crate::send::send;
 
 /// `/helpme`: open a DM with the virtual agent.
 pub const HELPME: &str = "helpme";
@@ -76,15 +77,18 @@ pub fn definitions() -> Vec<Command> {
 ///
 /// # Errors
 ///
-/// [`DiscordError::Api`] when Discord refuses (bad token, wrong application id).
+/// [`DiscordError::Api`] when Discord refuses (bad token, wrong application id), or still
+/// answers 429 after [`crate::send::MAX_SENDS`] sends.
 pub async fn register_commands(http: &Client, application_id: u64) -> Result<(), DiscordError> {
     let application_id =
         Id::new_checked(application_id).ok_or(DiscordError::InvalidId("application_id"))?;
     let commands = definitions();
-    http.interaction(application_id)
-        .set_global_commands(&commands)
-        .await
-        .map_err(|e| DiscordError::from_http(&e))?;
+    // Through `send` like every request: a 429 without a bucket must not be resent for ever.
+    send(
+        http.interaction(application_id)
+            .set_global_commands(&commands),
+    )
+    .await?;
     tracing::info!(count = commands.len(), "slash commands registered");
     Ok(())
 }
@@ -132,9 +136,11 @@ pub fn report_form(kind: CaseKind) -> Option<InteractionResponseData> {
 }
 
 /// A text input wrapped in a Label component (Discord's current modal layout).
-// The struct literal has to name `TextInput::label`, which twilight marks deprecated in favour of
-// the Label wrapper we do use; setting it to `None` is the non-deprecated behaviour.
-#[allow(deprecated)]
+#[expect(
+    deprecated,
+    reason = "the struct literal has to name `TextInput::label`, which twilight deprecates in \
+              favour of the Label wrapper used here; `None` is the non-deprecated behaviour"
+)]
 fn input(id: &str, label: &str, style: TextInputStyle, required: bool, max: u16) -> Component {
     Component::Label(Label {
         id: None,

@@ -44,12 +44,6 @@ pub enum DiscordError {
     GatewayFatal(String),
 }
 
-impl DiscordError {
-    pub(crate) fn from_http(error: &twilight_http::Error) -> Self {
-        Self::Api(chat_error(error))
-    }
-}
-
 /// Classifies a twilight HTTP error for the router.
 ///
 /// 50007 and 50278 → `DmClosed`; 429 and 40003 → `RateLimited`; 404 and Unknown

@@ -142,7 +142,9 @@ pub struct SetupReport {
 ///
 /// # Errors
 ///
-/// [`DiscordError::Api`] when listing or creating channels fails (missing Manage Channels, say).
+/// [`DiscordError::Api`] when listing or creating channels fails (missing Manage Channels, say),
+/// or Discord still answers 429 after [`crate::send::MAX_SENDS`] sends (every request goes
+/// through [`send`]).
 pub async fn setup_guild(
     http: &Client,
     guild_id: u64,
@@ -181,7 +183,7 @@ pub async fn setup_guild(
                 if wanted == GuildChannel::Announcements {
                     create = create.permission_overwrites(&create_overwrites);
                 }
-                create.await.map_err(|e| DiscordError::from_http(&e))?;
+                send(create).await?;
                 tracing::info!(channel = name, "channel created");
                 report.created.push(name.to_owned());
             }
@@ -189,9 +191,7 @@ pub async fn setup_guild(
                 report.existing.push(name.to_owned());
                 if wanted == GuildChannel::Announcements && !is_read_only(channel, guild.get()) {
                     for overwrite in &overwrites {
-                        http.update_channel_permission(channel.id, overwrite)
-                            .await
-                            .map_err(|e| DiscordError::from_http(&e))?;
+                        send(http.update_channel_permission(channel.id, overwrite)).await?;
                     }
                     tracing::info!(channel = name, "made read-only for @everyone");
                     report.fixed.push(name.to_owned());
@@ -207,9 +207,7 @@ pub(crate) async fn fetch_channels(
     http: &Client,
     guild: Id<GuildMarker>,
 ) -> Result<Vec<Channel>, DiscordError> {
-    let response = send(http.guild_channels(guild))
-        .await
-        .map_err(DiscordError::Api)?;
+    let response = send(http.guild_channels(guild)).await?;
     response
         .models()
         .await

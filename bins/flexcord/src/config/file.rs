@@ -1,121 +1,39 @@
 //! The optional TOML file (`--config`, `FLEXCORD_CONFIG`). Every key is optional; the
-//! environment overrides it. Unknown keys are errors, so a typo does not silently do nothing.
+//! environment overrides it. The keys and their types are the setting rows' (`components/`), plus
+//! `[router]`'s keywords and templates; unknown keys are errors, so a typo does not silently do
+//! nothing.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use flexcord_core::config::RouterConfig;
-use serde::Deserialize;
 
-/// The file's shape. See `docs/configuration.md` for an example.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+use super::components::COMPONENTS;
+use super::table::{FileKey, Kind, Raw, Setting};
+
+/// The section whose keys without a row are the router's own (`handoff_keywords`,
+/// `transcript_limit`, `[router.templates]`), read as [`RouterConfig`].
+pub(super) const ROUTER_SECTION: &str = "router";
+
+/// A parsed file: the values of the setting rows, and `[router]`.
+#[derive(Default)]
 pub struct FileConfig {
-    /// `[discord]`
-    pub discord: DiscordFile,
-    /// `[twilio]`
-    pub twilio: TwilioFile,
-    /// `[server]`
-    pub server: ServerFile,
-    /// `[database]`
-    pub database: DatabaseFile,
-    /// `[kb]`
-    pub kb: KbFile,
-    /// `[announcements]`
-    pub announcements: AnnouncementsFile,
-    /// `[seachat]`
-    pub seachat: RemoteFile,
-    /// `[cases]`
-    pub cases: RemoteFile,
-    /// `[router]`: routing mode, handoff keywords, `[router.templates]`.
-    pub router: Option<RouterConfig>,
+    /// By `[section] key`; raw until the merge parses them with the environment's values.
+    values: HashMap<FileKey, Raw>,
+    /// `[router]` without the keys that have rows (`routing`).
+    pub(super) router: Option<RouterConfig>,
 }
 
-/// `[discord]`
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct DiscordFile {
-    /// Bot token (prefer the environment for secrets).
-    pub token: Option<String>,
-    /// Application id.
-    pub application_id: Option<u64>,
-    /// Guild id.
-    pub guild_id: Option<u64>,
-    /// Gateway base URL.
-    pub gateway_url: Option<String>,
-    /// REST proxy `host:port`.
-    pub api_proxy: Option<String>,
-    /// Staff role name for `/case`.
-    pub staff_role: Option<String>,
-}
-
-/// `[twilio]`
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct TwilioFile {
-    /// `AC…`
-    pub account_sid: Option<String>,
-    /// Auth token (prefer the environment).
-    pub auth_token: Option<String>,
-    /// Base URL replacing every Twilio host.
-    pub api_base_url: Option<String>,
-    /// `IS…`
-    pub chat_service_sid: Option<String>,
-    /// `WS…`
-    pub workspace_sid: Option<String>,
-    /// `WW…`
-    pub workflow_sid: Option<String>,
-    /// `FW…`
-    pub studio_flow_sid: Option<String>,
-}
-
-/// `[server]`
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ServerFile {
-    /// Public base URL.
-    pub public_url: Option<String>,
-    /// Listen address.
-    pub listen: Option<String>,
-}
-
-/// `[database]`
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct DatabaseFile {
-    /// `sqlite://…` or `postgres://…`.
-    pub url: Option<String>,
-}
-
-/// `[kb]`
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct KbFile {
-    /// Folder of Markdown articles.
-    pub dir: Option<String>,
-}
-
-/// `[announcements]`
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AnnouncementsFile {
-    /// Bearer token for `POST /announce`.
-    pub token: Option<String>,
-    /// RSS/Atom feed URLs.
-    pub feeds: Vec<String>,
-    /// Poll interval in seconds.
-    pub poll_secs: Option<u64>,
-    /// Items posted from a feed's first poll.
-    pub backlog: Option<u64>,
-}
-
-/// `[seachat]` / `[cases]`
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RemoteFile {
-    /// Base URL.
-    pub url: Option<String>,
-    /// API key (prefer the environment).
-    pub api_key: Option<String>,
+impl std::fmt::Debug for FileConfig {
+    /// Keys only: the file may hold secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut keys: Vec<String> = self.values.keys().map(ToString::to_string).collect();
+        keys.sort();
+        f.debug_struct("FileConfig")
+            .field("keys", &keys)
+            .field("router", &self.router.is_some())
+            .finish()
+    }
 }
 
 /// Why the file could not be used.
@@ -134,7 +52,7 @@ pub enum FileError {
     Parse {
         /// The file.
         path: String,
-        /// What is wrong, with the line.
+        /// What is wrong: the parser's message with the line, or every wrong key.
         message: String,
     },
 }
@@ -160,8 +78,109 @@ impl FileConfig {
     ///
     /// # Errors
     ///
-    /// The parser's message.
+    /// The parser's message, or every unknown key and wrongly typed value (`; `-separated).
     pub fn parse(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+        let document: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut file = Self::default();
+        let mut problems = Vec::new();
+        for (section, value) in document {
+            let toml::Value::Table(table) = value else {
+                problems.push(unknown_section_message(
+                    &section,
+                    "a key outside any section",
+                ));
+                continue;
+            };
+            let rows: Vec<&Setting> = rows_in(&section).collect();
+            if rows.is_empty() && section != ROUTER_SECTION {
+                problems.push(unknown_section_message(&section, "an unknown section"));
+                continue;
+            }
+            let mut rest = toml::Table::new();
+            for (key, value) in table {
+                let row = rows
+                    .iter()
+                    .find_map(|row| row.file.filter(|k| k.key == key).map(|k| (k, row.kind)));
+                match row {
+                    Some((file_key, kind)) => match raw(kind, value) {
+                        Ok(raw) => {
+                            file.values.insert(file_key, raw);
+                        }
+                        Err(expected) => problems.push(format!("{file_key} must be {expected}")),
+                    },
+                    None if section == ROUTER_SECTION => {
+                        rest.insert(key, value);
+                    }
+                    None => problems.push(format!(
+                        "unknown key `{key}` in [{section}] (known: {})",
+                        rows.iter()
+                            .filter_map(|row| row.file.map(|k| k.key))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                }
+            }
+            if section == ROUTER_SECTION {
+                match toml::Value::Table(rest).try_into::<RouterConfig>() {
+                    Ok(router) => file.router = Some(router),
+                    Err(error) => problems.push(format!("[{ROUTER_SECTION}]: {error}")),
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(file)
+        } else {
+            Err(problems.join("; "))
+        }
+    }
+
+    /// The value of a key, taken out (each is merged once).
+    pub(super) fn take(&mut self, key: FileKey) -> Option<Raw> {
+        self.values.remove(&key)
+    }
+}
+
+/// The rows with a key in `section`.
+fn rows_in(section: &str) -> impl Iterator<Item = &'static Setting> + '_ {
+    COMPONENTS
+        .iter()
+        .flat_map(|c| c.settings)
+        .filter(move |row| row.file.is_some_and(|k| k.section == section))
+}
+
+fn unknown_section_message(section: &str, what: &str) -> String {
+    let mut known: Vec<&str> = COMPONENTS
+        .iter()
+        .flat_map(|c| c.settings)
+        .filter_map(|row| row.file.map(|k| k.section))
+        .collect();
+    known.sort_unstable();
+    known.dedup();
+    format!(
+        "`{section}` is {what} (sections: {})",
+        known
+            .iter()
+            .map(|s| format!("[{s}]"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// A file value of `kind`, or what it should have been.
+fn raw(kind: Kind, value: toml::Value) -> Result<Raw, &'static str> {
+    match (kind, value) {
+        (Kind::Text, toml::Value::String(text)) => Ok(Raw::Text(text)),
+        (Kind::Number, toml::Value::Integer(n)) if n >= 0 => Ok(Raw::Text(n.to_string())),
+        (Kind::Number, _) => Err("a whole number of 0 or more (not a string)"),
+        (Kind::List, toml::Value::Array(items)) => items
+            .into_iter()
+            .map(|item| match item {
+                toml::Value::String(text) => Ok(text),
+                _ => Err("a list of strings"),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Raw::List),
+        (Kind::List, _) => Err("a list of strings"),
+        (Kind::Text, _) => Err("a string"),
     }
 }

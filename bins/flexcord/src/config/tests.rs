@@ -1,5 +1,7 @@
 //! Configuration merging and validation.
 
+use flexcord_core::config::RoutingMode;
+
 use super::*;
 
 const FULL: [(&str, &str); 10] = [
@@ -125,4 +127,142 @@ fn database_passwords_are_redacted_in_messages() {
         "postgres://u:***@db:5432/x"
     );
     assert_eq!(redact_url("sqlite://flexcord.db"), "sqlite://flexcord.db");
+}
+
+#[test]
+fn a_malformed_value_is_reported_once_not_also_as_missing() {
+    let mut env = FULL.to_vec();
+    env.retain(|(k, _)| *k != "DISCORD_GUILD_ID");
+    env.push(("DISCORD_GUILD_ID", "my-server"));
+    let env: [(&str, &str); 10] = env.try_into().expect("ten variables");
+    let err = Settings::load(FileConfig::default(), &env, Needs::Run).unwrap_err();
+    assert_eq!(
+        err.problems,
+        vec![r#"DISCORD_GUILD_ID must be a number, got "my-server""#.to_owned()]
+    );
+}
+
+#[test]
+fn file_values_are_used_and_the_environment_replaces_lists() {
+    let file = || {
+        FileConfig::parse(
+            r#"
+            [announcements]
+            feeds = ["https://a.example/feed.xml"]
+            poll_secs = 60
+            [seachat]
+            url = "https://seachat.example"
+            api_key = "seachat-secret"
+            [router]
+            routing = "studio"
+            "#,
+        )
+        .expect("parses")
+    };
+    let s = Settings::load(file(), &[("X", "y")], Needs::Local).expect("valid");
+    assert_eq!(s.announce.feeds, ["https://a.example/feed.xml"]);
+    assert_eq!(s.announce.poll_every, Duration::from_secs(60));
+    assert_eq!(s.router.routing, RoutingMode::Studio);
+    let seachat = s.seachat.expect("seachat configured");
+    assert_eq!(
+        seachat.api_key.map(|k| k.expose().to_owned()).as_deref(),
+        Some("seachat-secret")
+    );
+
+    let env = [(
+        "FLEXCORD_ANNOUNCE_FEEDS",
+        "https://b.example/rss, https://c.example/atom",
+    )];
+    let s = Settings::load(file(), &env, Needs::Local).expect("valid");
+    assert_eq!(
+        s.announce.feeds,
+        ["https://b.example/rss", "https://c.example/atom"]
+    );
+}
+
+#[test]
+fn every_bad_feed_is_its_own_problem() {
+    let env = [(
+        "FLEXCORD_ANNOUNCE_FEEDS",
+        "ftp://a.example/x, https://ok.example/feed, nope",
+    )];
+    let err = Settings::load(FileConfig::default(), &env, Needs::Local).unwrap_err();
+    assert_eq!(err.problems.len(), 2, "{err}");
+    assert!(
+        err.problems
+            .iter()
+            .all(|p| p.starts_with("FLEXCORD_ANNOUNCE_FEEDS must be an http(s) URL"))
+    );
+}
+
+#[test]
+fn wrongly_typed_and_unknown_file_keys_are_all_named() {
+    let err = FileConfig::parse(
+        r#"
+        [discord]
+        application_id = "12"
+        guild = 3
+        [announcements]
+        feeds = "https://a.example/feed.xml"
+        [nope]
+        x = 1
+        [router]
+        routing = "bridge"
+        handoff_keyword = ["agent"]
+        "#,
+    )
+    .unwrap_err();
+    for part in [
+        "[discord] application_id must be a whole number",
+        "`guild`",
+        "[announcements] feeds must be a list of strings",
+        "`nope`",
+        "handoff_keyword",
+    ] {
+        assert!(err.contains(part), "{part:?} missing from: {err}");
+    }
+}
+
+#[test]
+fn a_file_with_secrets_does_not_show_them_in_debug() {
+    let file = FileConfig::parse("[discord]\ntoken = \"discord-secret-token\"").expect("parses");
+    assert!(!format!("{file:?}").contains("discord-secret-token"));
+}
+
+#[test]
+fn the_setting_tables_are_consistent() {
+    use std::collections::HashSet;
+
+    use super::components::COMPONENTS;
+    use super::table::{Sample, Unset};
+
+    let mut envs = HashSet::new();
+    let mut keys = HashSet::new();
+    for row in COMPONENTS.iter().flat_map(|c| c.settings) {
+        let name = row.name();
+        assert!(row.env.is_some() || row.file.is_some(), "{name}: no source");
+        assert!(!row.doc.is_empty(), "{name}: no documentation");
+        if let Some(env) = row.env {
+            assert!(envs.insert(env), "{env} has two rows");
+        }
+        if let Some(key) = row.file {
+            assert!(keys.insert(key), "{key} has two rows");
+            assert!(row.apply.is_some(), "{name}: a file key that nothing reads");
+        }
+        if matches!(row.sample, Sample::Default) {
+            assert!(
+                matches!(row.unset, Unset::Default(_)),
+                "{name}: no default to show"
+            );
+        }
+        if row.apply.is_none() {
+            assert!(
+                !matches!(
+                    row.unset,
+                    Unset::Required(..) | Unset::RequiredIn(_) | Unset::Default(_)
+                ),
+                "{name}: read elsewhere, so the merge cannot require or default it"
+            );
+        }
+    }
 }

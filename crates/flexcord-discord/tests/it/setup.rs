@@ -1,8 +1,14 @@
 //! Command registration and guild set-up against the REST fake.
 
+use std::time::Duration;
+
 use discord_fake::fixtures::{APPLICATION_ID, BOT_USER_ID, GUILD_ID};
 use discord_fake::rest;
-use flexcord_discord::{register_commands, setup_guild};
+use flexcord_core::ports::ChatError;
+use flexcord_discord::send::MAX_SENDS;
+use flexcord_discord::{DiscordError, register_commands, setup_guild};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
 
 use crate::rest_and_chat;
 
@@ -118,4 +124,61 @@ async fn existing_writable_announcements_is_made_read_only() {
         .await
         .expect("run");
     assert!(again.fixed.is_empty());
+}
+
+/// What Cloudflare answers a client it is about to ban, or a global limit: no bucket to wait for.
+fn unbucketed_429() -> ResponseTemplate {
+    ResponseTemplate::new(429).insert_header("retry-after", "3600")
+}
+
+#[tokio::test]
+async fn registering_commands_gives_up_on_a_429_storm_instead_of_hammering() {
+    let (server, _rest, chat) = rest_and_chat().await;
+    Mock::given(method("PUT"))
+        .and(path(format!(
+            "/api/v10/applications/{APPLICATION_ID}/commands"
+        )))
+        .respond_with(unbucketed_429())
+        .with_priority(1)
+        .expect(MAX_SENDS as u64)
+        .mount(&server)
+        .await;
+    let registered = tokio::time::timeout(
+        Duration::from_secs(30),
+        register_commands(chat.http(), APPLICATION_ID),
+    )
+    .await
+    .expect("registration must give up, not retry for ever");
+    assert!(
+        matches!(
+            registered,
+            Err(DiscordError::Api(ChatError::RateLimited { .. }))
+        ),
+        "{registered:?}"
+    );
+}
+
+#[tokio::test]
+async fn guild_setup_gives_up_on_a_429_storm_instead_of_hammering() {
+    let (server, _rest, chat) = rest_and_chat().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/api/v10/guilds/{GUILD_ID}/channels")))
+        .respond_with(unbucketed_429())
+        .with_priority(1)
+        .expect(MAX_SENDS as u64)
+        .mount(&server)
+        .await;
+    let report = tokio::time::timeout(
+        Duration::from_secs(30),
+        setup_guild(chat.http(), GUILD_ID, BOT_USER_ID),
+    )
+    .await
+    .expect("set-up must give up, not retry for ever");
+    assert!(
+        matches!(
+            report,
+            Err(DiscordError::Api(ChatError::RateLimited { .. }))
+        ),
+        "{report:?}"
+    );
 }

@@ -1,0 +1,72 @@
+//! `[discord]`: the bot's credentials and where to reach Discord.
+
+use crate::config::Needs;
+use crate::config::parse;
+use crate::config::table::{Component, FileKey, Kind, Sample, Setting, Unset, apply};
+
+const SECTION: &str = "discord";
+
+pub(super) const COMPONENT: Component = Component {
+    name: "discord",
+    settings: &[
+        Setting {
+            env: Some("DISCORD_TOKEN"),
+            file: Some(FileKey::new(SECTION, "token")),
+            unset: Unset::Required(&[Needs::Run, Needs::Discord], ""),
+            doc: "bot token",
+            sample: Sample::Commented("\"…\""),
+            note: "prefer the environment",
+            apply: apply!(parse::secret => |s, v| s.discord.token = Some(v)),
+            ..Setting::BASE
+        },
+        Setting {
+            env: Some("DISCORD_APPLICATION_ID"),
+            file: Some(FileKey::new(SECTION, "application_id")),
+            kind: Kind::Number,
+            unset: Unset::Required(&[Needs::Run, Needs::Discord], ""),
+            doc: "application id (a number)",
+            sample: Sample::Active("123456789012345678"),
+            note: "a number, not a string",
+            apply: apply!(parse::number => |s, v| s.discord.application_id = Some(v)),
+        },
+        Setting {
+            env: Some("DISCORD_GUILD_ID"),
+            file: Some(FileKey::new(SECTION, "guild_id")),
+            kind: Kind::Number,
+            unset: Unset::Required(&[Needs::Run, Needs::Discord], ""),
+            doc: "the server flexcord serves (a number)",
+            sample: Sample::Active("234567890123456789"),
+            note: "a number, not a string",
+            apply: apply!(parse::number => |s, v| s.discord.guild_id = Some(v)),
+        },
+        Setting {
+            env: Some("DISCORD_GATEWAY_URL"),
+            file: Some(FileKey::new(SECTION, "gateway_url")),
+            unset: Unset::Means("Discord's"),
+            doc: "gateway base URL, `ws://` or `wss://` (a gateway proxy, or a local fake)",
+            sample: Sample::Commented("\"wss://gateway.discord.gg\""),
+            note: "ws:// or wss://; default Discord's",
+            apply: apply!(parse::base_url, parse::ws_url => |s, v| s.discord.gateway_url = Some(v)),
+            ..Setting::BASE
+        },
+        Setting {
+            env: Some("DISCORD_API_PROXY"),
+            file: Some(FileKey::new(SECTION, "api_proxy")),
+            doc: "`host:port` of a plain-HTTP REST proxy or fake, **no scheme**",
+            sample: Sample::Commented("\"127.0.0.1:3000\""),
+            note: "host:port, plain HTTP, no scheme",
+            apply: apply!(parse::text, parse::host_port => |s, v| s.discord.api_proxy = Some(v)),
+            ..Setting::BASE
+        },
+        Setting {
+            env: Some("FLEXCORD_STAFF_ROLE"),
+            file: Some(FileKey::new(SECTION, "staff_role")),
+            unset: Unset::Means("unset: only members with Manage Server or Administrator"),
+            doc: "name of the role (case-insensitive) allowed to use `/case`",
+            sample: Sample::Commented("\"Support\""),
+            note: "role allowed to use /case",
+            apply: apply!(parse::text => |s, v| s.discord.staff_role = Some(v)),
+            ..Setting::BASE
+        },
+    ],
+};

@@ -1,0 +1,99 @@
+//! `[twilio]`: the account and the Flex resources conversations are routed to.
+
+use flexcord_core::config::RoutingMode;
+
+use crate::config::Needs;
+use crate::config::parse;
+use crate::config::table::{Component, FileKey, Sample, Setting, Unset, apply};
+
+const SECTION: &str = "twilio";
+
+pub(super) const COMPONENT: Component = Component {
+    name: "twilio",
+    settings: &[
+        Setting {
+            env: Some("TWILIO_ACCOUNT_SID"),
+            file: Some(FileKey::new(SECTION, "account_sid")),
+            unset: Unset::Required(&[Needs::Run, Needs::Twilio], ""),
+            doc: "account, `AC…`",
+            sample: Sample::Active("\"ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\""),
+            apply: apply!(parse::text, |v: &String| parse::sid(v, "AC")
+                => |s, v| s.twilio.account_sid = Some(v)),
+            ..Setting::BASE
+        },
+        Setting {
+            env: Some("TWILIO_AUTH_TOKEN"),
+            file: Some(FileKey::new(SECTION, "auth_token")),
+            unset: Unset::Required(&[Needs::Run, Needs::Twilio], ""),
+            doc: "REST password **and** the key of every webhook signature",
+            sample: Sample::Commented("\"…\""),
+            note: "prefer the environment",
+            apply: apply!(parse::secret => |s, v| s.twilio.auth_token = Some(v)),
+            ..Setting::BASE
+        },
+        Setting {
+            env: Some("TWILIO_API_BASE_URL"),
+            file: Some(FileKey::new(SECTION, "api_base_url")),
+            unset: Unset::Means("Twilio's hosts"),
+            doc: "one base URL replacing every Twilio host, paths unchanged (a proxy or a fake)",
+            sample: Sample::Commented("\"http://127.0.0.1:4010\""),
+            note: "replaces every Twilio host",
+            apply: apply!(parse::base_url, parse::http_url
+                => |s, v| s.twilio.api_base_url = Some(v)),
+            ..Setting::BASE
+        },
+        Setting {
+            env: Some("TWILIO_CHAT_SERVICE_SID"),
+            file: Some(FileKey::new(SECTION, "chat_service_sid")),
+            unset: Unset::Means(
+                "asked from Twilio once (`GET /v1/Configuration`, the account's default service)",
+            ),
+            doc: "the Flex Conversations service, `IS…`, used for media",
+            sample: Sample::Active("\"ISxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\""),
+            note: "optional",
+            apply: apply!(parse::text, |v: &String| parse::sid(v, "IS")
+                => |s, v| s.twilio.chat_service_sid = Some(v)),
+            ..Setting::BASE
+        },
+        Setting {
+            env: Some("TWILIO_WORKSPACE_SID"),
+            file: Some(FileKey::new(SECTION, "workspace_sid")),
+            unset: Unset::RequiredIn(RoutingMode::Bridge),
+            doc: "TaskRouter workspace, `WS…`",
+            sample: Sample::Active("\"WSxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\""),
+            note: "bridge mode",
+            apply: apply!(parse::text, |v: &String| parse::sid(v, "WS")
+                => |s, v| s.twilio.workspace_sid = Some(v)),
+            ..Setting::BASE
+        },
+        Setting {
+            env: Some("TWILIO_WORKFLOW_SID"),
+            file: Some(FileKey::new(SECTION, "workflow_sid")),
+            unset: Unset::RequiredIn(RoutingMode::Bridge),
+            doc: "TaskRouter workflow, `WW…` (`setup twilio` needs it in studio mode too)",
+            sample: Sample::Active("\"WWxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\""),
+            note: "bridge mode; studio set-up",
+            apply: apply!(parse::text, |v: &String| parse::sid(v, "WW")
+                => |s, v| s.twilio.workflow_sid = Some(v)),
+            ..Setting::BASE
+        },
+        Setting {
+            env: Some("TWILIO_STUDIO_FLOW_SID"),
+            file: Some(FileKey::new(SECTION, "studio_flow_sid")),
+            unset: Unset::RequiredIn(RoutingMode::Studio),
+            doc: "the Studio flow, `FW…` (printed by `setup twilio`)",
+            sample: Sample::Commented("\"FWxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\""),
+            note: "studio mode",
+            apply: apply!(parse::text, |v: &String| parse::sid(v, "FW")
+                => |s, v| s.twilio.studio_flow_sid = Some(v)),
+            ..Setting::BASE
+        },
+        // Read by `flexcord setup twilio` itself, from the environment only.
+        Setting {
+            env: Some("TWILIO_TASK_CHANNEL_SID"),
+            unset: Unset::Means("needed only by `setup twilio` in studio mode"),
+            doc: "the TaskRouter `chat` task channel, `TC…`, written into the Studio flow",
+            ..Setting::BASE
+        },
+    ],
+};
