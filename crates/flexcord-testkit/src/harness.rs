@@ -16,9 +16,10 @@ use flexcord_core::event::{
 use flexcord_core::ids::{
     CaseId, ChannelId, ConversationSid, Identity, MessageId, MessageSid, UserId,
 };
-use flexcord_core::ports::SessionStore;
-use flexcord_core::router::{DeliveryError, Handled, Ports, RouterError};
+use flexcord_core::ports::OutboxStore;
+use flexcord_core::router::{Handled, Ports, RouterError};
 use flexcord_core::session::{Session, SessionState};
+use flexcord_delivery::{Decision, Deliverer, DeliveryError, after_attempt, report};
 
 use crate::cases::InMemoryCases;
 use crate::chat::FakeChat;
@@ -86,6 +87,7 @@ impl HarnessBuilder {
             clock: clock.clone(),
         };
         Harness {
+            deliverer: Deliverer::new(Arc::new(chat.clone()), Arc::new(contact_center.clone())),
             router: Arc::new(Router::new(ports, self.config)),
             chat,
             contact_center,
@@ -107,6 +109,8 @@ pub struct Drained {
     pub retried: Vec<(i64, DeliveryError)>,
     /// Entries dead-lettered, with the reason.
     pub dead: Vec<(i64, String)>,
+    /// What deliveries reported back to the router, in order.
+    pub reported: Vec<flexcord_core::event::DeliveryEvent>,
 }
 
 /// A router over in-memory fakes. All fakes are shared handles: script them before an event and
@@ -115,6 +119,8 @@ pub struct Drained {
 pub struct Harness {
     /// The router under test.
     pub router: Arc<Router>,
+    /// Delivers outbox entries over the same fakes, as the binary's worker does.
+    pub deliverer: Deliverer,
     /// Discord.
     pub chat: FakeChat,
     /// Flex.
@@ -459,9 +465,10 @@ impl Harness {
         .await
     }
 
-    /// Delivers everything deliverable, like the binary's worker: success completes, a retry is
-    /// pushed back [`RETRY_DELAY`] (so it waits until the clock is advanced), a permanent
-    /// failure dead-letters.
+    /// Delivers everything deliverable, like the binary's worker: success completes; a failure
+    /// first reports what it taught to the router ([`report`], [`Router::handle_delivery`]),
+    /// then [`after_attempt`] decides — a retry is pushed back [`RETRY_DELAY`] (so it waits
+    /// until the clock is advanced), a dead letter is recorded.
     ///
     /// # Errors
     ///
@@ -474,20 +481,33 @@ impl Harness {
                 break;
             }
             for entry in batch {
-                match self.router.deliver(&entry).await {
-                    Ok(()) => {
-                        self.store.complete(entry.id).await?;
-                        out.delivered += 1;
-                    }
-                    Err(e @ DeliveryError::Retry { .. }) => {
+                let Err(e) = self.deliverer.deliver(&entry).await else {
+                    self.store.complete(entry.id).await?;
+                    out.delivered += 1;
+                    continue;
+                };
+                if let Some(event) = report(&entry, &e) {
+                    out.reported.push(event.clone());
+                    self.router
+                        .handle_delivery(event)
+                        .await
+                        .map_err(|e| match e {
+                            RouterError::Store(e) => e,
+                            other => {
+                                flexcord_core::ports::StoreError::Unavailable(other.to_string())
+                            }
+                        })?;
+                }
+                match after_attempt(entry.attempts, &e) {
+                    Decision::Retry { .. } => {
                         self.store
                             .retry_later(entry.id, &e.to_string(), RETRY_DELAY)
                             .await?;
                         out.retried.push((entry.id, e));
                     }
-                    Err(e) => {
-                        self.store.dead_letter(entry.id, &e.to_string()).await?;
-                        out.dead.push((entry.id, e.to_string()));
+                    Decision::DeadLetter { reason } => {
+                        self.store.dead_letter(entry.id, &reason).await?;
+                        out.dead.push((entry.id, reason));
                     }
                 }
             }
