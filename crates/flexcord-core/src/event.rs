@@ -236,6 +236,17 @@ pub enum DeliveryEvent {
         /// The conversation the message belonged to, whose agent should be told.
         conversation: Option<ConversationSid>,
     },
+    /// A message queued for a user whose DM channel was not known
+    /// ([`crate::outbox::OutboxMessage::ToUser`]) was delivered: the DM is open now, and a user
+    /// without a session gets one, so the buttons under the message work.
+    DmOpened {
+        /// The outbox entry that opened it.
+        entry: i64,
+        /// The user.
+        user: UserProfile,
+        /// Their DM channel.
+        channel: ChannelId,
+    },
 }
 
 impl DeliveryEvent {
@@ -248,6 +259,7 @@ impl DeliveryEvent {
         match self {
             Self::ConversationGone { conversation, .. } => format!("tw:closed:{conversation}"),
             Self::DmClosed { entry, .. } => format!("dl:dm_closed:{entry}"),
+            Self::DmOpened { entry, .. } => format!("dl:dm_opened:{entry}"),
         }
     }
 }

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::content::{
     AgentMedia, Announcement, GuildChannel, MessageContent, OutgoingMessage, ReportCard,
 };
-use crate::ids::{ChannelId, ConversationSid, Identity, MessageId, UserId};
+use crate::event::UserProfile;
+use crate::ids::{ChannelId, ConversationSid, Identity, MessageId};
 
 /// One send waiting in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,8 +56,8 @@ pub enum OutboxMessage {
     /// A message for a user whose DM channel is not known yet (opening it failed while the
     /// interaction waited): the delivery opens the DM, then sends.
     ToUser {
-        /// The Discord user.
-        user: UserId,
+        /// The Discord user (named, so that the session the delivery reports can be created).
+        user: UserProfile,
         /// What to send.
         message: OutgoingMessage,
     },
@@ -80,7 +81,7 @@ impl OutboxMessage {
             | Self::NoticeToConversation { conversation, .. } => format!("conv:{conversation}"),
             Self::ToDiscord { channel, .. } => format!("dm:{channel}"),
             Self::Announce { .. } => "announcements".to_owned(),
-            Self::ToUser { user, .. } => format!("user:{user}"),
+            Self::ToUser { user, .. } => format!("user:{}", user.id),
             Self::Report { channel, .. } => format!("report:{}", channel.name()),
         }
     }

@@ -64,7 +64,7 @@ async fn the_greeting_waits_out_an_outage_even_when_the_dm_could_not_be_opened()
     );
     assert!(matches!(
         h.store.pending()[..],
-        [OutboxMessage::ToUser { user, .. }] if user == u.id
+        [OutboxMessage::ToUser { ref user, .. }] if user.id == u.id
     ));
     h.drain().await.unwrap();
     recover(&h).await;

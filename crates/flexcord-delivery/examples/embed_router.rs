@@ -140,10 +140,17 @@ async fn drain(
             return Ok(delivered);
         }
         for entry in batch {
-            let Err(error) = deliverer.deliver(&entry).await else {
-                outbox.complete(entry.id).await?;
-                delivered += 1;
-                continue;
+            let error = match deliverer.deliver(&entry).await {
+                Ok(learned) => {
+                    // A message queued for a user opened their DM: the router keeps it.
+                    if let Some(event) = learned {
+                        router.handle_delivery(event).await?;
+                    }
+                    outbox.complete(entry.id).await?;
+                    delivered += 1;
+                    continue;
+                }
+                Err(error) => error,
             };
             // A closed DM or a vanished conversation is the router's to act on.
             if let Some(event) = report(&entry, &error) {

@@ -31,11 +31,17 @@ impl Deliverer {
     /// before a crash: Twilio posts are told so (the adapter looks for the earlier post), and
     /// Discord sends carry the entry id as nonce, so Discord drops a repeat.
     ///
+    /// Returns what the delivery taught the router, if anything: a DM opened for a message
+    /// queued for a user ([`DeliveryEvent::DmOpened`]).
+    ///
     /// # Errors
     ///
     /// Why it was not delivered; [`crate::after_attempt`] decides what happens next and
     /// [`report`] what the router must hear about it.
-    pub async fn deliver(&self, entry: &ClaimedEntry) -> Result<(), DeliveryError> {
+    pub async fn deliver(
+        &self,
+        entry: &ClaimedEntry,
+    ) -> Result<Option<DeliveryEvent>, DeliveryError> {
         let nonce = u64::try_from(entry.id).ok();
         match &entry.message {
             OutboxMessage::ToConversation {
@@ -47,37 +53,47 @@ impl Deliverer {
                 .contact_center
                 .post_user_message(conversation, author, *source, content, entry.attempts > 0)
                 .await
+                .map(|()| None)
                 .map_err(|e| DeliveryError::from(&e)),
             OutboxMessage::ToDiscord {
                 channel,
                 message,
                 media,
                 ..
-            } => self.to_discord(*channel, message, media, nonce).await,
+            } => self
+                .to_discord(*channel, message, media, nonce)
+                .await
+                .map(|()| None),
             OutboxMessage::ToUser { user, message } => {
                 let channel = self
                     .chat
-                    .open_dm(*user)
+                    .open_dm(user.id)
                     .await
                     .map_err(|e| DeliveryError::from(&e))?;
-                self.to_discord(channel, message, &[], nonce).await
+                self.to_discord(channel, message, &[], nonce).await?;
+                Ok(Some(DeliveryEvent::DmOpened {
+                    entry: entry.id,
+                    user: user.clone(),
+                    channel,
+                }))
             }
             OutboxMessage::NoticeToConversation { conversation, text } => self
                 .contact_center
                 .post_notice(conversation, text)
                 .await
+                .map(|()| None)
                 .map_err(|e| DeliveryError::from(&e)),
             OutboxMessage::Announce { announcement } => self
                 .chat
                 .announce(announcement)
                 .await
-                .map(drop)
+                .map(|_| None)
                 .map_err(|e| DeliveryError::from(&e)),
             OutboxMessage::Report { channel, card } => self
                 .chat
                 .post_report(*channel, card, nonce)
                 .await
-                .map(drop)
+                .map(|_| None)
                 .map_err(|e| DeliveryError::from(&e)),
         }
     }

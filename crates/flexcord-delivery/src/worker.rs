@@ -13,8 +13,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use flexcord_core::event::DeliveryEvent;
 use flexcord_core::outbox::ClaimedEntry;
-use flexcord_core::ports::OutboxStore;
+use flexcord_core::ports::{OutboxStore, StoreError};
+use flexcord_core::router::RouterError;
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::{self, JoinSet};
 
@@ -171,42 +173,37 @@ impl OutboxWorker {
         let started = Instant::now();
         let result = self.deliverer.deliver(&entry).await;
         let elapsed = started.elapsed();
-        let Err(error) = result else {
-            self.metrics
-                .attempt(kind, AttemptOutcome::Delivered, elapsed);
-            // The settler is gone only at shutdown; then the lease expires and the next start
-            // re-checks the entry (adapters recognise what they already sent).
-            let _ = done.send(entry.id);
-            return;
+        let error = match result {
+            Ok(learned) => {
+                self.metrics
+                    .attempt(kind, AttemptOutcome::Delivered, elapsed);
+                if let Some(event) = learned {
+                    // Sent already, so settled either way: a lost report only means the user's
+                    // session is made by their next DM instead.
+                    if let Err(report_error) = self.report(event).await {
+                        tracing::warn!(id = entry.id, %report_error, "could not record what a delivery taught");
+                    }
+                }
+                // The settler is gone only at shutdown; then the lease expires and the next
+                // start re-checks the entry (adapters recognise what they already sent).
+                let _ = done.send(entry.id);
+                return;
+            }
+            Err(error) => error,
         };
         // What the failure taught the router is recorded before the entry is settled: if it
         // cannot be, the entry stays to be tried (and reported) again.
-        if let Some(event) = report(&entry, &error) {
-            match self.events.report(event).await {
-                Ok(handled) => {
-                    if handled.enqueued > 0 {
-                        self.wake.notify_one();
-                    }
-                    for incident in &handled.incidents {
-                        tracing::warn!(
-                            id = entry.id,
-                            ?incident,
-                            "while handling a delivery failure"
-                        );
-                    }
-                }
-                Err(report_error) => {
-                    tracing::warn!(id = entry.id, %error, %report_error, "could not record what a failed delivery taught; will try again");
-                    self.metrics.attempt(kind, AttemptOutcome::Retried, elapsed);
-                    self.settled(
-                        entry.id,
-                        self.outbox
-                            .retry_later(entry.id, &error.to_string(), REPORT_RETRY)
-                            .await,
-                    );
-                    return;
-                }
-            }
+        if let Some(event) = report(&entry, &error)
+            && let Err(report_error) = self.report(event).await
+        {
+            tracing::warn!(id = entry.id, %error, %report_error, "could not record what a failed delivery taught; will try again");
+            self.metrics.attempt(kind, AttemptOutcome::Retried, elapsed);
+            let released = self
+                .outbox
+                .retry_later(entry.id, &error.to_string(), REPORT_RETRY)
+                .await;
+            self.settled(entry.id, released);
+            return;
         }
         let settled = match after_attempt(entry.attempts, &error) {
             Decision::Retry { delay } => {
@@ -225,7 +222,19 @@ impl OutboxWorker {
         self.settled(entry.id, settled);
     }
 
-    fn settled(&self, id: i64, result: Result<(), flexcord_core::ports::StoreError>) {
+    /// Hands `event` to the router; rings `wake` for what it enqueued.
+    async fn report(&self, event: DeliveryEvent) -> Result<(), RouterError> {
+        let handled = self.events.report(event).await?;
+        if handled.enqueued > 0 {
+            self.wake.notify_one();
+        }
+        for incident in &handled.incidents {
+            tracing::warn!(?incident, "while handling what a delivery taught");
+        }
+        Ok(())
+    }
+
+    fn settled(&self, id: i64, result: Result<(), StoreError>) {
         if let Err(error) = result {
             // The lease expires and the entry is retried; adapters check for an earlier success.
             tracing::warn!(id, %error, "could not record the delivery result");

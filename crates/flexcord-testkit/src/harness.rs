@@ -10,8 +10,8 @@ use flexcord_core::case::Rating;
 use flexcord_core::config::{RouterConfig, RoutingMode};
 use flexcord_core::content::{AgentMedia, MessageContent};
 use flexcord_core::event::{
-    ButtonAction, Command, DiscordEvent, FlexEvent, InteractionHandle, MessageOrigin, Place,
-    ReportForm, UserProfile,
+    ButtonAction, Command, DeliveryEvent, DiscordEvent, FlexEvent, InteractionHandle,
+    MessageOrigin, Place, ReportForm, UserProfile,
 };
 use flexcord_core::ids::{
     CaseId, ChannelId, ConversationSid, Identity, MessageId, MessageSid, UserId,
@@ -110,7 +110,7 @@ pub struct Drained {
     /// Entries dead-lettered, with the reason.
     pub dead: Vec<(i64, String)>,
     /// What deliveries reported back to the router, in order.
-    pub reported: Vec<flexcord_core::event::DeliveryEvent>,
+    pub reported: Vec<DeliveryEvent>,
 }
 
 /// A router over in-memory fakes. All fakes are shared handles: script them before an event and
@@ -481,22 +481,19 @@ impl Harness {
                 break;
             }
             for entry in batch {
-                let Err(e) = self.deliverer.deliver(&entry).await else {
-                    self.store.complete(entry.id).await?;
-                    out.delivered += 1;
-                    continue;
+                let e = match self.deliverer.deliver(&entry).await {
+                    Ok(learned) => {
+                        if let Some(event) = learned {
+                            self.tell_router(event, &mut out).await?;
+                        }
+                        self.store.complete(entry.id).await?;
+                        out.delivered += 1;
+                        continue;
+                    }
+                    Err(e) => e,
                 };
                 if let Some(event) = report(&entry, &e) {
-                    out.reported.push(event.clone());
-                    self.router
-                        .handle_delivery(event)
-                        .await
-                        .map_err(|e| match e {
-                            RouterError::Store(e) => e,
-                            other => {
-                                flexcord_core::ports::StoreError::Unavailable(other.to_string())
-                            }
-                        })?;
+                    self.tell_router(event, &mut out).await?;
                 }
                 match after_attempt(entry.attempts, &e) {
                     Decision::Retry { .. } => {
@@ -513,6 +510,21 @@ impl Harness {
             }
         }
         Ok(out)
+    }
+
+    async fn tell_router(
+        &self,
+        event: DeliveryEvent,
+        out: &mut Drained,
+    ) -> Result<(), flexcord_core::ports::StoreError> {
+        out.reported.push(event.clone());
+        match self.router.handle_delivery(event).await {
+            Ok(_) => Ok(()),
+            Err(RouterError::Store(e)) => Err(e),
+            Err(other) => Err(flexcord_core::ports::StoreError::Unavailable(
+                other.to_string(),
+            )),
+        }
     }
 
     /// Moves the clock past any retry delay the drain set.

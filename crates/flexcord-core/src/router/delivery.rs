@@ -3,9 +3,10 @@
 //! a crash is a no-op and nothing here ever calls another system directly: what the router owes
 //! anyone in return goes into the outbox.
 
-use crate::event::DeliveryEvent;
-use crate::ids::{ConversationSid, UserId};
+use crate::event::{DeliveryEvent, UserProfile};
+use crate::ids::{ChannelId, ConversationSid, UserId};
 use crate::outbox::OutboxMessage;
+use crate::session::Session;
 
 use super::flex::CloseCause;
 use super::step::{Plan, run_step};
@@ -47,7 +48,28 @@ impl Router {
                 let handled = self.settle(plan, super::step::MAX_ATTEMPTS).await?;
                 Ok(handled.unwrap_or_default())
             }
+            DeliveryEvent::DmOpened { user, channel, .. } => {
+                let _held = self.locks.lock(user.id).await;
+                run_step!(self, self.decide_dm_opened(&user, channel, &key))
+            }
         }
+    }
+
+    /// A user without a session gets one on the DM a delivery opened (the greeting's button
+    /// then works); a user with one already has their channel.
+    async fn decide_dm_opened(
+        &self,
+        user: &UserProfile,
+        channel: ChannelId,
+        key: &str,
+    ) -> Result<Plan, RouterError> {
+        if self.ports.store.session(user.id).await?.is_some() {
+            return Ok(Plan::outcome(Outcome::Ignored));
+        }
+        Ok(Plan::with_session(
+            Some(key.to_owned()),
+            Session::new(user.id, user.name.clone(), channel),
+        ))
     }
 
     async fn decide_gone(

@@ -56,16 +56,13 @@ impl Router {
             DiscordEvent::Button {
                 interaction,
                 user,
-                place,
+                place: _,
                 action,
             } => {
                 let _held = self.locks.lock(user.id).await;
                 match action {
                     ButtonAction::TalkToAgent => {
-                        run_step!(
-                            self,
-                            self.decide_button_handoff(&interaction, &user, &place)
-                        )
+                        run_step!(self, self.decide_button_handoff(&interaction, &user))
                     }
                     ButtonAction::EndChat => {
                         run_step!(self, self.decide_end_by_user(&interaction, &user))
@@ -152,7 +149,8 @@ impl Router {
 
     /// `dm` is `None` when the DM could not be opened just now: the session's known channel is
     /// used, or, for a user without one, the greeting is queued for the user
-    /// ([`OutboxMessage::ToUser`]) and the session is created by their first DM or button.
+    /// ([`OutboxMessage::ToUser`]) and the session is created when it is delivered
+    /// ([`crate::event::DeliveryEvent::DmOpened`]) or by the user's first DM.
     async fn decide_helpme(
         &self,
         interaction: &InteractionHandle,
@@ -187,7 +185,7 @@ impl Router {
             };
             plan.reply(interaction, self.text(answer, &[("user", &user.name)]));
             plan.outbox.push(OutboxMessage::ToUser {
-                user: user.id,
+                user: user.clone(),
                 message: greeting,
             });
             return Ok(plan);
@@ -321,7 +319,7 @@ impl Router {
                 match self.ports.store.session(user.id).await? {
                     Some(s) => plan.send(s.dm_channel, copy),
                     None => plan.outbox.push(OutboxMessage::ToUser {
-                        user: user.id,
+                        user: user.clone(),
                         message: copy,
                     }),
                 }
@@ -342,16 +340,13 @@ impl Router {
         &self,
         interaction: &InteractionHandle,
         user: &UserProfile,
-        place: &Place,
     ) -> Result<Plan, RouterError> {
-        let mut s = match self.ports.store.session(user.id).await? {
-            Some(s) => s,
-            // A greeting queued while the DM could not be opened creates no session: the
-            // button under it, pressed in the DM, does.
-            None if place.direct_message => Session::new(user.id, user.name.clone(), place.channel),
-            // A button without a session outside a DM: nothing to route; the adapter only
-            // shows the button in flexcord's own DMs.
-            None => return Ok(Plan::outcome(Outcome::Ignored)),
+        let Some(mut s) = self.ports.store.session(user.id).await? else {
+            // A button without a session: the DM was never set up through flexcord. Nothing
+            // to route; the adapter only shows the button in flexcord's own DMs. (A greeting
+            // queued for a user whose DM could not be opened gets its session when delivered:
+            // `DeliveryEvent::DmOpened`.)
+            return Ok(Plan::outcome(Outcome::Ignored));
         };
         s.user_name.clone_from(&user.name);
         let key = format!("dc:int:{}", interaction.id);
