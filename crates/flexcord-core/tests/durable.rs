@@ -82,8 +82,8 @@ async fn the_greetings_button_works_for_a_user_whose_dm_was_opened_by_the_delive
     h.drain().await.unwrap();
     assert_eq!(
         h.state(&u),
-        None,
-        "no session until the user acts in the DM"
+        Some(flexcord_core::session::SessionState::Bot),
+        "the delivery that opened the DM gave the user a session"
     );
     h.press_with(
         &u,
