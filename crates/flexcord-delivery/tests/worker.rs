@@ -152,15 +152,16 @@ impl Running {
     }
 }
 
-/// Polls `done` until it holds, for at most a minute of (paused, auto-advancing) test time.
-async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+/// Polls `done` until it holds, for at most a minute of (paused, auto-advancing) test time;
+/// whether it came to hold.
+async fn eventually(mut done: impl FnMut() -> bool) -> bool {
     for _ in 0..600 {
         if done() {
-            return;
+            return true;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("never happened: {what}");
+    false
 }
 
 #[tokio::test(start_paused = true)]
@@ -185,20 +186,23 @@ async fn the_depth_counts_answers_waiting_on_discord() {
         Arc::new(Reports::default()),
         metrics.clone(),
     );
-    eventually("the first answer is in flight", || {
-        store.entries().iter().any(|e| e.claims > 0)
-    })
-    .await;
-    eventually("the gauge shows both queued answers", || {
-        metrics.depth() == Some(2)
-    })
-    .await;
+    assert!(
+        eventually(|| store.entries().iter().any(|e| e.claims > 0)).await,
+        "the first answer is in flight"
+    );
+    assert!(
+        eventually(|| metrics.depth() == Some(2)).await,
+        "the gauge shows both queued answers"
+    );
     chat.gate.add_permits(2);
-    eventually("both answers went out", || {
-        fake.shown_texts(ChannelId(900_000)).len() == 2
-    })
-    .await;
-    eventually("the gauge drops to zero", || metrics.depth() == Some(0)).await;
+    assert!(
+        eventually(|| fake.shown_texts(ChannelId(900_000)).len() == 2).await,
+        "both answers went out"
+    );
+    assert!(
+        eventually(|| metrics.depth() == Some(0)).await,
+        "the gauge drops to zero"
+    );
     worker.stop().await;
 }
 
@@ -227,10 +231,10 @@ async fn a_closed_dm_is_reported_before_the_entry_is_dead_lettered() {
         reports.clone(),
         Arc::new(Recorded::default()),
     );
-    eventually("the delivery failed once", || {
-        store.entries().iter().any(|e| e.last_error.is_some())
-    })
-    .await;
+    assert!(
+        eventually(|| store.entries().iter().any(|e| e.last_error.is_some())).await,
+        "the delivery failed once"
+    );
     assert_eq!(
         store.entries()[0].status,
         EntryStatus::Pending,
@@ -238,10 +242,10 @@ async fn a_closed_dm_is_reported_before_the_entry_is_dead_lettered() {
     );
     *reports.down.lock().unwrap_or_else(PoisonError::into_inner) = false;
     clock.advance(60_000);
-    eventually("dead-lettered", || {
-        matches!(store.entries()[0].status, EntryStatus::Dead(_))
-    })
-    .await;
+    assert!(
+        eventually(|| matches!(store.entries()[0].status, EntryStatus::Dead(_))).await,
+        "dead-lettered"
+    );
     assert_eq!(
         reports.seen(),
         [DeliveryEvent::DmClosed {
