@@ -151,8 +151,8 @@ impl FakeDiscordRest {
 ///
 /// | call | answer |
 /// |---|---|
-/// | `POST /users/@me/channels` | DM channel `{"id": dm_channel_id(recipient), "type": 1}` |
-/// | `POST /channels/{id}/messages` | a Message echoing `content`, ids from [`FIRST_MESSAGE_ID`] up |
+/// | `POST /users/@me/channels` | DM channel `{"id": dm_channel_id(recipient), "type": 1}`; 500 during an outage |
+/// | `POST /channels/{id}/messages` | a Message echoing `content`, ids from [`FIRST_MESSAGE_ID`] up; 500 during [`FakeDiscordRest::set_outage`] |
 /// | `POST /channels/{id}/typing` | 204 |
 /// | `POST /interactions/{id}/{token}/callback` | 204 |
 /// | `PATCH /webhooks/{app}/{token}/messages/{id}` | a Message (edit of the original) |

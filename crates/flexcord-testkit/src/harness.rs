@@ -119,7 +119,8 @@ pub struct Drained {
 pub struct Harness {
     /// The router under test.
     pub router: Arc<Router>,
-    /// Delivers outbox entries over the same fakes, as the binary's worker does.
+    /// Delivers outbox entries over the same fakes, as the binary's worker
+    /// (`flexcord_delivery::OutboxWorker`) does.
     pub deliverer: Deliverer,
     /// Discord.
     pub chat: FakeChat,
@@ -224,7 +225,8 @@ impl Harness {
         self.session(user).and_then(|s| s.case_id)
     }
 
-    /// Texts sent to the user's DM, in order (direct sends and delivered relays alike).
+    /// Texts sent to the user's DM, in order (failed attempts included; everything reaches the
+    /// DM through the outbox, so [`Harness::drain`] first).
     #[must_use]
     pub fn dm_texts(&self, user: &UserProfile) -> Vec<String> {
         self.chat.texts_to(self.dm_of(user))
