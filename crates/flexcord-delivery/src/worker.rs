@@ -65,7 +65,7 @@ impl OutboxWorker {
     /// Runs until `shutdown` turns true, then finishes the deliveries in flight.
     ///
     /// Claims continuously: whenever something is enqueued or a delivery finishes, it claims
-    /// again (up to [`MAX_IN_FLIGHT`] deliveries at once). A send held back by Discord's rate
+    /// again (up to 512 deliveries at once). A send held back by Discord's rate
     /// limits therefore holds up only its own ordering key, never the Twilio-bound relays behind
     /// it; the store's one-in-flight-per-key rule keeps each conversation in order.
     pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {

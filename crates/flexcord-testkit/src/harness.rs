@@ -469,7 +469,7 @@ impl Harness {
 
     /// Delivers everything deliverable, like the binary's worker: success completes; a failure
     /// first reports what it taught to the router ([`report`], [`Router::handle_delivery`]),
-    /// then [`after_attempt`] decides — a retry is pushed back [`RETRY_DELAY`] (so it waits
+    /// then [`after_attempt`] decides — a retry is pushed back 60 s (so it waits
     /// until the clock is advanced), a dead letter is recorded.
     ///
     /// # Errors
