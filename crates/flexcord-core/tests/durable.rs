@@ -5,7 +5,7 @@
 use flexcord_core::case::CaseKind;
 use flexcord_core::config::render;
 use flexcord_core::event::{DeliveryEvent, ReportForm};
-use flexcord_core::ids::{CaseId, ChannelId};
+use flexcord_core::ids::CaseId;
 use flexcord_core::outbox::OutboxMessage;
 use flexcord_core::ports::{ChatError, OutboxStore, StoreError};
 use flexcord_core::router::Outcome;
@@ -170,7 +170,7 @@ async fn a_closed_dm_reported_twice_tells_the_agent_once() {
     let conv = h.with_agent(&u).await.unwrap();
     let event = DeliveryEvent::DmClosed {
         entry: 77,
-        channel: Some(ChannelId(h.dm_of(&u).get())),
+        channel: Some(h.dm_of(&u)),
         conversation: Some(conv.clone()),
     };
     let first = h.router.handle_delivery(event.clone()).await.unwrap();
