@@ -16,6 +16,7 @@ mod bot;
 mod crash;
 mod hostile;
 mod live_chat;
+mod outage;
 mod postgres;
 mod reports;
 mod studio;

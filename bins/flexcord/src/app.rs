@@ -11,8 +11,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
 use flexcord_core::Router;
-use flexcord_core::ports::{Clock, SessionStore};
+use flexcord_core::ports::{Clock, OutboxStore, SessionStore};
 use flexcord_core::router::Ports;
+use flexcord_delivery::{Deliverer, OutboxWorker};
 use flexcord_discord::{
     CatchUp, DiscordChat, Gateway, build_http, install_crypto_provider, register_commands,
 };
@@ -26,7 +27,6 @@ use crate::dispatch::Dispatcher;
 use crate::feeds::FeedPoller;
 use crate::http::{self, AppState};
 use crate::metrics::Metrics;
-use crate::outbox_worker::{self, OutboxWorker};
 
 /// How long processed-event ids and finished outbox rows are kept (longer than any Twilio retry).
 const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -73,6 +73,7 @@ pub async fn run_until(
     let metrics = Arc::new(Metrics::new());
     let store = Arc::new(adapters::store(&settings).await?);
     let session_store: Arc<dyn SessionStore> = store.clone();
+    let outbox_store: Arc<dyn OutboxStore> = store.clone();
     // Outbox leases held by a process that is gone (this one's previous run, killed mid-delivery;
     // on PostgreSQL any crashed instance) would hold their conversations up until they expire.
     // Released before anything here can take new ones.
@@ -108,6 +109,8 @@ pub async fn run_until(
         tracing::warn!(%error, "could not register slash commands");
     }
 
+    // The router decides and records; the outbox worker delivers over the same adapters.
+    let deliverer = Deliverer::new(Arc::new(chat.clone()), contact_center.clone());
     let router = Arc::new(Router::new(
         Ports {
             chat: Arc::new(chat.clone()),
@@ -151,14 +154,16 @@ pub async fn run_until(
     });
 
     // Outbox delivery. On SQLite, what this process commits is leased to its worker at once
-    // and handed over in memory (no claim per relay).
+    // and handed over in memory (no claim per relay). What a delivery learns (a closed DM, a
+    // gone conversation) goes back through the router as an event.
     let outbox = tokio::spawn(
         OutboxWorker {
-            router: Arc::clone(&router),
-            store: Arc::clone(&session_store),
+            deliverer,
+            outbox: outbox_store,
+            events: router.clone(),
             wake: Arc::clone(&wake),
-            metrics: Arc::clone(&metrics),
-            leased: store.lease_new_entries(&worker_id, outbox_worker::LEASE),
+            metrics: metrics.clone(),
+            leased: store.lease_new_entries(&worker_id, flexcord_delivery::LEASE),
             worker_id,
         }
         .run(outbox_stop_rx),

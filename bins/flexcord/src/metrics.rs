@@ -13,7 +13,7 @@ use prometheus_client::registry::Registry;
 /// Labels: a direction and an outcome.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RelayLabels {
-    /// `to_flex`, `to_discord`, `notice_to_flex`, `announcement`.
+    /// `to_flex`, `to_discord`, `notice_to_flex`, `announcement`, `report_card`.
     pub direction: &'static str,
     /// `delivered`, `retried`, `dead`.
     pub outcome: &'static str,
@@ -60,7 +60,7 @@ pub struct Metrics {
     pub discord_errors: Family<ReasonLabels, Counter>,
     /// Twilio errors seen while delivering.
     pub twilio_errors: Family<ReasonLabels, Counter>,
-    /// Undelivered outbox entries, sampled.
+    /// Queued outbox entries (in flight or waiting), sampled every second.
     pub outbox_depth: Gauge<i64, AtomicI64>,
 }
 

@@ -2,7 +2,7 @@
 //! `server.address()`): default answers for everything a bot does, a small stateful guild (channels
 //! and roles, so set-up code can be run twice), and readers for what was sent.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -33,6 +33,8 @@ struct GuildState {
     roles: Vec<Value>,
     /// What users wrote in each channel (`GET /channels/{id}/messages`), oldest first.
     history: std::collections::HashMap<u64, Vec<Value>>,
+    /// Message-create bodies answered 500 during an outage, by channel.
+    refused: std::collections::HashMap<u64, Vec<Value>>,
 }
 
 /// The stateful part of the fake REST API: one guild's channels and roles. Clones share state.
@@ -41,6 +43,7 @@ pub struct FakeDiscordRest {
     guild: Arc<Mutex<GuildState>>,
     next_channel: Arc<AtomicU64>,
     next_message: Arc<AtomicU64>,
+    outage: Arc<AtomicBool>,
 }
 
 impl FakeDiscordRest {
@@ -87,6 +90,51 @@ impl FakeDiscordRest {
         self.lock().channels.clone()
     }
 
+    /// Starts (`true`) or ends an outage: while it lasts, creating a message and opening a DM
+    /// answer `500 Internal Server Error`, as Discord does in an incident. Interaction
+    /// responses (the webhook endpoints) stay up.
+    pub fn set_outage(&self, down: bool) {
+        self.outage.store(down, Ordering::SeqCst);
+    }
+
+    /// How many message creates were refused by an outage so far, in `channel`.
+    #[must_use]
+    pub fn refused_in(&self, channel: u64) -> usize {
+        self.lock().refused.get(&channel).map_or(0, Vec::len)
+    }
+
+    /// The messages created in `channel`, in order: what was posted, minus what an outage
+    /// refused, and a repeat of an enforced nonce once (see [`messages_sent_to`]).
+    pub async fn created_in(&self, server: &MockServer, channel: u64) -> Vec<Value> {
+        let mut refused = self
+            .lock()
+            .refused
+            .get(&channel)
+            .cloned()
+            .unwrap_or_default();
+        let bodies: Vec<Value> = requests(
+            server,
+            "POST",
+            &format!("/api/v10/channels/{channel}/messages"),
+        )
+        .await
+        .iter()
+        .filter_map(json_body)
+        .filter(|body| match refused.iter().position(|r| r == body) {
+            Some(at) => {
+                refused.remove(at);
+                false
+            }
+            None => true,
+        })
+        .collect();
+        created_messages(bodies)
+    }
+
+    fn down(&self) -> bool {
+        self.outage.load(Ordering::SeqCst)
+    }
+
     /// The channel with this name, if any.
     #[must_use]
     pub fn channel_named(&self, name: &str) -> Option<Value> {
@@ -103,8 +151,8 @@ impl FakeDiscordRest {
 ///
 /// | call | answer |
 /// |---|---|
-/// | `POST /users/@me/channels` | DM channel `{"id": dm_channel_id(recipient), "type": 1}` |
-/// | `POST /channels/{id}/messages` | a Message echoing `content`, ids from [`FIRST_MESSAGE_ID`] up |
+/// | `POST /users/@me/channels` | DM channel `{"id": dm_channel_id(recipient), "type": 1}`; 500 during an outage |
+/// | `POST /channels/{id}/messages` | a Message echoing `content`, ids from [`FIRST_MESSAGE_ID`] up; 500 during [`FakeDiscordRest::set_outage`] |
 /// | `POST /channels/{id}/typing` | 204 |
 /// | `POST /interactions/{id}/{token}/callback` | 204 |
 /// | `PATCH /webhooks/{app}/{token}/messages/{id}` | a Message (edit of the original) |
@@ -120,14 +168,20 @@ pub async fn mount_discord_defaults(server: &MockServer) -> FakeDiscordRest {
             channels: Vec::new(),
             roles: vec![fixtures::role(fixtures::GUILD_ID, "@everyone", 0)],
             history: std::collections::HashMap::new(),
+            refused: std::collections::HashMap::new(),
         })),
         next_channel: Arc::new(AtomicU64::new(FIRST_CHANNEL_ID)),
         next_message: Arc::new(AtomicU64::new(FIRST_MESSAGE_ID)),
+        outage: Arc::new(AtomicBool::new(false)),
     };
 
+    let open_dm = rest.clone();
     Mock::given(method("POST"))
         .and(path_regex(r"^/api/v10/users/@me/channels$"))
-        .respond_with(|req: &Request| {
+        .respond_with(move |req: &Request| {
+            if open_dm.down() {
+                return server_error();
+            }
             let recipient = json_body(req)
                 .and_then(|b| {
                     b["recipient_id"]
@@ -142,7 +196,7 @@ pub async fn mount_discord_defaults(server: &MockServer) -> FakeDiscordRest {
         .await;
     Mock::given(method("POST"))
         .and(path_regex(r"^/api/v10/channels/\d+/messages$"))
-        .respond_with(MessageEcho(Arc::clone(&rest.next_message)))
+        .respond_with(CreateMessage(rest.clone()))
         .mount(server)
         .await;
     Mock::given(method("GET"))
@@ -223,6 +277,34 @@ pub async fn mount_dm_closed(server: &MockServer, channel_id: u64) {
         .with_priority(1)
         .mount(server)
         .await;
+}
+
+/// Discord's answer in an incident.
+fn server_error() -> ResponseTemplate {
+    discord_error(500, 0, "500: Internal Server Error")
+}
+
+/// `POST /channels/{id}/messages`: a [`MessageEcho`], or a 500 during an outage (remembered,
+/// so that [`FakeDiscordRest::created_in`] leaves it out).
+#[derive(Debug)]
+struct CreateMessage(FakeDiscordRest);
+
+impl Respond for CreateMessage {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        if self.0.down() {
+            let channel = req
+                .url
+                .path_segments()
+                .and_then(|mut s| s.nth(3))
+                .and_then(|s| s.parse::<u64>().ok())
+                .unwrap_or(0);
+            if let Some(body) = json_body(req) {
+                self.0.lock().refused.entry(channel).or_default().push(body);
+            }
+            return server_error();
+        }
+        MessageEcho(Arc::clone(&self.0.next_message)).respond(req)
+    }
 }
 
 /// Echoes a created/edited message: a valid Message JSON with the posted content.

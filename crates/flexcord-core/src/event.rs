@@ -213,3 +213,53 @@ impl FlexEvent {
         }
     }
 }
+
+/// Something a delivery learned that the router must act on. The outbox worker never runs a
+/// routing step itself: it hands these to [`crate::Router::handle_delivery`], which records them
+/// with an identity ([`DeliveryEvent::dedupe_key`]) like any other event, so a repeat is a no-op.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeliveryEvent {
+    /// A relay into `conversation` found it gone on Twilio's side (a missed close webhook, say):
+    /// the chat is over.
+    ConversationGone {
+        /// The outbox entry whose delivery found out.
+        entry: i64,
+        /// The conversation that is gone.
+        conversation: ConversationSid,
+    },
+    /// A message for a user's DM was refused because they closed their DMs (Discord 50007).
+    DmClosed {
+        /// The outbox entry whose delivery found out.
+        entry: i64,
+        /// The user's DM channel, when the entry named one.
+        channel: Option<ChannelId>,
+        /// The conversation the message belonged to, whose agent should be told.
+        conversation: Option<ConversationSid>,
+    },
+    /// A message queued for a user whose DM channel was not known
+    /// ([`crate::outbox::OutboxMessage::ToUser`]) was delivered: the DM is open now, and a user
+    /// without a session gets one, so the buttons under the message work.
+    DmOpened {
+        /// The outbox entry that opened it.
+        entry: i64,
+        /// The user.
+        user: UserProfile,
+        /// Their DM channel.
+        channel: ChannelId,
+    },
+}
+
+impl DeliveryEvent {
+    /// The event's identity, recorded like a webhook's message sid. A conversation closes once,
+    /// however it was found out: a gone conversation is recorded as its close
+    /// (`tw:closed:<sid>`, the identity of Twilio's close webhook), so the later webhook, or a
+    /// second relay finding it gone, changes nothing.
+    #[must_use]
+    pub fn dedupe_key(&self) -> String {
+        match self {
+            Self::ConversationGone { conversation, .. } => format!("tw:closed:{conversation}"),
+            Self::DmClosed { entry, .. } => format!("dl:dm_closed:{entry}"),
+            Self::DmOpened { entry, .. } => format!("dl:dm_opened:{entry}"),
+        }
+    }
+}

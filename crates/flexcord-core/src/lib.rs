@@ -13,8 +13,9 @@
 //! # Layout
 //! - [`ids`]: typed ids (Discord snowflakes, Twilio SIDs, case numbers).
 //! - [`content`], [`case`], [`session`]: the domain model.
-//! - [`event`]: inbound events from Discord and Flex.
-//! - [`outbox`]: durable sends, delivered after their cause is recorded.
+//! - [`event`]: inbound events from Discord and Flex, and what deliveries report back.
+//! - [`outbox`]: everything owed to a person, delivered (by `flexcord-delivery`) after its
+//!   cause is recorded.
 //! - [`ports`]: the traits adapters implement.
 //! - [`config`]: routing mode, keywords, user-facing texts.
 //! - [`router`]: the state machine.

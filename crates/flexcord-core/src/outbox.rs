@@ -1,5 +1,7 @@
-//! The durable outbox: sends the router decided on, recorded before their cause is acknowledged
-//! and delivered afterwards by a worker (see [`crate::Router::deliver`]).
+//! The durable outbox: everything the bridge owes a person — relays, notices, greetings, bot
+//! answers, report cards, announcements — recorded in the same commit as the event that caused
+//! it, before that event is acknowledged, and delivered afterwards by a worker (the
+//! `flexcord-delivery` crate).
 //!
 //! Why: Twilio gives a webhook 5 s and retries it; the Discord gateway does not redeliver at all.
 //! Recording the send first, then delivering, is what makes "nothing lost, nothing twice" hold
@@ -7,7 +9,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::content::{AgentMedia, Announcement, MessageContent, OutgoingMessage};
+use crate::content::{
+    AgentMedia, Announcement, GuildChannel, MessageContent, OutgoingMessage, ReportCard,
+};
+use crate::event::UserProfile;
 use crate::ids::{ChannelId, ConversationSid, Identity, MessageId};
 
 /// One send waiting in the outbox.
@@ -48,6 +53,21 @@ pub enum OutboxMessage {
         /// What to post.
         announcement: Announcement,
     },
+    /// A message for a user whose DM channel is not known yet (opening it failed while the
+    /// interaction waited): the delivery opens the DM, then sends.
+    ToUser {
+        /// The Discord user (named, so that the session the delivery reports can be created).
+        user: UserProfile,
+        /// What to send.
+        message: OutgoingMessage,
+    },
+    /// An official report card for `#bug-report` or `#feature-request`.
+    Report {
+        /// Where it goes.
+        channel: GuildChannel,
+        /// The card.
+        card: ReportCard,
+    },
 }
 
 impl OutboxMessage {
@@ -61,6 +81,8 @@ impl OutboxMessage {
             | Self::NoticeToConversation { conversation, .. } => format!("conv:{conversation}"),
             Self::ToDiscord { channel, .. } => format!("dm:{channel}"),
             Self::Announce { .. } => "announcements".to_owned(),
+            Self::ToUser { user, .. } => format!("user:{}", user.id),
+            Self::Report { channel, .. } => format!("report:{}", channel.name()),
         }
     }
 }

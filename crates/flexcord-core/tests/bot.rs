@@ -19,9 +19,13 @@ async fn a_question_gets_articles_with_title_link_and_excerpt() {
         "Open Settings → Account.",
     );
     let handled = h.dm(&u, "how do I reset my password").await.unwrap();
+    h.drain().await.unwrap();
 
     assert_eq!(handled.outcome, Outcome::Done);
-    assert_eq!(handled.enqueued, 0, "bot answers are direct, not relays");
+    assert_eq!(
+        handled.enqueued, 1,
+        "bot answers are outbox entries: durable"
+    );
     let last = h.chat.sent_to(h.dm_of(&u)).pop().unwrap();
     assert_eq!(last.voice, Voice::VirtualAgent);
     assert_eq!(
@@ -43,6 +47,7 @@ async fn a_dm_without_helpme_still_creates_a_session_and_is_answered() {
     let u = user(2);
     h.bot.on_text("hi", "Hello!");
     h.dm(&u, "hi").await.unwrap();
+    h.drain().await.unwrap();
     assert_eq!(h.dm_texts(&u), ["Hello!"]);
     assert_eq!(h.state(&u), Some(SessionState::Bot));
 }
@@ -52,6 +57,7 @@ async fn nothing_found_says_no_answer_and_offers_an_agent() {
     let h = Harness::new();
     let u = user(1);
     h.dm(&u, "something obscure").await.unwrap();
+    h.drain().await.unwrap();
     let last = h.chat.sent_to(h.dm_of(&u)).pop().unwrap();
     assert_eq!(last.text, h.router.config().templates.no_answer);
     assert_eq!(last.buttons, [Buttons::TalkToAgent]);
@@ -67,6 +73,7 @@ async fn a_failing_virtual_agent_offers_a_live_agent_and_reports_an_incident() {
         let u = user(1);
         h.bot.fail_once(error.clone());
         let handled = h.dm(&u, "help").await.unwrap();
+        h.drain().await.unwrap();
         assert_eq!(handled.incidents, [Incident::VirtualAgent(error)]);
         let last = h.chat.sent_to(h.dm_of(&u)).pop().unwrap();
         assert_eq!(last.text, h.router.config().templates.bot_unavailable);
@@ -89,6 +96,7 @@ async fn the_same_dm_delivered_twice_is_answered_once() {
     h.dm_with(&u, MessageId(77), content.clone()).await.unwrap();
     let again = h.dm_with(&u, MessageId(77), content).await.unwrap();
     assert_eq!(again.outcome, Outcome::Duplicate);
+    h.drain().await.unwrap();
     assert_eq!(h.dm_texts(&u), ["Hello!"]);
     assert_eq!(h.session(&u).unwrap().transcript.len(), 2);
 }

@@ -226,9 +226,9 @@ async fn a_dm_after_close_goes_back_to_the_bot() {
     h.closed(&conv).await.unwrap();
     h.bot.on_text("one more question", "Sure, here it is.");
     h.dm(&u, "one more question").await.unwrap();
+    h.drain().await.unwrap();
     assert_eq!(h.state(&u), Some(SessionState::Bot));
     assert_eq!(h.dm_texts(&u).last().unwrap(), "Sure, here it is.");
-    h.drain().await.unwrap();
     assert!(
         h.contact_center.user_messages().is_empty(),
         "not relayed to the closed chat"

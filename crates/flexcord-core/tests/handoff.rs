@@ -47,6 +47,7 @@ async fn the_button_opens_a_case_posts_the_transcript_and_creates_the_task() {
     assert_eq!(tasks[0].1.case_id, Some(case_id));
     assert_eq!(tasks[0].1.summary, "my game crashes");
     assert!(s.interaction.is_some());
+    h.drain().await.unwrap();
 
     assert_eq!(
         h.dm_texts(&u).last().unwrap(),
@@ -100,6 +101,7 @@ async fn the_bots_hand_off_signal_routes_after_showing_its_answer() {
     );
     h.dm(&u, "billing is broken").await.unwrap();
     assert_eq!(h.state(&u), Some(SessionState::AwaitingAgent));
+    h.drain().await.unwrap();
     let texts = h.dm_texts(&u);
     assert_eq!(texts[0], "Let me get a person.");
     assert!(texts[1].starts_with("Case #1001 created"), "{texts:?}");
@@ -122,6 +124,7 @@ async fn a_failing_case_system_still_routes_the_user() {
     assert_eq!(h.case_of(&u), None);
     assert_eq!(h.contact_center.tasks().len(), 1);
     assert_eq!(h.contact_center.tasks()[0].1.case_id, None);
+    h.drain().await.unwrap();
     assert_eq!(
         h.dm_texts(&u).last().unwrap(),
         &h.router.config().templates.transferring_without_case
@@ -149,6 +152,7 @@ async fn a_failing_contact_center_keeps_the_user_with_the_bot() {
         ))]
     );
     assert_eq!(h.state(&u), Some(SessionState::Bot));
+    h.drain().await.unwrap();
     assert_eq!(
         h.dm_texts(&u).last().unwrap(),
         &h.router.config().templates.relay_failed
@@ -168,6 +172,7 @@ async fn asking_again_while_waiting_creates_nothing_new() {
     h.press(&u, ButtonAction::TalkToAgent).await.unwrap();
     assert_eq!(h.cases.all().len(), 1);
     assert_eq!(h.contact_center.tasks().len(), 1);
+    h.drain().await.unwrap();
     assert_eq!(
         h.dm_texts(&u).last().unwrap(),
         &format!("You're already connected to our support team (case {case}).")
@@ -190,6 +195,7 @@ async fn the_same_button_press_twice_hands_off_once() {
     assert_eq!(again.outcome, Outcome::Duplicate);
     assert_eq!(h.cases.all().len(), 1);
     assert_eq!(h.contact_center.tasks().len(), 1);
+    h.drain().await.unwrap();
     assert_eq!(
         h.dm_texts(&u).len(),
         2,

@@ -18,6 +18,7 @@ async fn helpme_in_the_server_says_check_dms_and_greets_with_the_agent_button() 
         h.chat.reply_texts(i.id),
         [h.router.config().templates.check_dms.clone()]
     );
+    h.drain().await.unwrap();
     let sent = h.chat.sent_to(h.dm_of(&u));
     assert_eq!(sent.len(), 1);
     assert!(sent[0].text.contains("Hi user1!"), "{}", sent[0].text);
@@ -38,6 +39,7 @@ async fn helpme_inside_the_dm_answers_the_interaction_and_greets() {
         h.chat.reply_texts(i.id),
         ["I'm right here, user1.".to_owned()]
     );
+    h.drain().await.unwrap();
     assert_eq!(h.dm_texts(&u).len(), 1);
 }
 
@@ -106,6 +108,7 @@ async fn the_same_helpme_interaction_twice_is_handled_once() {
     h.helpme_with(&u, &i, false).await.unwrap();
     let again = h.helpme_with(&u, &i, false).await.unwrap();
     assert_eq!(again.outcome, Outcome::Duplicate);
+    h.drain().await.unwrap();
     assert_eq!(h.dm_texts(&u).len(), 1);
     assert_eq!(h.chat.reply_texts(i.id).len(), 1);
 }

@@ -39,6 +39,7 @@ async fn endless_conflicts_give_up_with_a_store_error() {
     h.store.inject_conflicts(100);
     let err = h.dm(&u, "hi").await.unwrap_err();
     assert_eq!(err, RouterError::Store(StoreError::Conflict));
+    h.drain().await.unwrap();
     assert!(
         h.dm_texts(&u).len() == 1,
         "only the greeting: a failed step sends nothing"
@@ -100,6 +101,7 @@ async fn different_users_do_not_wait_on_each_other() {
     h.bot.on_text("hi", "Hello!");
     let (ra, rb) = tokio::join!(h.dm(&a, "hi"), h.dm(&b, "hi"));
     assert!(ra.is_ok() && rb.is_ok());
+    h.drain().await.unwrap();
     assert_eq!(h.dm_texts(&a), ["Hello!"]);
     assert_eq!(h.dm_texts(&b), ["Hello!"]);
     assert_eq!(h.state(&a), Some(SessionState::Bot));

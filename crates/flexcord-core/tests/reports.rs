@@ -42,6 +42,7 @@ async fn a_bug_report_becomes_a_case_and_a_card_and_the_reporter_is_told() {
             ),
         ]
     );
+    h.drain().await.unwrap();
     let reports = h.chat.reports();
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].0, GuildChannel::BugReport);
@@ -66,6 +67,7 @@ async fn a_feature_request_goes_to_its_channel_without_empty_fields() {
         platform: Some("  ".into()),
     };
     h.report(&u, &i, form).await.unwrap();
+    h.drain().await.unwrap();
     let (channel, card) = h.chat.reports().pop().unwrap();
     assert_eq!(channel, GuildChannel::FeatureRequest);
     assert!(card.fields.is_empty());
@@ -84,6 +86,7 @@ async fn the_same_submission_twice_files_one_case_and_one_card() {
     let again = h.report(&u, &i, bug()).await.unwrap();
     assert_eq!(again.outcome, Outcome::Duplicate);
     assert_eq!(h.cases.all().len(), 1);
+    h.drain().await.unwrap();
     assert_eq!(h.chat.reports().len(), 1);
 }
 
@@ -114,13 +117,16 @@ async fn a_failing_report_card_still_gives_the_case_number() {
         .fail_once(ChatOp::PostReport, ChatError::NotFound("channel".into()));
     let i = h.interaction();
     let handled = h.report(&u, &i, bug()).await.unwrap();
-    assert_eq!(
-        handled.incidents,
-        [Incident::Chat(ChatError::NotFound("channel".into()))]
-    );
+    assert!(handled.incidents.is_empty(), "the card is an outbox entry");
     assert_eq!(
         h.chat.reply_texts(i.id),
         ["Thanks! Your bug report is case #1001."]
+    );
+    // The card's failure is the delivery's: a missing channel is not retried.
+    let drained = h.drain().await.unwrap();
+    assert!(
+        matches!(&drained.dead[..], [(_, reason)] if reason.contains("channel")),
+        "{drained:?}"
     );
 }
 

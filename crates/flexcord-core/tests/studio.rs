@@ -10,6 +10,15 @@ use flexcord_core::router::{Incident, Outcome};
 use flexcord_core::session::SessionState;
 use flexcord_testkit::{CcOp, Harness, user};
 
+/// What is queued for the conversation (the flow), leaving out what is queued for the DM.
+fn for_the_flow(h: &Harness) -> Vec<OutboxMessage> {
+    h.store
+        .pending()
+        .into_iter()
+        .filter(|m| matches!(m, OutboxMessage::ToConversation { .. }))
+        .collect()
+}
+
 #[tokio::test]
 async fn a_bot_state_dm_opens_the_conversation_and_is_posted_not_answered() {
     let h = Harness::studio();
@@ -49,6 +58,7 @@ async fn a_bot_turn_answers_in_the_dm() {
         .await
         .unwrap();
     assert_eq!(handled.outcome, Outcome::Done);
+    h.drain().await.unwrap();
     let last = h.chat.sent_to(h.dm_of(&u)).pop().unwrap();
     assert_eq!(last.voice, Voice::VirtualAgent);
     assert_eq!(last.text, "Open the market tab.");
@@ -80,14 +90,8 @@ async fn a_bot_turn_hand_off_opens_the_case_and_posts_a_keyword_for_the_flow() {
         h.contact_center.tasks().is_empty(),
         "Studio's Send to Flex creates the task"
     );
-    assert!(
-        h.dm_texts(&u)
-            .last()
-            .unwrap()
-            .starts_with("Case #1001 created")
-    );
     // After the user's own message (still queued), the keyword for the flow's split.
-    let pending = h.store.pending();
+    let pending = for_the_flow(&h);
     assert!(
         matches!(
             pending.last(),
@@ -95,6 +99,13 @@ async fn a_bot_turn_hand_off_opens_the_case_and_posts_a_keyword_for_the_flow() {
                 if *author == Identity::for_user(u.id) && content.text == "agent"
         ),
         "{pending:?}"
+    );
+    h.drain().await.unwrap();
+    assert!(
+        h.dm_texts(&u)
+            .last()
+            .unwrap()
+            .starts_with("Case #1001 created")
     );
 }
 
@@ -122,7 +133,7 @@ async fn the_button_posts_a_keyword_for_the_flow_to_route() {
     h.helpme(&u).await.unwrap();
     h.press(&u, ButtonAction::TalkToAgent).await.unwrap();
     assert_eq!(h.state(&u), Some(SessionState::AwaitingAgent));
-    let pending = h.store.pending();
+    let pending = for_the_flow(&h);
     assert!(matches!(
         &pending[..],
         [OutboxMessage::ToConversation { author, content, .. }]
@@ -188,6 +199,7 @@ async fn a_conversation_that_cannot_be_opened_tells_the_user() {
             "401".into()
         ))]
     );
+    h.drain().await.unwrap();
     assert_eq!(
         h.dm_texts(&u),
         [h.router.config().templates.relay_failed.clone()]

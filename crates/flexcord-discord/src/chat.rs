@@ -378,11 +378,14 @@ impl DiscordChat {
         &self,
         channel: GuildChannel,
         embed: Embed,
+        nonce: Option<u64>,
     ) -> Result<MessageId, ChatError> {
         let id = self.guild_channel(channel).await?;
         let embeds = [embed];
         let body = Body {
             embeds: &embeds,
+            nonce: nonce.map(|n| n.to_string()),
+            enforce_nonce: nonce.map(|_| true),
             ..Body::text("")
         };
         match self.create(id, &body, &[]).await {
@@ -505,14 +508,16 @@ impl ChatSurface for DiscordChat {
         &self,
         channel: GuildChannel,
         card: &ReportCard,
+        nonce: Option<u64>,
     ) -> Result<MessageId, ChatError> {
-        self.post_embed(channel, report_embed(card)).await
+        self.post_embed(channel, report_embed(card), nonce).await
     }
 
     async fn announce(&self, announcement: &Announcement) -> Result<MessageId, ChatError> {
         self.post_embed(
             GuildChannel::Announcements,
             announcement_embed(announcement),
+            None,
         )
         .await
     }

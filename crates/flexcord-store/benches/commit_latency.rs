@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use flexcord_core::content::MessageContent;
 use flexcord_core::ids::{ChannelId, ConversationSid, Identity, MessageId, UserId};
 use flexcord_core::outbox::OutboxMessage;
-use flexcord_core::ports::{Commit, CommitOutcome, SessionStore};
+use flexcord_core::ports::{Commit, CommitOutcome, OutboxStore, SessionStore};
 use flexcord_core::session::{Session, SessionState, Speaker, TranscriptLine};
 use flexcord_store::{Store, StoreConfig};
 

@@ -11,7 +11,7 @@
 //!   is due, and hands that over.
 //!
 //! Everything else — retries coming due, expired leases, entries another process left — is
-//! still found by [`SessionStore::claim`](flexcord_core::ports::SessionStore::claim), which the
+//! still found by [`OutboxStore::claim`](flexcord_core::ports::OutboxStore::claim), which the
 //! worker keeps calling on a slow poll. Ordering holds as before: only the oldest pending entry
 //! of a key is ever leased, by whichever path.
 //!
@@ -56,12 +56,12 @@ impl DirectDelivery {
 impl Store {
     /// Leases outbox entries to `worker` as soon as this process makes them deliverable, for
     /// `lease`, and returns the receiver they are handed to (see the [module docs](self)).
-    /// The worker must still poll [`SessionStore::claim`] (slowly) for everything else.
+    /// The worker must still poll [`OutboxStore::claim`] (slowly) for everything else.
     ///
     /// Returns `None` on PostgreSQL, which does not support it, and when a worker is already
     /// registered on this store (or a clone of it).
     ///
-    /// [`SessionStore::claim`]: flexcord_core::ports::SessionStore::claim
+    /// [`OutboxStore::claim`]: flexcord_core::ports::OutboxStore::claim
     pub fn lease_new_entries(
         &self,
         worker: &str,

@@ -1,5 +1,7 @@
 //! Durable state for flexcord: the [`SessionStore`](flexcord_core::ports::SessionStore) port
-//! (sessions, processed-event ids, the outbox) and the embedded
+//! (sessions, processed-event ids, the commit that enqueues outbox entries), the
+//! [`OutboxStore`](flexcord_core::ports::OutboxStore) port (claiming and settling those entries)
+//! and the embedded
 //! [`CaseManagement`](flexcord_core::ports::CaseManagement) port, on SQLite or PostgreSQL.
 //!
 //! - **SQLite** (`sqlite://flexcord.db`) is the embedded default: one file, WAL mode, one
@@ -26,13 +28,14 @@
 //! ```no_run
 //! # async fn demo() -> Result<(), flexcord_store::OpenError> {
 //! use std::sync::Arc;
-//! use flexcord_core::ports::{CaseManagement, SessionStore};
+//! use flexcord_core::ports::{CaseManagement, OutboxStore, SessionStore};
 //! use flexcord_store::{Store, StoreConfig};
 //!
 //! let store = Store::open(&StoreConfig::new("sqlite://flexcord.db")).await?;
 //! let sessions: Arc<dyn SessionStore> = Arc::new(store.clone());
+//! let outbox: Arc<dyn OutboxStore> = Arc::new(store.clone());
 //! let cases: Arc<dyn CaseManagement> = Arc::new(store.cases());
-//! # let _ = (sessions, cases);
+//! # let _ = (sessions, outbox, cases);
 //! # Ok(()) }
 //! ```
 
@@ -46,6 +49,7 @@ mod direct;
 mod error;
 mod migrate;
 mod outbox;
+mod outbox_store;
 mod presence;
 mod recent;
 mod recovery;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use flexcord_core::ids::{ChannelId, ConversationSid, UserId};
 use flexcord_core::outbox::{ClaimedEntry, OutboxMessage};
-use flexcord_core::ports::{Commit, CommitOutcome, SessionStore, StoreError};
+use flexcord_core::ports::{Commit, CommitOutcome, OutboxStore, SessionStore, StoreError};
 use flexcord_core::session::{Session, SessionState};
 use flexcord_store::{Store, StoreConfig};
 use tokio::sync::mpsc::UnboundedReceiver;

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use flexcord_core::ids::ConversationSid;
 use flexcord_core::outbox::{ClaimedEntry, OutboxMessage};
-use flexcord_core::ports::{Commit, CommitOutcome, SessionStore};
+use flexcord_core::ports::{Commit, CommitOutcome, OutboxStore, SessionStore};
 use flexcord_store::{Store, StoreConfig};
 use sqlx::Connection as _;
 

@@ -64,11 +64,22 @@ struct Inner {
     next_message: u64,
     once: HashMap<ChatOp, VecDeque<ChatError>>,
     always: HashMap<ChatOp, ChatError>,
+    /// What Discord would show: successful sends and cards, a repeated nonce dropped.
+    shown: Vec<Shown>,
+    nonces: HashSet<u64>,
+}
+
+/// A message that made it, as a reader of the channel sees it.
+#[derive(Debug, Clone)]
+enum Shown {
+    Message(ChannelId, OutgoingMessage),
+    Report(GuildChannel, ReportCard),
 }
 
 /// A fake Discord. DM channels are assigned per user from [`FIRST_DM_CHANNEL`] on; a user whose
 /// DMs are closed ([`FakeChat::close_dms`]) gets [`ChatError::DmClosed`] from `open_dm` and from
-/// every `send` to their DM channel.
+/// every `send` to their DM channel. Like Discord with `enforce_nonce`, a send or card with a
+/// nonce seen before succeeds without showing anything new ([`FakeChat::shown_texts`]).
 #[derive(Debug, Clone, Default)]
 pub struct FakeChat {
     inner: Arc<Mutex<Inner>>,
@@ -142,6 +153,33 @@ impl FakeChat {
     #[must_use]
     pub fn texts_to(&self, channel: ChannelId) -> Vec<String> {
         self.sent_to(channel).into_iter().map(|m| m.text).collect()
+    }
+
+    /// The texts a reader of `channel` sees: successful sends only, a repeated nonce once.
+    #[must_use]
+    pub fn shown_texts(&self, channel: ChannelId) -> Vec<String> {
+        self.lock()
+            .shown
+            .iter()
+            .filter_map(|s| match s {
+                Shown::Message(ch, message) if *ch == channel => Some(message.text.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The report cards a reader of the guild sees: successful posts only, a repeated nonce
+    /// once.
+    #[must_use]
+    pub fn shown_reports(&self) -> Vec<(GuildChannel, ReportCard)> {
+        self.lock()
+            .shown
+            .iter()
+            .filter_map(|s| match s {
+                Shown::Report(ch, card) => Some((*ch, card.clone())),
+                Shown::Message(..) => None,
+            })
+            .collect()
     }
 
     /// Interaction replies as `(interaction id, reply)`, in order.
@@ -242,6 +280,9 @@ impl ChatSurface for FakeChat {
         if closed {
             return Err(ChatError::DmClosed);
         }
+        if nonce.is_none_or(|n| inner.nonces.insert(n)) {
+            inner.shown.push(Shown::Message(channel, message.clone()));
+        }
         Ok(vec![Self::message_id(&mut inner)])
     }
 
@@ -258,12 +299,16 @@ impl ChatSurface for FakeChat {
         &self,
         channel: GuildChannel,
         card: &ReportCard,
+        nonce: Option<u64>,
     ) -> Result<MessageId, ChatError> {
         let mut inner = self.lock();
         inner
             .calls
             .push(ChatCall::PostReport(channel, card.clone()));
         Self::scripted(&mut inner, ChatOp::PostReport)?;
+        if nonce.is_none_or(|n| inner.nonces.insert(n)) {
+            inner.shown.push(Shown::Report(channel, card.clone()));
+        }
         Ok(Self::message_id(&mut inner))
     }
 

@@ -10,15 +10,16 @@ use flexcord_core::case::Rating;
 use flexcord_core::config::{RouterConfig, RoutingMode};
 use flexcord_core::content::{AgentMedia, MessageContent};
 use flexcord_core::event::{
-    ButtonAction, Command, DiscordEvent, FlexEvent, InteractionHandle, MessageOrigin, Place,
-    ReportForm, UserProfile,
+    ButtonAction, Command, DeliveryEvent, DiscordEvent, FlexEvent, InteractionHandle,
+    MessageOrigin, Place, ReportForm, UserProfile,
 };
 use flexcord_core::ids::{
     CaseId, ChannelId, ConversationSid, Identity, MessageId, MessageSid, UserId,
 };
-use flexcord_core::ports::SessionStore;
-use flexcord_core::router::{DeliveryError, Handled, Ports, RouterError};
+use flexcord_core::ports::OutboxStore;
+use flexcord_core::router::{Handled, Ports, RouterError};
 use flexcord_core::session::{Session, SessionState};
+use flexcord_delivery::{Decision, Deliverer, DeliveryError, after_attempt, report};
 
 use crate::cases::InMemoryCases;
 use crate::chat::FakeChat;
@@ -86,6 +87,7 @@ impl HarnessBuilder {
             clock: clock.clone(),
         };
         Harness {
+            deliverer: Deliverer::new(Arc::new(chat.clone()), Arc::new(contact_center.clone())),
             router: Arc::new(Router::new(ports, self.config)),
             chat,
             contact_center,
@@ -107,6 +109,8 @@ pub struct Drained {
     pub retried: Vec<(i64, DeliveryError)>,
     /// Entries dead-lettered, with the reason.
     pub dead: Vec<(i64, String)>,
+    /// What deliveries reported back to the router, in order.
+    pub reported: Vec<DeliveryEvent>,
 }
 
 /// A router over in-memory fakes. All fakes are shared handles: script them before an event and
@@ -115,6 +119,9 @@ pub struct Drained {
 pub struct Harness {
     /// The router under test.
     pub router: Arc<Router>,
+    /// Delivers outbox entries over the same fakes, as the binary's worker
+    /// (`flexcord_delivery::OutboxWorker`) does.
+    pub deliverer: Deliverer,
     /// Discord.
     pub chat: FakeChat,
     /// Flex.
@@ -218,7 +225,8 @@ impl Harness {
         self.session(user).and_then(|s| s.case_id)
     }
 
-    /// Texts sent to the user's DM, in order (direct sends and delivered relays alike).
+    /// Texts sent to the user's DM, in order (failed attempts included; everything reaches the
+    /// DM through the outbox, so [`Harness::drain`] first).
     #[must_use]
     pub fn dm_texts(&self, user: &UserProfile) -> Vec<String> {
         self.chat.texts_to(self.dm_of(user))
@@ -459,9 +467,10 @@ impl Harness {
         .await
     }
 
-    /// Delivers everything deliverable, like the binary's worker: success completes, a retry is
-    /// pushed back [`RETRY_DELAY`] (so it waits until the clock is advanced), a permanent
-    /// failure dead-letters.
+    /// Delivers everything deliverable, like the binary's worker: success completes; a failure
+    /// first reports what it taught to the router ([`report`], [`Router::handle_delivery`]),
+    /// then [`after_attempt`] decides — a retry is pushed back 60 s (so it waits
+    /// until the clock is advanced), a dead letter is recorded.
     ///
     /// # Errors
     ///
@@ -474,25 +483,50 @@ impl Harness {
                 break;
             }
             for entry in batch {
-                match self.router.deliver(&entry).await {
-                    Ok(()) => {
+                let e = match self.deliverer.deliver(&entry).await {
+                    Ok(learned) => {
+                        if let Some(event) = learned {
+                            self.tell_router(event, &mut out).await?;
+                        }
                         self.store.complete(entry.id).await?;
                         out.delivered += 1;
+                        continue;
                     }
-                    Err(e @ DeliveryError::Retry { .. }) => {
+                    Err(e) => e,
+                };
+                if let Some(event) = report(&entry, &e) {
+                    self.tell_router(event, &mut out).await?;
+                }
+                match after_attempt(entry.attempts, &e) {
+                    Decision::Retry { .. } => {
                         self.store
                             .retry_later(entry.id, &e.to_string(), RETRY_DELAY)
                             .await?;
                         out.retried.push((entry.id, e));
                     }
-                    Err(e) => {
-                        self.store.dead_letter(entry.id, &e.to_string()).await?;
-                        out.dead.push((entry.id, e.to_string()));
+                    Decision::DeadLetter { reason } => {
+                        self.store.dead_letter(entry.id, &reason).await?;
+                        out.dead.push((entry.id, reason));
                     }
                 }
             }
         }
         Ok(out)
+    }
+
+    async fn tell_router(
+        &self,
+        event: DeliveryEvent,
+        out: &mut Drained,
+    ) -> Result<(), flexcord_core::ports::StoreError> {
+        out.reported.push(event.clone());
+        match self.router.handle_delivery(event).await {
+            Ok(_) => Ok(()),
+            Err(RouterError::Store(e)) => Err(e),
+            Err(other) => Err(flexcord_core::ports::StoreError::Unavailable(
+                other.to_string(),
+            )),
+        }
     }
 
     /// Moves the clock past any retry delay the drain set.

@@ -6,8 +6,8 @@
 //!
 //! | port | fake |
 //! |---|---|
-//! | `SessionStore` | [`InMemoryStore`] (atomic commits, versions, dedupe, leased outbox) |
-//! | `ChatSurface` | [`FakeChat`] (records calls, closed DMs, scripted errors) |
+//! | `SessionStore`, `OutboxStore` | [`InMemoryStore`] (atomic commits, versions, dedupe, leased outbox) |
+//! | `ChatSurface` | [`FakeChat`] (records calls, closed DMs, scripted errors, what a reader sees with nonces honoured) |
 //! | `ContactCenter` | [`FakeContactCenter`] (find-or-open conversations, `CH`/`KD`/`UO` sids) |
 //! | `VirtualAgent` | [`FakeVirtualAgent`] (answers per question, failures) |
 //! | `CaseManagement` | [`InMemoryCases`] (idempotent create, notes, ratings, failure switch) |

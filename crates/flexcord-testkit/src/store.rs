@@ -1,4 +1,4 @@
-//! [`InMemoryStore`]: the full [`SessionStore`] contract in memory — atomic commits, optimistic
+//! [`InMemoryStore`]: the full [`SessionStore`] and [`OutboxStore`] contracts in memory — atomic commits, optimistic
 //! versions, dedupe, and an outbox with leases, one-in-flight-per-ordering-key, retries and dead
 //! letters — plus switches to inject conflicts and outages.
 
@@ -9,7 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use flexcord_core::ids::{ChannelId, ConversationSid, UserId};
 use flexcord_core::outbox::{ClaimedEntry, OutboxMessage};
-use flexcord_core::ports::{Clock, Commit, CommitOutcome, SessionStore, StoreError};
+use flexcord_core::ports::{Clock, Commit, CommitOutcome, OutboxStore, SessionStore, StoreError};
 use flexcord_core::session::Session;
 
 use crate::clock::ManualClock;
@@ -60,7 +60,7 @@ struct Inner {
     unavailable: bool,
 }
 
-/// An in-memory [`SessionStore`]. Cheap to clone handles share one store.
+/// An in-memory [`SessionStore`] and [`OutboxStore`]. Cheap to clone handles share one store.
 ///
 /// Every call yields to the runtime once, so concurrent callers interleave the way they would
 /// with a real database.
@@ -292,6 +292,25 @@ impl SessionStore for InMemoryStore {
         })
     }
 
+    async fn prune(&self, age: Duration) -> Result<u64, StoreError> {
+        let cutoff = self.clock.now_ms().saturating_sub(ms(age));
+        let mut inner = self.check()?;
+        let before = inner.seen.len() + inner.outbox.len();
+        inner.seen.retain(|_, at| *at >= cutoff);
+        inner
+            .outbox
+            .retain(|_, e| e.finished_ms.is_none_or(|f| f >= cutoff));
+        let after = inner.seen.len() + inner.outbox.len();
+        Ok(u64::try_from(before - after).unwrap_or(u64::MAX))
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.check().map(drop)
+    }
+}
+
+#[async_trait]
+impl OutboxStore for InMemoryStore {
     async fn claim(
         &self,
         worker: &str,
@@ -365,21 +384,5 @@ impl SessionStore for InMemoryStore {
             .filter(|e| e.status == EntryStatus::Pending)
             .count();
         Ok(u64::try_from(n).unwrap_or(u64::MAX))
-    }
-
-    async fn prune(&self, age: Duration) -> Result<u64, StoreError> {
-        let cutoff = self.clock.now_ms().saturating_sub(ms(age));
-        let mut inner = self.check()?;
-        let before = inner.seen.len() + inner.outbox.len();
-        inner.seen.retain(|_, at| *at >= cutoff);
-        inner
-            .outbox
-            .retain(|_, e| e.finished_ms.is_none_or(|f| f >= cutoff));
-        let after = inner.seen.len() + inner.outbox.len();
-        Ok(u64::try_from(before - after).unwrap_or(u64::MAX))
-    }
-
-    async fn ping(&self) -> Result<(), StoreError> {
-        self.check().map(drop)
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use flexcord_core::content::Announcement;
 use flexcord_core::ids::{ChannelId, UserId};
 use flexcord_core::outbox::OutboxMessage;
-use flexcord_core::ports::{Commit, CommitOutcome, SessionStore, StoreError};
+use flexcord_core::ports::{Commit, CommitOutcome, OutboxStore, SessionStore, StoreError};
 use flexcord_core::session::Session;
 use flexcord_testkit::{InMemoryStore, ManualClock};
 

@@ -87,7 +87,8 @@ pub trait ChatSurface: Send + Sync + std::fmt::Debug {
     /// [`ChatSurface::send`].
     async fn reply(&self, interaction: &InteractionHandle, reply: &Reply) -> Result<(), ChatError>;
 
-    /// Posts an official report card to `#bug-report` or `#feature-request`.
+    /// Posts an official report card to `#bug-report` or `#feature-request`. `nonce` as for
+    /// [`ChatSurface::send`]: a repeat of the same card (an outbox entry retried) is dropped.
     ///
     /// # Errors
     ///
@@ -97,6 +98,7 @@ pub trait ChatSurface: Send + Sync + std::fmt::Debug {
         &self,
         channel: GuildChannel,
         card: &ReportCard,
+        nonce: Option<u64>,
     ) -> Result<MessageId, ChatError>;
 
     /// Posts an announcement to `#announcements`.

@@ -1,4 +1,6 @@
-//! Durable state: sessions, processed-event ids and the outbox.
+//! Durable state the router needs: sessions, processed-event ids, and the one atomic commit
+//! that records an event with what it changed and what it owes (the outbox entries). Delivering
+//! those entries is another port, [`OutboxStore`](super::OutboxStore).
 
 use std::time::Duration;
 
@@ -6,7 +8,7 @@ use async_trait::async_trait;
 use thiserror::Error;
 
 use crate::ids::{ChannelId, ConversationSid, UserId};
-use crate::outbox::{ClaimedEntry, OutboxMessage};
+use crate::outbox::OutboxMessage;
 use crate::session::Session;
 
 /// One atomic step of the router: all of it is written, or none of it.
@@ -55,7 +57,8 @@ pub enum StoreError {
     Corrupt(String),
 }
 
-/// Sessions, dedupe and the outbox.
+/// Sessions, dedupe and the commit that enqueues outbox entries: what the router needs. Also the
+/// upkeep of those records (`prune`, `ping`).
 #[async_trait]
 pub trait SessionStore: Send + Sync + std::fmt::Debug {
     /// The user's session.
@@ -89,66 +92,6 @@ pub trait SessionStore: Send + Sync + std::fmt::Debug {
     /// [`StoreError::Conflict`] when the session's version does not match (nothing written);
     /// [`StoreError::Unavailable`].
     async fn commit(&self, commit: &Commit) -> Result<CommitOutcome, StoreError>;
-
-    /// Claims up to `max` deliverable outbox entries for `worker` for `lease`: entries that are
-    /// due, not dead, and either unclaimed or whose lease expired, and only the oldest
-    /// undelivered entry of each ordering key (so per-conversation order holds even with several
-    /// workers or instances). Two workers never hold the same entry.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreError::Unavailable`]; [`StoreError::Corrupt`].
-    async fn claim(
-        &self,
-        worker: &str,
-        lease: Duration,
-        max: usize,
-    ) -> Result<Vec<ClaimedEntry>, StoreError>;
-
-    /// Marks an entry delivered.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreError::NotFound`]; [`StoreError::Unavailable`].
-    async fn complete(&self, id: i64) -> Result<(), StoreError>;
-
-    /// Marks several entries delivered, in one transaction where the backend can (a delivery
-    /// worker settles its successes in batches to keep writes off the relays' path). Ids that
-    /// are unknown or already settled are skipped.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreError::Unavailable`]; nothing is guaranteed to be settled then.
-    async fn complete_many(&self, ids: &[i64]) -> Result<(), StoreError> {
-        for id in ids {
-            match self.complete(*id).await {
-                Ok(()) | Err(StoreError::NotFound(_)) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(())
-    }
-
-    /// Releases an entry for another try after `delay`, counting the attempt and keeping `error`.
-    ///
-    /// # Errors
-    ///
-    /// As for [`SessionStore::complete`].
-    async fn retry_later(&self, id: i64, error: &str, delay: Duration) -> Result<(), StoreError>;
-
-    /// Gives up on an entry, keeping the reason. Later entries of its ordering key proceed.
-    ///
-    /// # Errors
-    ///
-    /// As for [`SessionStore::complete`].
-    async fn dead_letter(&self, id: i64, reason: &str) -> Result<(), StoreError>;
-
-    /// Entries not yet delivered nor dead.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreError::Unavailable`].
-    async fn outbox_depth(&self) -> Result<u64, StoreError>;
 
     /// Deletes processed-event ids and finished (delivered or dead) outbox entries older than
     /// `age`; returns how many rows went.

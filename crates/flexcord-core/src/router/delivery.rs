@@ -1,124 +1,89 @@
-//! Delivering outbox entries: the only place relays reach Discord or Flex.
+//! What deliveries learn: a conversation gone, a DM closed. The outbox worker reports these as
+//! [`DeliveryEvent`]s; each is one recorded step like any other event, so a report repeated after
+//! a crash is a no-op and nothing here ever calls another system directly: what the router owes
+//! anyone in return goes into the outbox.
 
-use crate::content::{AgentMedia, OutgoingFile, OutgoingMessage};
-use crate::ids::{ChannelId, ConversationSid};
-use crate::outbox::{ClaimedEntry, OutboxMessage};
-use crate::ports::{ChatError, ContactCenterError};
+use crate::event::{DeliveryEvent, UserProfile};
+use crate::ids::{ChannelId, ConversationSid, UserId};
+use crate::outbox::OutboxMessage;
+use crate::session::Session;
 
-use super::{DeliveryError, Router};
-
-fn chat_error(e: &ChatError) -> DeliveryError {
-    match e {
-        ChatError::RateLimited { retry_after_ms } => DeliveryError::Retry {
-            reason: e.to_string(),
-            after_ms: Some(*retry_after_ms),
-        },
-        ChatError::Transient(_) => DeliveryError::Retry {
-            reason: e.to_string(),
-            after_ms: None,
-        },
-        _ => DeliveryError::Permanent(e.to_string()),
-    }
-}
-
-fn cc_error(e: &ContactCenterError) -> DeliveryError {
-    if e.is_transient() {
-        DeliveryError::Retry {
-            reason: e.to_string(),
-            after_ms: None,
-        }
-    } else {
-        DeliveryError::Permanent(e.to_string())
-    }
-}
+use super::flex::CloseCause;
+use super::step::{Plan, run_step};
+use super::{Handled, Outcome, Router, RouterError};
 
 impl Router {
-    pub(crate) async fn deliver_entry(&self, entry: &ClaimedEntry) -> Result<(), DeliveryError> {
-        let p = &self.ports;
-        match &entry.message {
-            OutboxMessage::ToConversation {
-                conversation,
-                author,
-                source,
-                content,
-            } => {
-                let sent = p
-                    .contact_center
-                    .post_user_message(conversation, author, *source, content, entry.attempts > 0)
-                    .await;
-                match sent {
-                    Ok(()) => Ok(()),
-                    Err(e @ ContactCenterError::ConversationGone(_)) => {
-                        // The chat is over on Twilio's side (maybe a missed webhook): end it here
-                        // too, so the user is told and their next message starts afresh. If
-                        // that fails, the entry is dead anyway and a later event will catch up.
-                        let _ = self.conversation_gone(conversation).await;
-                        Err(DeliveryError::Permanent(e.to_string()))
-                    }
-                    Err(e) => Err(cc_error(&e)),
+    pub(crate) async fn on_delivery(&self, event: DeliveryEvent) -> Result<Handled, RouterError> {
+        let key = event.dedupe_key();
+        match event {
+            DeliveryEvent::ConversationGone { conversation, .. } => {
+                let Some(found) = self
+                    .ports
+                    .store
+                    .session_by_conversation(&conversation)
+                    .await?
+                else {
+                    return Ok(Handled {
+                        outcome: Outcome::UnknownConversation,
+                        ..Handled::default()
+                    });
+                };
+                let _held = self.locks.lock(found.user).await;
+                run_step!(self, self.decide_gone(found.user, &conversation))
+            }
+            DeliveryEvent::DmClosed { conversation, .. } => {
+                // The agent is told through the outbox, in order after what they wrote before.
+                let mut plan = Plan {
+                    dedupe_key: Some(key),
+                    ..Plan::default()
+                };
+                match conversation {
+                    Some(conversation) => plan.outbox.push(OutboxMessage::NoticeToConversation {
+                        conversation,
+                        text: self.config.templates.dm_closed_notice.clone(),
+                    }),
+                    None => plan.outcome = Outcome::Ignored,
                 }
+                // No session is written, so this cannot conflict: one attempt.
+                let handled = self.settle(plan, super::step::MAX_ATTEMPTS).await?;
+                Ok(handled.unwrap_or_default())
             }
-            OutboxMessage::ToDiscord {
-                channel,
-                message,
-                media,
-                conversation,
-            } => {
-                self.deliver_to_discord(entry.id, *channel, message, media, conversation.as_ref())
-                    .await
+            DeliveryEvent::DmOpened { user, channel, .. } => {
+                let _held = self.locks.lock(user.id).await;
+                run_step!(self, self.decide_dm_opened(&user, channel, &key))
             }
-            OutboxMessage::NoticeToConversation { conversation, text } => p
-                .contact_center
-                .post_notice(conversation, text)
-                .await
-                .map_err(|e| cc_error(&e)),
-            OutboxMessage::Announce { announcement } => p
-                .chat
-                .announce(announcement)
-                .await
-                .map(drop)
-                .map_err(|e| chat_error(&e)),
         }
     }
 
-    async fn deliver_to_discord(
+    /// A user without a session gets one on the DM a delivery opened (the greeting's button
+    /// then works); a user with one already has their channel.
+    async fn decide_dm_opened(
         &self,
-        id: i64,
+        user: &UserProfile,
         channel: ChannelId,
-        message: &OutgoingMessage,
-        media: &[AgentMedia],
-        conversation: Option<&ConversationSid>,
-    ) -> Result<(), DeliveryError> {
-        let p = &self.ports;
-        let mut message = message.clone();
-        for m in media {
-            // Resolved as late as possible: Twilio's media URLs expire.
-            match p.contact_center.media_url(&m.sid).await {
-                Ok(url) => message.files.push(OutgoingFile {
-                    url,
-                    filename: m.filename.clone().unwrap_or_else(|| m.sid.to_string()),
-                    content_type: m.content_type.clone(),
-                }),
-                Err(e) if e.is_transient() => return Err(cc_error(&e)),
-                // Gone for good: send the rest rather than lose the text too.
-                Err(_) => {}
-            }
+        key: &str,
+    ) -> Result<Plan, RouterError> {
+        if self.ports.store.session(user.id).await?.is_some() {
+            return Ok(Plan::outcome(Outcome::Ignored));
         }
-        // The entry id is unique, so it is a safe nonce: a repeat after a crash is dropped.
-        let nonce = u64::try_from(id).ok();
-        match p.chat.send(channel, &message, nonce).await {
-            Ok(_) => Ok(()),
-            Err(ChatError::DmClosed) => {
-                let mut reason = ChatError::DmClosed.to_string();
-                if let Some(conversation) = conversation {
-                    let text = &self.config.templates.dm_closed_notice;
-                    if let Err(e) = p.contact_center.post_notice(conversation, text).await {
-                        reason = format!("{reason}; telling the agent failed: {e}");
-                    }
-                }
-                Err(DeliveryError::Permanent(reason))
+        Ok(Plan::with_session(
+            Some(key.to_owned()),
+            Session::new(user.id, user.name.clone(), channel),
+        ))
+    }
+
+    async fn decide_gone(
+        &self,
+        user: UserId,
+        conversation: &ConversationSid,
+    ) -> Result<Plan, RouterError> {
+        // Recorded as the conversation's close (`tw:closed:<sid>`, see
+        // `DeliveryEvent::dedupe_key`): Twilio's own webhook for it, if it comes, is a repeat.
+        match self.ports.store.session(user).await? {
+            Some(s) if s.conversation.as_ref() == Some(conversation) => {
+                Ok(self.decide_closed(s, CloseCause::Gone))
             }
-            Err(e) => Err(chat_error(&e)),
+            _ => Ok(Plan::outcome(Outcome::UnknownConversation)),
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::ports::{CaseError, ChatError, Question, Reply};
 use crate::session::{Session, SessionState, Speaker};
 
 use super::handoff::Trigger;
-use super::step::{Effect, Plan, run_step};
+use super::step::{Plan, run_step};
 use super::{Handled, Incident, Outcome, Router, RouterError, intent, transcript};
 
 /// The text shown for a missing case number in templates.
@@ -118,8 +118,11 @@ impl Router {
         place: &Place,
     ) -> Result<Handled, RouterError> {
         let t = &self.config.templates;
-        let dm = match self.ports.chat.open_dm(user.id).await {
-            Ok(dm) => dm,
+        let (dm, incident) = match self.ports.chat.open_dm(user.id).await {
+            Ok(dm) => (Some(dm), None),
+            // Discord is having a bad minute: the greeting is queued all the same and goes
+            // out once a delivery can open the DM.
+            Err(e) if e.is_transient() => (None, Some(Incident::Chat(e))),
             Err(e) => {
                 let mut incidents = Vec::new();
                 if e != ChatError::DmClosed {
@@ -137,19 +140,56 @@ impl Router {
             }
         };
         let _held = self.locks.lock(user.id).await;
-        run_step!(self, self.decide_helpme(interaction, user, place, dm))
+        let stepped: Result<Handled, RouterError> =
+            run_step!(self, self.decide_helpme(interaction, user, place, dm));
+        let mut handled = stepped?;
+        handled.incidents.extend(incident);
+        Ok(handled)
     }
 
+    /// `dm` is `None` when the DM could not be opened just now: the session's known channel is
+    /// used, or, for a user without one, the greeting is queued for the user
+    /// ([`OutboxMessage::ToUser`]) and the session is created when it is delivered
+    /// ([`crate::event::DeliveryEvent::DmOpened`]) or by the user's first DM.
     async fn decide_helpme(
         &self,
         interaction: &InteractionHandle,
         user: &UserProfile,
         place: &Place,
-        dm: ChannelId,
+        dm: Option<ChannelId>,
     ) -> Result<Plan, RouterError> {
         let t = &self.config.templates;
-        let mut s = self.load_or_new(user, dm).await?;
         let key = Some(format!("dc:int:{}", interaction.id));
+        let stored = match dm {
+            Some(dm) => Some(self.load_or_new(user, dm).await?),
+            None => self.ports.store.session(user.id).await?.map(|mut s| {
+                s.user_name.clone_from(&user.name);
+                s
+            }),
+        };
+        // Every deferred interaction gets an answer, or Discord shows "thinking…" forever.
+        let answer = if place.direct_message {
+            &t.here_in_dm
+        } else {
+            &t.check_dms
+        };
+        let greeting = OutgoingMessage::new(
+            Voice::System,
+            self.text(&t.greeting, &[("user", &user.name)]),
+        )
+        .with_buttons(Buttons::TalkToAgent);
+        let Some(mut s) = stored else {
+            let mut plan = Plan {
+                dedupe_key: key,
+                ..Plan::default()
+            };
+            plan.reply(interaction, self.text(answer, &[("user", &user.name)]));
+            plan.outbox.push(OutboxMessage::ToUser {
+                user: user.clone(),
+                message: greeting,
+            });
+            return Ok(plan);
+        };
         if s.state.is_live() {
             let text = self.text(
                 &t.already_with_agent,
@@ -162,19 +202,10 @@ impl Router {
         if s.state == SessionState::Ended {
             back_to_bot(&mut s);
         }
+        let dm = s.dm_channel;
         let mut plan = Plan::with_session(key, s);
-        // Every deferred interaction gets an answer, or Discord shows "thinking…" forever.
-        let answer = if place.direct_message {
-            &t.here_in_dm
-        } else {
-            &t.check_dms
-        };
         plan.reply(interaction, self.text(answer, &[("user", &user.name)]));
-        let greeting = self.text(&t.greeting, &[("user", &user.name)]);
-        plan.send(
-            dm,
-            OutgoingMessage::new(Voice::System, greeting).with_buttons(Buttons::TalkToAgent),
-        );
+        plan.send(dm, greeting);
         Ok(plan)
     }
 
@@ -272,7 +303,7 @@ impl Router {
                     reporter_name: user.name.clone(),
                     reporter: user.id,
                 };
-                plan.effects.push(Effect::PostReport(channel, card));
+                plan.outbox.push(OutboxMessage::Report { channel, card });
                 let text = self.text(
                     template,
                     &[
@@ -281,6 +312,17 @@ impl Router {
                         ("title", &case.title),
                     ],
                 );
+                // The ephemeral reply answers the modal at once; the reporter's copy of the case
+                // number goes out durably too, as a DM (in order with their chat when the DM
+                // is known), because a lost reply is gone for good.
+                let copy = OutgoingMessage::new(Voice::System, text.clone());
+                match self.ports.store.session(user.id).await? {
+                    Some(s) => plan.send(s.dm_channel, copy),
+                    None => plan.outbox.push(OutboxMessage::ToUser {
+                        user: user.clone(),
+                        message: copy,
+                    }),
+                }
                 plan.reply(interaction, text);
             }
             Err(e) => {
@@ -301,7 +343,9 @@ impl Router {
     ) -> Result<Plan, RouterError> {
         let Some(mut s) = self.ports.store.session(user.id).await? else {
             // A button without a session: the DM was never set up through flexcord. Nothing
-            // to route; the adapter only shows the button in flexcord's own DMs.
+            // to route; the adapter only shows the button in flexcord's own DMs. (A greeting
+            // queued for a user whose DM could not be opened gets its session when delivered:
+            // `DeliveryEvent::DmOpened`.)
             return Ok(Plan::outcome(Outcome::Ignored));
         };
         s.user_name.clone_from(&user.name);

@@ -79,39 +79,6 @@ impl Router {
         }
     }
 
-    /// The conversation is gone (found out while relaying): treat it as closed.
-    pub(crate) async fn conversation_gone(
-        &self,
-        conversation: &ConversationSid,
-    ) -> Result<Handled, RouterError> {
-        let Some(found) = self
-            .ports
-            .store
-            .session_by_conversation(conversation)
-            .await?
-        else {
-            return Ok(Handled {
-                outcome: Outcome::UnknownConversation,
-                ..Handled::default()
-            });
-        };
-        let _held = self.locks.lock(found.user).await;
-        run_step!(self, self.decide_gone(found.user, conversation))
-    }
-
-    async fn decide_gone(
-        &self,
-        user: UserId,
-        conversation: &ConversationSid,
-    ) -> Result<Plan, RouterError> {
-        match self.ports.store.session(user).await? {
-            Some(s) if s.conversation.as_ref() == Some(conversation) => {
-                Ok(self.decide_closed(s, CloseCause::Gone))
-            }
-            _ => Ok(Plan::outcome(Outcome::UnknownConversation)),
-        }
-    }
-
     /// Plans "agent joined": `WithAgent`, the notice with an "End chat" button, case in progress.
     fn join(&self, s: &mut Session, plan: &mut Plan, agent: String) {
         let t = &self.config.templates;
@@ -230,7 +197,7 @@ impl Router {
         plan
     }
 
-    fn decide_closed(&self, mut s: Session, cause: CloseCause) -> Plan {
+    pub(crate) fn decide_closed(&self, mut s: Session, cause: CloseCause) -> Plan {
         let key = Some(format!("tw:closed:{}", conversation_of(&s)));
         match s.state {
             SessionState::AwaitingAgent | SessionState::WithAgent => {

@@ -2,8 +2,11 @@
 //!
 //! PUBLIC API (frozen; other crates and the binary code against it):
 //! - [`Router::new`], [`Router::handle_discord`], [`Router::handle_flex`],
-//!   [`Router::announce`], [`Router::deliver`], [`Router::config`].
-//! - [`Ports`], [`Handled`], [`Outcome`], [`Incident`], [`RouterError`], [`DeliveryError`].
+//!   [`Router::handle_delivery`], [`Router::announce`], [`Router::config`].
+//! - [`Ports`], [`Handled`], [`Outcome`], [`Incident`], [`RouterError`].
+//!
+//! Delivering the outbox is not the router's job: the `flexcord-delivery` crate does it and
+//! reports what it learns (a conversation gone, a DM closed) back as a [`DeliveryEvent`].
 //!
 //! # How a step works
 //!
@@ -12,9 +15,9 @@
 //! one *step*: load the session, decide, and write everything the step changes — the event's
 //! dedupe key, the session and the relays to enqueue — with **one** [`SessionStore::commit`].
 //! When the commit reports a version conflict (another instance wrote the session), the step is
-//! decided again from fresh state, at most four times. Direct answers (greetings, bot answers,
-//! ephemeral replies, hand-off notices) and best-effort case updates happen only after the
-//! commit succeeded, so a duplicate event sends nothing.
+//! decided again from fresh state, at most four times. Ephemeral interaction replies and
+//! best-effort case updates happen only after the commit succeeded, so a duplicate event sends
+//! nothing.
 //!
 //! Dedupe keys: `dc:msg:<message id>`, `dc:int:<interaction id>`, `tw:msg:<MessageSid>`,
 //! `tw:padd:<conv>:<identity>`, `tw:prem:<conv>:<identity>`, `tw:closed:<conv>`, `ann:<key>`.
@@ -24,11 +27,15 @@
 //! (case creation by idempotency key, find-or-open of a conversation) except posting the
 //! hand-off transcript and creating the Flex task, which may then happen twice.
 //!
-//! # Relays versus answers
+//! # Everything owed to a person is in the outbox
 //!
-//! Relays — user → agent, agent → user, notices caused by Flex events, announcements — go
-//! through the durable outbox and are sent by [`Router::deliver`]. Interactive answers are sent
-//! directly: a lost one is a shrug, not a lost message.
+//! Relays (user → agent, agent → user), notices, greetings, virtual-agent answers, the
+//! "Case #N created" notice, report cards, the reporter's copy of their case number and
+//! announcements are outbox entries, written in the step's commit and delivered with retries
+//! by the worker: a Discord outage or a crash delays them and never loses them. Only the
+//! ephemeral interaction replies are sent directly, because Discord wants an answer within the
+//! interaction's lifetime; whatever they say that the person must keep (a report's case number)
+//! also goes out durably, as a DM.
 //!
 //! # Decisions worth knowing
 //!
@@ -59,9 +66,19 @@
 //!   the user, but the task is created by the flow's "Send to Flex", never by flexcord. The
 //!   "Talk to a live agent" button posts the first hand-off keyword as the user's message so the
 //!   flow routes it.
-//! - Delivery: Discord sends carry the outbox entry id as nonce; a DM the user closed is
-//!   reported to the agent and dead-lettered; agent media that cannot be resolved for good is
+//! - Delivery (`flexcord-delivery`): Discord sends carry the outbox entry id as nonce; a DM the
+//!   user closed is dead-lettered and reported back ([`DeliveryEvent::DmClosed`]), and the
+//!   router tells the agent through the outbox; agent media that cannot be resolved for good is
 //!   left out rather than blocking the text.
+//! - `/helpme` opens the DM while the interaction waits, so the greeting is keyed by the DM
+//!   channel and stays in order with what follows. When opening fails for a reason that may
+//!   pass (a Discord outage), the greeting is queued for the user instead
+//!   ([`OutboxMessage::ToUser`]: the delivery opens the DM, then sends) and the reply says to
+//!   check the DMs.
+//!
+//! [`DeliveryEvent`]: crate::event::DeliveryEvent
+//! [`DeliveryEvent::DmClosed`]: crate::event::DeliveryEvent::DmClosed
+//! [`OutboxMessage::ToUser`]: crate::outbox::OutboxMessage::ToUser
 //!
 //! [`SessionStore::commit`]: crate::ports::SessionStore::commit
 
@@ -81,8 +98,7 @@ use thiserror::Error;
 
 use crate::config::RouterConfig;
 use crate::content::Announcement;
-use crate::event::{DiscordEvent, FlexEvent};
-use crate::outbox::ClaimedEntry;
+use crate::event::{DeliveryEvent, DiscordEvent, FlexEvent};
 use crate::ports::{
     CaseError, CaseManagement, ChatError, ChatSurface, Clock, ContactCenter, ContactCenterError,
     SessionStore, StoreError, VirtualAgent, VirtualAgentError,
@@ -99,7 +115,7 @@ pub struct Ports {
     pub virtual_agent: Arc<dyn VirtualAgent>,
     /// Cases.
     pub cases: Arc<dyn CaseManagement>,
-    /// Sessions, dedupe, outbox.
+    /// Sessions, dedupe, and the commit that enqueues outbox entries.
     pub store: Arc<dyn SessionStore>,
     /// Time.
     pub clock: Arc<dyn Clock>,
@@ -155,23 +171,6 @@ pub enum RouterError {
     /// The store failed, so nothing could be recorded.
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// Why an outbox entry was not delivered.
-#[derive(Debug, Clone, Error, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum DeliveryError {
-    /// Try again later (after `after_ms` when the remote said so).
-    #[error("retry: {reason}")]
-    Retry {
-        /// What failed.
-        reason: String,
-        /// Minimum wait the remote asked for.
-        after_ms: Option<u64>,
-    },
-    /// Retrying will not help; dead-letter it.
-    #[error("permanent: {0}")]
-    Permanent(String),
 }
 
 /// The per-user state machine. Cheap to share (`Arc<Router>`); handles events concurrently,
@@ -239,12 +238,13 @@ impl Router {
         Ok(handled.unwrap_or_default())
     }
 
-    /// Delivers one claimed outbox entry.
+    /// Handles what a delivery learned (reported by the outbox worker).
     ///
     /// # Errors
     ///
-    /// [`DeliveryError::Retry`] when a later try may work; [`DeliveryError::Permanent`] otherwise.
-    pub async fn deliver(&self, entry: &ClaimedEntry) -> Result<(), DeliveryError> {
-        self.deliver_entry(entry).await
+    /// [`RouterError::Store`] when nothing could be recorded; the worker then keeps the entry
+    /// for a later try instead of settling it, so the report is not lost.
+    pub async fn handle_delivery(&self, event: DeliveryEvent) -> Result<Handled, RouterError> {
+        self.on_delivery(event).await
     }
 }

@@ -2,7 +2,7 @@
 //! the side effects that must only happen once the step is recorded.
 
 use crate::case::{CaseNote, CaseStatus, Rating};
-use crate::content::{GuildChannel, OutgoingMessage, ReportCard};
+use crate::content::OutgoingMessage;
 use crate::event::InteractionHandle;
 use crate::ids::{CaseId, ChannelId};
 use crate::outbox::OutboxMessage;
@@ -14,19 +14,16 @@ use super::{Handled, Incident, Outcome, Router, RouterError};
 /// How many times a step is decided again after [`StoreError::Conflict`] before giving up.
 pub(crate) const MAX_ATTEMPTS: usize = 4;
 
-/// A side effect carried out after the step's commit succeeded (never for a duplicate).
+/// A side effect carried out after the step's commit succeeded (never for a duplicate). None of
+/// them is owed to a person for good: those are outbox entries, committed with the step.
 #[derive(Debug)]
 pub(crate) enum Effect {
-    /// A direct (non-relay) message into a DM: greetings, bot answers, hand-off notices.
-    Send(ChannelId, OutgoingMessage),
-    /// An ephemeral answer to an interaction.
+    /// An ephemeral answer to an interaction (Discord wants it within the interaction's life).
     Reply(InteractionHandle, Reply),
     /// Best-effort case updates.
     AddNote(CaseId, CaseNote),
     SetStatus(CaseId, CaseStatus),
     SetRating(CaseId, Rating),
-    /// A report card in a guild channel.
-    PostReport(GuildChannel, ReportCard),
 }
 
 /// What one step decided.
@@ -36,7 +33,7 @@ pub(crate) struct Plan {
     pub(crate) dedupe_key: Option<String>,
     /// The session to save, if it changed.
     pub(crate) session: Option<Session>,
-    /// Relays to enqueue.
+    /// Sends to enqueue, in order, committed with the step.
     pub(crate) outbox: Vec<OutboxMessage>,
     /// Done after the commit.
     pub(crate) effects: Vec<Effect>,
@@ -64,8 +61,15 @@ impl Plan {
         }
     }
 
+    /// Queues a message for a DM (greetings, bot answers, hand-off notices), in order with the
+    /// channel's relays.
     pub(crate) fn send(&mut self, channel: ChannelId, message: OutgoingMessage) {
-        self.effects.push(Effect::Send(channel, message));
+        self.outbox.push(OutboxMessage::ToDiscord {
+            channel,
+            message,
+            media: Vec::new(),
+            conversation: None,
+        });
     }
 
     pub(crate) fn reply(&mut self, interaction: &InteractionHandle, text: String) {
@@ -144,12 +148,6 @@ impl Router {
     async fn apply(&self, effect: Effect) -> Result<(), Incident> {
         let p = &self.ports;
         match effect {
-            Effect::Send(channel, message) => p
-                .chat
-                .send(channel, &message, None)
-                .await
-                .map(drop)
-                .map_err(Incident::Chat),
             Effect::Reply(interaction, reply) => p
                 .chat
                 .reply(&interaction, &reply)
@@ -170,12 +168,6 @@ impl Router {
                 .set_rating(case, rating)
                 .await
                 .map_err(Incident::CaseSystem),
-            Effect::PostReport(channel, card) => p
-                .chat
-                .post_report(channel, &card)
-                .await
-                .map(drop)
-                .map_err(Incident::Chat),
         }
     }
 }

@@ -289,7 +289,7 @@ async fn report_card_and_announcement_go_to_their_channels_by_name() {
         reporter_name: "alice".into(),
         reporter: UserId(42),
     };
-    chat.post_report(GuildChannel::BugReport, &card)
+    chat.post_report(GuildChannel::BugReport, &card, None)
         .await
         .expect("posted");
     chat.announce(&Announcement {
@@ -319,7 +319,9 @@ async fn report_card_and_announcement_go_to_their_channels_by_name() {
         1
     );
 
-    let missing = chat.post_report(GuildChannel::FeatureRequest, &card).await;
+    let missing = chat
+        .post_report(GuildChannel::FeatureRequest, &card, None)
+        .await;
     assert!(matches!(missing, Err(ChatError::NotFound(_))));
 }
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use flexcord_core::case::CaseFilter;
 use flexcord_core::ids::UserId;
-use flexcord_core::ports::{CaseManagement, Commit, CommitOutcome, SessionStore};
+use flexcord_core::ports::{CaseManagement, Commit, CommitOutcome, OutboxStore, SessionStore};
 use flexcord_core::session::Session;
 use flexcord_store::Store;
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use flexcord_core::content::{Announcement, MessageContent, OutgoingMessage, Voice};
 use flexcord_core::ids::{ChannelId, Identity, MessageId, UserId};
 use flexcord_core::outbox::OutboxMessage;
-use flexcord_core::ports::{Commit, CommitOutcome, SessionStore, StoreError};
+use flexcord_core::ports::{Commit, CommitOutcome, OutboxStore, SessionStore, StoreError};
 use flexcord_store::Store;
 
 use crate::harness::TestDb;

@@ -6,7 +6,7 @@ use flexcord_core::ids::{
     CaseId, ChannelId, ConversationSid, InteractionChannelSid, InteractionSid, UserId,
 };
 use flexcord_core::outbox::OutboxMessage;
-use flexcord_core::ports::{Commit, CommitOutcome, SessionStore, StoreError};
+use flexcord_core::ports::{Commit, CommitOutcome, OutboxStore, SessionStore, StoreError};
 use flexcord_core::session::{InteractionRef, Session, SessionState, Speaker, TranscriptLine};
 
 use crate::harness::TestDb;

@@ -3,8 +3,9 @@
 
 use flexcord_core::content::Announcement;
 use flexcord_core::ports::{ChatError, ContactCenterError};
-use flexcord_core::router::{DeliveryError, Outcome};
+use flexcord_core::router::Outcome;
 use flexcord_core::session::SessionState;
+use flexcord_delivery::DeliveryError;
 use flexcord_testkit::{CcCall, CcOp, ChatCall, ChatOp, Harness, user};
 
 #[tokio::test]
@@ -40,8 +41,8 @@ async fn rate_limits_and_transient_failures_are_retried_with_a_nonce() {
         drained.retried[..],
         [(
             _,
-            DeliveryError::Retry {
-                after_ms: Some(1500),
+            DeliveryError::RateLimited {
+                retry_after_ms: 1500,
                 ..
             }
         )]

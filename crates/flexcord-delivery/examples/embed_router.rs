@@ -6,10 +6,12 @@
 //! they would be `twilio-flex`, `flexcord-kb` or `seachat`, and `flexcord-store`).
 //!
 //! The story: a user runs `/helpme`, asks a question, asks for a human, an agent joins and
-//! answers. After each event the outbox is drained the way the `flexcord` binary's worker does
-//! it: claim, [`Router::deliver`], complete (or retry later, or dead-letter).
+//! answers. After each event the outbox is drained the way the `flexcord` binary's worker
+//! (`flexcord_delivery::OutboxWorker`) does it: claim, [`Deliverer::deliver`], complete — or
+//! [`after_attempt`] decides between a retry and a dead letter, and what the failure taught goes
+//! back through the router as an event.
 //!
-//! Run it with `cargo run -p flexcord-core --example embed_router`.
+//! Run it with `cargo run -p flexcord-delivery --example embed_router`.
 
 // An example's job is to show what happens, on stdout.
 #![allow(clippy::print_stdout)]
@@ -28,8 +30,9 @@ use flexcord_core::event::{
     Command, DiscordEvent, FlexEvent, InteractionHandle, MessageOrigin, Place, UserProfile,
 };
 use flexcord_core::ids::{ChannelId, Identity, MessageId, MessageSid, UserId};
-use flexcord_core::ports::{ChatError, ChatSurface, Reply, SessionStore};
-use flexcord_core::router::{DeliveryError, Handled, Ports};
+use flexcord_core::ports::{ChatError, ChatSurface, OutboxStore, Reply, SessionStore};
+use flexcord_core::router::{Handled, Ports};
+use flexcord_delivery::{Decision, Deliverer, after_attempt, report};
 use flexcord_testkit::{
     FakeContactCenter, FakeVirtualAgent, FixedClock, InMemoryCases, InMemoryStore,
 };
@@ -101,6 +104,7 @@ impl ChatSurface for ConsoleChat {
         &self,
         channel: GuildChannel,
         card: &ReportCard,
+        _nonce: Option<u64>,
     ) -> Result<MessageId, ChatError> {
         println!(
             "  [discord] #{}: {} {}",
@@ -122,29 +126,46 @@ impl ChatSurface for ConsoleChat {
 }
 
 /// Delivers every due outbox entry, like the `flexcord` binary's outbox worker (which also runs
-/// this on a timer, with leases shared between instances and jittered retries).
-async fn drain(router: &Router, store: &dyn SessionStore) -> Result<usize, BoxError> {
+/// this on a timer, with leases shared between instances, many deliveries at once and batched
+/// settling).
+async fn drain(
+    router: &Router,
+    deliverer: &Deliverer,
+    outbox: &dyn OutboxStore,
+) -> Result<usize, BoxError> {
     let mut delivered = 0;
     loop {
-        let batch = store.claim("example", Duration::from_secs(30), 16).await?;
+        let batch = outbox.claim("example", Duration::from_secs(30), 16).await?;
         if batch.is_empty() {
             return Ok(delivered);
         }
         for entry in batch {
-            match router.deliver(&entry).await {
-                Ok(()) => {
-                    store.complete(entry.id).await?;
+            let error = match deliverer.deliver(&entry).await {
+                Ok(learned) => {
+                    // A message queued for a user opened their DM: the router keeps it.
+                    if let Some(event) = learned {
+                        router.handle_delivery(event).await?;
+                    }
+                    outbox.complete(entry.id).await?;
                     delivered += 1;
+                    continue;
                 }
-                Err(DeliveryError::Retry { reason, .. }) => {
-                    println!("  (entry {} will be retried: {reason})", entry.id);
-                    store
-                        .retry_later(entry.id, &reason, Duration::from_secs(5))
+                Err(error) => error,
+            };
+            // A closed DM or a vanished conversation is the router's to act on.
+            if let Some(event) = report(&entry, &error) {
+                router.handle_delivery(event).await?;
+            }
+            match after_attempt(entry.attempts, &error) {
+                Decision::Retry { delay } => {
+                    println!("  (entry {} will be retried: {error})", entry.id);
+                    outbox
+                        .retry_later(entry.id, &error.to_string(), delay)
                         .await?;
                 }
-                Err(error) => {
-                    println!("  (entry {} dead-lettered: {error})", entry.id);
-                    store.dead_letter(entry.id, &error.to_string()).await?;
+                Decision::DeadLetter { reason } => {
+                    println!("  (entry {} dead-lettered: {reason})", entry.id);
+                    outbox.dead_letter(entry.id, &reason).await?;
                 }
             }
         }
@@ -154,7 +175,8 @@ async fn drain(router: &Router, store: &dyn SessionStore) -> Result<usize, BoxEr
 /// Prints what handling an event came to, then delivers what it enqueued.
 async fn settle(
     router: &Router,
-    store: &dyn SessionStore,
+    deliverer: &Deliverer,
+    store: &dyn OutboxStore,
     handled: &Handled,
 ) -> Result<(), BoxError> {
     println!(
@@ -168,7 +190,7 @@ async fn settle(
             format!(", incidents: {:?}", handled.incidents)
         }
     );
-    let delivered = drain(router, store).await?;
+    let delivered = drain(router, deliverer, store).await?;
     if delivered > 0 {
         println!("  -> delivered {delivered} from the outbox");
     }
@@ -187,9 +209,11 @@ async fn main() -> Result<(), BoxError> {
         "Open Settings → Account → Reset password and follow the e-mail link.",
     );
     let store = InMemoryStore::new();
+    let chat = Arc::new(ConsoleChat::default());
+    let deliverer = Deliverer::new(chat.clone(), Arc::new(contact_center.clone()));
     let router = Router::new(
         Ports {
-            chat: Arc::new(ConsoleChat::default()),
+            chat,
             contact_center: Arc::new(contact_center.clone()),
             virtual_agent: Arc::new(virtual_agent),
             cases: Arc::new(InMemoryCases::new()),
@@ -220,7 +244,7 @@ async fn main() -> Result<(), BoxError> {
             command: Command::HelpMe,
         })
         .await?;
-    settle(&router, &store, &handled).await?;
+    settle(&router, &deliverer, &store, &handled).await?;
 
     println!("2. Ann asks the virtual agent a question in the DM");
     let handled = router
@@ -231,7 +255,7 @@ async fn main() -> Result<(), BoxError> {
             content: MessageContent::text("How do I reset my password?"),
         })
         .await?;
-    settle(&router, &store, &handled).await?;
+    settle(&router, &deliverer, &store, &handled).await?;
 
     println!("3. Ann asks for a human (a hand-off keyword)");
     let handled = router
@@ -242,7 +266,7 @@ async fn main() -> Result<(), BoxError> {
             content: MessageContent::text("That didn't work, can I talk to a human?"),
         })
         .await?;
-    settle(&router, &store, &handled).await?;
+    settle(&router, &deliverer, &store, &handled).await?;
 
     let session = store.session(ann.id).await?.ok_or("Ann has no session")?;
     let conversation = session
@@ -264,7 +288,7 @@ async fn main() -> Result<(), BoxError> {
             name: Some("Alice".to_owned()),
         })
         .await?;
-    settle(&router, &store, &handled).await?;
+    settle(&router, &deliverer, &store, &handled).await?;
 
     println!("5. The agent answers from the Flex UI (Source=SDK)");
     let agent_message = FlexEvent::MessageAdded {
@@ -276,11 +300,11 @@ async fn main() -> Result<(), BoxError> {
         media: Vec::new(),
     };
     let handled = router.handle_flex(agent_message.clone()).await?;
-    settle(&router, &store, &handled).await?;
+    settle(&router, &deliverer, &store, &handled).await?;
 
     println!("6. Twilio retries the same webhook: nothing is sent twice");
     let handled = router.handle_flex(agent_message).await?;
-    settle(&router, &store, &handled).await?;
+    settle(&router, &deliverer, &store, &handled).await?;
 
     println!("7. Ann replies; the message goes to the agent through the outbox");
     let handled = router
@@ -291,7 +315,7 @@ async fn main() -> Result<(), BoxError> {
             content: MessageContent::text("Got it, thanks!"),
         })
         .await?;
-    settle(&router, &store, &handled).await?;
+    settle(&router, &deliverer, &store, &handled).await?;
 
     println!();
     println!("What the Flex side received:");
