@@ -389,7 +389,7 @@ async fn a_report_card_whose_parts_add_up_past_6000_characters_is_still_posted()
         reporter_name: "alice".into(),
         reporter: UserId(42),
     };
-    chat.post_report(GuildChannel::BugReport, &card)
+    chat.post_report(GuildChannel::BugReport, &card, None)
         .await
         .expect("the card is accepted");
     let posted = &messages_sent_to(&server, bugs).await[0];
