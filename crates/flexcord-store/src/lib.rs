@@ -44,6 +44,7 @@ mod dead_letters;
 mod dialect;
 mod direct;
 mod error;
+mod health;
 mod migrate;
 mod outbox;
 mod presence;
@@ -56,6 +57,7 @@ mod sessions;
 mod sqlite_commit;
 mod sqlite_script;
 mod store;
+mod unrecorded;
 mod writer;
 
 pub use cases::LocalCases;
