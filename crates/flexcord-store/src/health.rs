@@ -180,7 +180,10 @@ mod tests {
         // and the ones already open fail (a remount) — here, are replaced.
         store.health.read_only.store(true, Ordering::Relaxed);
         store.health.mark_connections_stale();
-        let error = store.write_commit(&dedupe_only("during")).await.unwrap_err();
+        let error = store
+            .write_commit(&dedupe_only("during"))
+            .await
+            .unwrap_err();
         assert!(
             error.to_string().contains("readonly"),
             "the real SQLite error: {error}"
@@ -213,7 +216,10 @@ mod tests {
         assert!(watch.has_changed().unwrap_or(false));
         assert!(*watch.borrow_and_update());
         health.note::<()>(&Err(StoreError::Unavailable("still full".into())));
-        assert!(!watch.has_changed().unwrap_or(true), "one change per episode");
+        assert!(
+            !watch.has_changed().unwrap_or(true),
+            "one change per episode"
+        );
         health.note(&Ok(()));
         assert!(!*watch.borrow_and_update());
     }

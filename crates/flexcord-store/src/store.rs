@@ -109,9 +109,8 @@ impl Store {
         let sessions = matches!(pool, Pool::Sqlite(_))
             .then(|| std::sync::Arc::new(SessionCache::new(session_cache::DEFAULT_BUDGET_BYTES)));
         let unrecorded = match unrecorded_file(config)? {
-            Some(path) => Unrecorded::open(&path).map_err(|e| {
-                OpenError::Connect(format!("cannot open {}: {e}", path.display()))
-            })?,
+            Some(path) => Unrecorded::open(&path)
+                .map_err(|e| OpenError::Connect(format!("cannot open {}: {e}", path.display())))?,
             None => Unrecorded::in_memory(),
         };
         let store = Self {
@@ -285,9 +284,7 @@ async fn open_sqlite(
                 })
             })
         };
-        match pool.connect_with(options.clone())
-            .await
-        {
+        match pool.connect_with(options.clone()).await {
             Ok(pool) => return Ok(pool),
             Err(e) if is_sqlite_busy(&e) && tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(25)).await;

@@ -243,6 +243,9 @@ mod tests {
         let all = marks.all();
         assert_eq!(all.len(), SLOTS);
         assert!(all.contains(&(ChannelId(99_999), 5)));
-        assert!(!all.iter().any(|(c, _)| *c == ChannelId(1)), "the oldest went");
+        assert!(
+            !all.iter().any(|(c, _)| *c == ChannelId(1)),
+            "the oldest went"
+        );
     }
 }
