@@ -16,4 +16,5 @@ pub mod http;
 pub mod metrics;
 pub mod outbox_worker;
 pub mod report;
+pub mod store_health;
 pub mod telemetry;
