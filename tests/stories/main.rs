@@ -18,4 +18,5 @@ mod hostile;
 mod live_chat;
 mod postgres;
 mod reports;
+mod storage_faults;
 mod studio;
