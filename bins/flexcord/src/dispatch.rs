@@ -52,8 +52,6 @@ const OTHER_ATTEMPTS: u32 = 5;
 pub struct Dispatcher {
     queues: Arc<Vec<mpsc::Sender<DiscordEvent>>>,
     shared: Arc<Shared>,
-    /// Dropped with the last clone: tells the queue tasks to stop waiting for the store.
-    _alive: Arc<watch::Sender<()>>,
 }
 
 /// What the dispatcher and its queue tasks share.
@@ -70,16 +68,17 @@ struct Shared {
 
 impl Dispatcher {
     /// Starts the queue workers in `tasks`. They stop when every [`Dispatcher`] clone is
-    /// dropped and their queues are drained (events still held for the store then are given up;
-    /// their DMs are read again at the next start).
+    /// dropped and their queues are drained. Once `shutdown` is true an event the store cannot
+    /// record is no longer waited for: given up (logged; a DM's channel is noted, so it is read
+    /// again at the next start), so a stop never hangs on a failing store.
     pub fn start(
         router: &Arc<Router>,
         metrics: &Arc<Metrics>,
         store: &Store,
         outbox_wake: &Arc<Notify>,
+        shutdown: &watch::Receiver<bool>,
         tasks: &mut JoinSet<()>,
     ) -> Self {
-        let (alive, stopping) = watch::channel(());
         let shared = Arc::new(Shared {
             store: store.clone(),
             metrics: Arc::clone(metrics),
@@ -93,12 +92,12 @@ impl Dispatcher {
             let router = Arc::clone(router);
             let shared = Arc::clone(&shared);
             let wake = Arc::clone(outbox_wake);
-            let mut stopping = stopping.clone();
+            let mut shutdown = shutdown.clone();
             tasks.spawn(async move {
                 while let Some(event) = rx.recv().await {
                     let dm = dm_channel(&event);
                     let result =
-                        handle_until_recorded(&router, &shared, event, &mut stopping).await;
+                        handle_until_recorded(&router, &shared, event, &mut shutdown).await;
                     if let Some(channel) = dm {
                         shared.done(channel, result.is_ok());
                     }
@@ -112,7 +111,6 @@ impl Dispatcher {
         Self {
             queues: Arc::new(queues),
             shared,
-            _alive: Arc::new(alive),
         }
     }
 
@@ -210,13 +208,13 @@ fn before_message_ms(message: u64) -> u64 {
 
 /// Handles `event`, trying again for as long as the store cannot record it (the database
 /// unavailable: full, read-only, unreachable), with backoff doubling up to [`MAX_RETRY`]. Gives
-/// up only when the dispatcher is shutting down (`stopping` closes) — the DM's channel is noted
-/// for the next start's catch-up — or after [`OTHER_ATTEMPTS`] for other store failures.
+/// up only when the process is shutting down — the DM's channel is noted for the next start's
+/// catch-up — or after [`OTHER_ATTEMPTS`] for other store failures.
 async fn handle_until_recorded(
     router: &Router,
     shared: &Shared,
     event: DiscordEvent,
-    stopping: &mut watch::Receiver<()>,
+    shutdown: &mut watch::Receiver<bool>,
 ) -> Result<Handled, RouterError> {
     let mut delay = FIRST_RETRY;
     let mut attempt = 0u32;
@@ -251,7 +249,7 @@ async fn handle_until_recorded(
         }
         tokio::select! {
             () = tokio::time::sleep(delay) => {}
-            Err(_) = stopping.changed() => {
+            _ = shutdown.wait_for(|stop| *stop) => {
                 tracing::warn!(
                     %error,
                     "shutting down while the store cannot record a Discord event: given up \

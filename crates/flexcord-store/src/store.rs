@@ -109,8 +109,12 @@ impl Store {
         let sessions = matches!(pool, Pool::Sqlite(_))
             .then(|| std::sync::Arc::new(SessionCache::new(session_cache::DEFAULT_BUDGET_BYTES)));
         let unrecorded = match unrecorded_file(config)? {
-            Some(path) => Unrecorded::open(&path)
-                .map_err(|e| OpenError::Connect(format!("cannot open {}: {e}", path.display())))?,
+            Some(path) => Unrecorded::open(&path).unwrap_or_else(|error| {
+                // Not fatal (a read-only directory for a one-shot command): the marks are then
+                // kept in memory, and a restart during a storage fault cannot use them.
+                tracing::warn!(%error, path = %path.display(), "cannot open the unrecorded-DM file");
+                Unrecorded::in_memory()
+            }),
             None => Unrecorded::in_memory(),
         };
         let store = Self {
