@@ -191,6 +191,29 @@ async fn with_the_disk_full_dms_wait_and_every_one_is_answered_once_there_is_roo
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // Bo's two DMs reached the bot in the order written, though both waited: the transcript
+    // the agent gets on a hand-off says so.
+    let bo = &late[1];
+    world.dm(bo, "I want to talk to a human please");
+    let conversation = world.conversation_of(bo).await;
+    world
+        .twilio
+        .wait_for_interaction_for(&conversation.sid, WAIT)
+        .await
+        .expect("interaction");
+    let transcript: String = world
+        .twilio
+        .messages(&conversation.sid)
+        .iter()
+        .filter_map(|m| m.body.clone())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let first = transcript.find("first: my gems never arrived");
+    let second = transcript.find("second: still nothing");
+    assert!(
+        first.is_some() && first < second,
+        "in the order written: {transcript}"
+    );
     // The episode was logged when it began and when it ended.
     let log = world.log_tail();
     assert!(log.contains("store writes failing"), "{log}");
