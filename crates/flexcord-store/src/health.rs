@@ -42,6 +42,9 @@ pub(crate) struct Health {
     pub(crate) read_only: std::sync::atomic::AtomicBool,
     /// Serialises flag changes with the reads that decide them.
     changes: Mutex<()>,
+    /// False for an in-memory database, which lives only as long as its connections: never
+    /// closed to reconnect.
+    reconnects: bool,
 }
 
 impl Default for Health {
@@ -53,17 +56,29 @@ impl Default for Health {
             #[cfg(test)]
             read_only: std::sync::atomic::AtomicBool::new(false),
             changes: Mutex::new(()),
+            reconnects: true,
         }
     }
 }
 
 impl Health {
+    /// A tracker that never marks connections stale (in-memory SQLite).
+    pub(crate) fn without_reconnects() -> Self {
+        Self {
+            reconnects: false,
+            ..Self::default()
+        }
+    }
+
     fn micros_since_base(&self, at: Instant) -> u64 {
         u64::try_from(at.saturating_duration_since(self.base).as_micros()).unwrap_or(u64::MAX)
     }
 
     /// Marks every connection opened until now stale.
     pub(crate) fn mark_connections_stale(&self) {
+        if !self.reconnects {
+            return;
+        }
         // +1: a connection opened in this very microsecond is stale too.
         let now = self.micros_since_base(Instant::now()).saturating_add(1);
         self.stale_before.fetch_max(now, Ordering::Relaxed);

@@ -101,7 +101,11 @@ impl Store {
     /// [`OpenError::UnsupportedUrl`], [`OpenError::InvalidConfig`], [`OpenError::Connect`],
     /// [`OpenError::Migrate`].
     pub async fn open(config: &StoreConfig) -> Result<Self, OpenError> {
-        let health = std::sync::Arc::new(Health::default());
+        let health = std::sync::Arc::new(if is_in_memory(&config.url) {
+            Health::without_reconnects()
+        } else {
+            Health::default()
+        });
         let pool = match config.backend()? {
             Backend::Sqlite => Pool::Sqlite(open_sqlite(config, &health).await?),
             Backend::Postgres => Pool::Postgres(open_postgres(config).await?),
