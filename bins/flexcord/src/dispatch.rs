@@ -59,9 +59,10 @@ pub struct Dispatcher {
 struct Shared {
     store: Store,
     metrics: Arc<Metrics>,
-    /// DMs queued or being handled, per DM channel: a channel's unrecorded mark is cleared only
-    /// when none of its DMs is held any more.
-    in_flight: Mutex<HashMap<u64, usize>>,
+    /// DMs queued or being handled, per DM channel: how many, and the oldest message id among
+    /// those dispatched since the count was last zero (no newer than any of them). A channel's
+    /// unrecorded mark is cleared only when none of its DMs is held any more.
+    in_flight: Mutex<HashMap<u64, (usize, u64)>>,
     /// A queue was full the last time an event was dispatched.
     backpressure: AtomicBool,
 }
@@ -159,7 +160,12 @@ impl Shared {
     /// Counts a DM in; while the store is failing, notes its channel at once (it may wait in
     /// memory for long).
     fn queued(&self, channel: ChannelId, message: u64) {
-        *self.lock_in_flight().entry(channel.get()).or_default() += 1;
+        {
+            let mut in_flight = self.lock_in_flight();
+            let (count, oldest) = in_flight.entry(channel.get()).or_insert((0, message));
+            *count += 1;
+            *oldest = (*oldest).min(message);
+        }
         if self.store.writes_failing() {
             self.store
                 .note_unrecorded_dm(channel, before_message_ms(message));
@@ -171,7 +177,7 @@ impl Shared {
     fn done(&self, channel: ChannelId, recorded: bool) {
         let last = {
             let mut in_flight = self.lock_in_flight();
-            let count = in_flight.entry(channel.get()).or_default();
+            let (count, _) = in_flight.entry(channel.get()).or_default();
             *count = count.saturating_sub(1);
             let last = *count == 0;
             if last {
@@ -184,7 +190,22 @@ impl Shared {
         }
     }
 
-    fn lock_in_flight(&self) -> std::sync::MutexGuard<'_, HashMap<u64, usize>> {
+    /// Notes the channel of every DM queued or being handled: when an event is first held, the
+    /// DMs already queued behind it (dispatched while the store still looked fine) are held
+    /// too, and exist nowhere else.
+    fn note_all_in_flight(&self) {
+        let channels: Vec<(u64, u64)> = self
+            .lock_in_flight()
+            .iter()
+            .map(|(&channel, &(_, oldest))| (channel, oldest))
+            .collect();
+        for (channel, oldest) in channels {
+            self.store
+                .note_unrecorded_dm(ChannelId(channel), before_message_ms(oldest));
+        }
+    }
+
+    fn lock_in_flight(&self) -> std::sync::MutexGuard<'_, HashMap<u64, (usize, u64)>> {
         self.in_flight
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -233,18 +254,12 @@ async fn handle_until_recorded(
             shared.metrics.store_retries.inc();
         }
         if unavailable && !held {
-            // Held from now on: counted once, and its DM channel noted so that a restart
-            // before the store is back still reads it.
+            // Held from now on: counted once.
             held = true;
             shared.metrics.store_held_events.inc();
-            if let DiscordEvent::DirectMessage {
-                channel, message, ..
-            } = &event
-            {
-                shared
-                    .store
-                    .note_unrecorded_dm(*channel, before_message_ms(message.get()));
-            }
+            // Its DM channel is noted — with those of the DMs waiting in the queues behind it —
+            // so that a restart before the store is back still reads them.
+            shared.note_all_in_flight();
             tracing::debug!(%error, "store cannot record a Discord event; holding it");
         }
         tokio::select! {
