@@ -15,6 +15,12 @@
 //! then [`Store::release_leases`]; once running, [`Store::spawn_checkpoints`] and
 //! [`Store::spawn_lease_recovery`] (each a no-op on the backend that needs none).
 //!
+//! Storage faults: [`Store::writes_failing`] says whether the last commit failed with the
+//! database unavailable (disk full, read-only, unreachable); a SQLite connection that met such a
+//! fault is replaced, so the store recovers without being reopened; and
+//! [`Store::note_unrecorded_dm`] keeps, beside a SQLite file, the DM channels whose messages the
+//! caller holds but could not record, for [`Store::recent_dm_channels`].
+//!
 //! The schema is embedded in the binary and migrated when a [`Store`] is opened; concurrent
 //! openers serialise on a lock, so rolling restarts are safe.
 //!
