@@ -1,8 +1,8 @@
 //! "Storage faults hold input instead of dropping it": the database on a small disk (a tmpfs)
 //! that fills up. Players keep writing; nothing is answered, nothing is lost: once there is room
 //! again every DM is answered, once — including after the bridge was killed meanwhile, for a
-//! player the database had never seen. An agent's message arriving meanwhile is answered 503, so
-//! Twilio retries it. `/readyz` says the store is failing for as long as it is.
+//! player the database had never seen. An agent joining meanwhile is answered 503, so Twilio
+//! retries it. `/readyz` says the store is failing for as long as it is.
 //!
 //! Mounting a tmpfs needs root (CI runs as root). Elsewhere these stories say so and pass
 //! without running; with `CI=true` a failed mount is a failure.
@@ -255,28 +255,23 @@ async fn a_first_time_players_dm_held_while_the_disk_is_full_is_answered_after_a
 }
 
 #[tokio::test]
-async fn an_agent_message_refused_while_the_disk_is_full_is_taken_when_twilio_retries() {
+async fn an_agent_joining_while_the_disk_is_full_is_refused_with_503_and_taken_on_twilios_retry() {
     let Some(disk) = SmallDisk::mount() else {
         return;
     };
     let world = start_on(&disk).await;
     let eli = Player::new("Eli");
     let conversation = crate::live_chat::hand_off(&world, &eli).await;
-    world
+
+    disk.fill();
+    write_until_the_store_fails(&world).await;
+    let joined = world
         .twilio
         .agent_join(&conversation, "bob", "Bob")
         .await
         .expect("join");
-
-    disk.fill();
-    write_until_the_store_fails(&world).await;
-    let said = world
-        .twilio
-        .agent_say(&conversation, "bob", "are you still there?", vec![])
-        .await
-        .expect("say");
     assert_eq!(
-        said.status(),
+        joined.status(),
         Some(503),
         "not acknowledged while it cannot be recorded: Twilio retries"
     );
@@ -299,14 +294,16 @@ async fn an_agent_message_refused_while_the_disk_is_full_is_taken_when_twilio_re
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    world.dm_sent(&eli, "Bob joined the chat").await;
+    let said = world
+        .twilio
+        .agent_say(&conversation, "bob", "are you still there?", vec![])
+        .await
+        .expect("say");
+    assert_eq!(said.status(), Some(200));
     world.dm_sent(&eli, "are you still there?").await;
     let texts = world.dm_texts(&eli).await;
-    assert_eq!(
-        texts
-            .iter()
-            .filter(|t| t.contains("are you still there?"))
-            .count(),
-        1,
-        "{texts:#?}"
-    );
+    let count = |text: &str| texts.iter().filter(|t| t.contains(text)).count();
+    assert_eq!(count("Bob joined the chat"), 1, "{texts:#?}");
+    assert_eq!(count("are you still there?"), 1, "{texts:#?}");
 }

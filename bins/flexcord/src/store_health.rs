@@ -13,8 +13,11 @@ use crate::metrics::Metrics;
 pub fn spawn(store: &Store, metrics: Arc<Metrics>) -> JoinHandle<()> {
     let mut failing = store.watch_writes();
     tokio::spawn(async move {
-        // When the episode began, and the held-events count then.
-        let mut episode: Option<(tokio::time::Instant, u64)> = None;
+        // When the episode began. Events are held only while writes fail, so those held since
+        // the previous episode ended are this one's (the first can be counted before this task
+        // hears of the episode).
+        let mut episode: Option<tokio::time::Instant> = None;
+        let mut held_before = metrics.store_held_events.get();
         loop {
             let now_failing = *failing.borrow_and_update();
             match (now_failing, episode) {
@@ -25,10 +28,12 @@ pub fn spawn(store: &Store, metrics: Arc<Metrics>) -> JoinHandle<()> {
                          the store as failing"
                     );
                     metrics.store_writes_failing.set(1);
-                    episode = Some((tokio::time::Instant::now(), metrics.store_held_events.get()));
+                    episode = Some(tokio::time::Instant::now());
                 }
-                (false, Some((began, held_before))) => {
-                    let held = metrics.store_held_events.get().saturating_sub(held_before);
+                (false, Some(began)) => {
+                    let held_now = metrics.store_held_events.get();
+                    let held = held_now.saturating_sub(held_before);
+                    held_before = held_now;
                     tracing::warn!(
                         duration_s = began.elapsed().as_secs_f64(),
                         held_discord_events = held,
