@@ -283,6 +283,16 @@ impl World {
         self.launch().await;
     }
 
+    /// Kills the bridge with SIGKILL (no shutdown at all); [`World::start_again`] starts it
+    /// again on the same database and fakes.
+    #[allow(dead_code, reason = "only the SQLite stories (storage faults) use it")]
+    pub async fn crash(&mut self) {
+        if let Some(mut child) = self.bridge.child.take() {
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+        }
+    }
+
     /// Makes Discord hold its answer to the next message created in `player`'s DM that
     /// contains `text` for a minute. Once [`World::dm_sent`] saw it, a crash lands while that
     /// delivery is in flight: maybe created, not settled, its lease held by the process that

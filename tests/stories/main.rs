@@ -19,4 +19,5 @@ mod live_chat;
 mod outage;
 mod postgres;
 mod reports;
+mod storage_faults;
 mod studio;

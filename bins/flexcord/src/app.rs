@@ -129,7 +129,9 @@ pub async fn run_until(
 
     // Discord → dispatcher.
     let mut workers = JoinSet::new();
-    let dispatcher = Dispatcher::start(&router, &metrics, &wake, &mut workers);
+    let dispatcher =
+        Dispatcher::start(&router, &metrics, &store, &wake, &shutdown_rx, &mut workers);
+    background.push(crate::store_health::spawn(&store, Arc::clone(&metrics)));
     let gateway = Gateway::new(&discord_config, chat).catch_up(missed_dms(&store).await);
     let connection = gateway.connection();
     let (events_tx, mut events_rx) = mpsc::channel(1024);

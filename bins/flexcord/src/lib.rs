@@ -17,4 +17,5 @@ pub mod feeds;
 pub mod http;
 pub mod metrics;
 pub mod report;
+pub mod store_health;
 pub mod telemetry;

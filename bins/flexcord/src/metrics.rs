@@ -1,5 +1,6 @@
 //! Prometheus metrics (`GET /metrics`): relays by direction and outcome, webhook rejections by
-//! reason, latencies, outbox depth, router incidents, Discord and Twilio errors.
+//! reason, latencies, outbox depth, router incidents, Discord and Twilio errors, storage faults
+//! (writes failing, events held, dispatcher back-pressure).
 
 use std::sync::atomic::AtomicI64;
 
@@ -62,6 +63,14 @@ pub struct Metrics {
     pub twilio_errors: Family<ReasonLabels, Counter>,
     /// Queued outbox entries (in flight or waiting), sampled every second.
     pub outbox_depth: Gauge<i64, AtomicI64>,
+    /// 1 while the store's writes fail (disk full, read-only, unreachable), else 0.
+    pub store_writes_failing: Gauge<i64, AtomicI64>,
+    /// Discord events the store could not record at first, held and retried.
+    pub store_held_events: Counter,
+    /// Tries of held Discord events that failed again.
+    pub store_retries: Counter,
+    /// Discord events that found their dispatcher queue full (the gateway reader waited).
+    pub dispatch_backpressure: Counter,
 }
 
 fn latency_histogram() -> Histogram {
@@ -87,6 +96,10 @@ impl Metrics {
         let discord_errors = Family::<ReasonLabels, Counter>::default();
         let twilio_errors = Family::<ReasonLabels, Counter>::default();
         let outbox_depth = Gauge::<i64, AtomicI64>::default();
+        let store_writes_failing = Gauge::<i64, AtomicI64>::default();
+        let store_held_events = Counter::default();
+        let store_retries = Counter::default();
+        let dispatch_backpressure = Counter::default();
         registry.register(
             "relays",
             "Outbox deliveries by direction and outcome",
@@ -127,6 +140,26 @@ impl Metrics {
             "Undelivered outbox entries",
             outbox_depth.clone(),
         );
+        registry.register(
+            "store_writes_failing",
+            "1 while the database refuses writes (disk full, read-only, unreachable)",
+            store_writes_failing.clone(),
+        );
+        registry.register(
+            "store_held_events",
+            "Discord events the database could not record at first, held and retried",
+            store_held_events.clone(),
+        );
+        registry.register(
+            "store_retries",
+            "Tries of held Discord events that the database refused again",
+            store_retries.clone(),
+        );
+        registry.register(
+            "dispatch_backpressure",
+            "Discord events that found their queue full, so the gateway reader waited",
+            dispatch_backpressure.clone(),
+        );
         Self {
             registry,
             relays,
@@ -137,6 +170,10 @@ impl Metrics {
             discord_errors,
             twilio_errors,
             outbox_depth,
+            store_writes_failing,
+            store_held_events,
+            store_retries,
+            dispatch_backpressure,
         }
     }
 

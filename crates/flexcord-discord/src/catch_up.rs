@@ -16,8 +16,14 @@
 //! a new one, and that READY is caught up on too: the DM channels seen since the start (at most
 //! [`REMEMBERED`]), each after the newest message read in it.
 //!
-//! **Not covered:** users with no session (a bot cannot list its DM channels), and anything
-//! older than where the binary asks to start.
+//! **First-time users.** A bot cannot list its DM channels (Discord answers a bot's
+//! `GET /users/@me/channels` with an empty list), so a channel the database has never recorded
+//! is known only if someone wrote it down. The binary does, for DMs it holds while the store
+//! cannot record them (flexcord-store's unrecorded-DM marks, kept beside the database so they
+//! survive a full disk and a restart), and names those channels here too.
+//!
+//! **Not covered:** a first-time user's DM that this process never received (still in the
+//! gateway's buffers when it died), and anything older than where the binary asks to start.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;

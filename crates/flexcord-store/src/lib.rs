@@ -17,6 +17,12 @@
 //! then [`Store::release_leases`]; once running, [`Store::spawn_checkpoints`] and
 //! [`Store::spawn_lease_recovery`] (each a no-op on the backend that needs none).
 //!
+//! Storage faults: [`Store::writes_failing`] says whether the last commit failed with the
+//! database unavailable (disk full, read-only, unreachable); a SQLite connection that met such a
+//! fault is replaced, so the store recovers without being reopened; and
+//! [`Store::note_unrecorded_dm`] keeps, beside a SQLite file, the DM channels whose messages the
+//! caller holds but could not record, for [`Store::recent_dm_channels`].
+//!
 //! The schema is embedded in the binary and migrated when a [`Store`] is opened; concurrent
 //! openers serialise on a lock, so rolling restarts are safe.
 //!
@@ -47,6 +53,7 @@ mod dead_letters;
 mod dialect;
 mod direct;
 mod error;
+mod health;
 mod migrate;
 mod outbox;
 mod outbox_store;
@@ -60,6 +67,7 @@ mod sessions;
 mod sqlite_commit;
 mod sqlite_script;
 mod store;
+mod unrecorded;
 mod writer;
 
 pub use cases::LocalCases;

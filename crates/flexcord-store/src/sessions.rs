@@ -182,10 +182,13 @@ impl Store {
         // Encode everything before touching the database: nothing can fail half-way for a
         // reason unrelated to the database.
         let encoded = EncodedCommit::new(commit)?;
-        match &self.pool {
+        let result = match &self.pool {
             Pool::Sqlite(p) => self.commit_sqlite(p, commit, encoded).await,
             Pool::Postgres(p) => commit_postgres(p, commit.dedupe_key.as_deref(), &encoded).await,
-        }
+        };
+        // Whether input can be recorded: what `/readyz` reports (see `health`).
+        self.note_write(&result);
+        result
     }
 }
 

@@ -136,7 +136,12 @@ async fn transaction_inner(
         Err(error) => {
             // The script stopped at the failing statement, inside the transaction. (If BEGIN
             // itself failed, ROLLBACK fails too: rare, harmless.)
-            if run(conn, "ROLLBACK").await.is_err() {
+            if crate::health::is_storage_fault(&error) {
+                // A read-only or full database: this connection may stay unable to write
+                // after the file is fine again (see `health`).
+                let _ = run(conn, "ROLLBACK").await;
+                writer.reconnect_after_fault();
+            } else if run(conn, "ROLLBACK").await.is_err() {
                 // Cannot tell what state it is in: never hand it to the next writer.
                 writer.discard();
             }

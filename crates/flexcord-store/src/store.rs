@@ -14,9 +14,11 @@ use crate::checkpoints::WriteCount;
 use crate::config::{Backend, StoreConfig, is_in_memory, redact_url};
 use crate::direct::DirectSlot;
 use crate::error::OpenError;
+use crate::health::Health;
 use crate::migrate;
 use crate::presence::Presence;
 use crate::session_cache::{self, SessionCache};
+use crate::unrecorded::{self, Unrecorded};
 use crate::writer::Writer;
 
 /// Runs `$body` with `$p` bound to the concrete pool, whichever backend it is. The body is
@@ -80,6 +82,11 @@ pub struct Store {
     pub(crate) writes: WriteCount,
     /// This instance's presence lock (PostgreSQL, once registered; see `presence`).
     pub(crate) presence: std::sync::Arc<tokio::sync::Mutex<Option<Presence>>>,
+    /// Whether writes are failing, and which connections a storage fault made stale (see
+    /// `health`).
+    pub(crate) health: std::sync::Arc<Health>,
+    /// DM channels with messages held but not recorded (see `unrecorded`).
+    pub(crate) unrecorded: std::sync::Arc<Unrecorded>,
 }
 
 impl Store {
@@ -94,19 +101,37 @@ impl Store {
     /// [`OpenError::UnsupportedUrl`], [`OpenError::InvalidConfig`], [`OpenError::Connect`],
     /// [`OpenError::Migrate`].
     pub async fn open(config: &StoreConfig) -> Result<Self, OpenError> {
+        let health = std::sync::Arc::new(if is_in_memory(&config.url) {
+            Health::without_reconnects()
+        } else {
+            Health::default()
+        });
         let pool = match config.backend()? {
-            Backend::Sqlite => Pool::Sqlite(open_sqlite(config).await?),
+            Backend::Sqlite => Pool::Sqlite(open_sqlite(config, &health).await?),
             Backend::Postgres => Pool::Postgres(open_postgres(config).await?),
         };
         let sessions = matches!(pool, Pool::Sqlite(_))
             .then(|| std::sync::Arc::new(SessionCache::new(session_cache::DEFAULT_BUDGET_BYTES)));
+        let unrecorded = match unrecorded_file(config)? {
+            Some(path) => Unrecorded::open(&path).unwrap_or_else(|error| {
+                // Not fatal (a read-only directory for a one-shot command): the marks are then
+                // kept in memory, and a restart during a storage fault cannot use them.
+                tracing::warn!(%error, path = %path.display(), "cannot open the unrecorded-DM file");
+                Unrecorded::in_memory()
+            }),
+            None => Unrecorded::in_memory(),
+        };
         let store = Self {
             pool,
-            write_lock: std::sync::Arc::default(),
+            write_lock: std::sync::Arc::new(tokio::sync::Mutex::new(Writer::new(
+                std::sync::Arc::clone(&health),
+            ))),
             direct: DirectSlot::default(),
             sessions,
             writes: WriteCount::default(),
             presence: std::sync::Arc::default(),
+            health,
+            unrecorded: std::sync::Arc::new(unrecorded),
         };
         migrate::run(&store.pool, config.schema.as_deref()).await?;
         Ok(store)
@@ -209,7 +234,20 @@ fn pool_options<DB: sqlx::Database>(config: &StoreConfig) -> PoolOptions<DB> {
     }
 }
 
-async fn open_sqlite(config: &StoreConfig) -> Result<SqlitePool, OpenError> {
+/// Where a SQLite file's unrecorded-DM marks live; `None` for PostgreSQL and in-memory SQLite.
+fn unrecorded_file(config: &StoreConfig) -> Result<Option<std::path::PathBuf>, OpenError> {
+    if config.backend()? != Backend::Sqlite || is_in_memory(&config.url) {
+        return Ok(None);
+    }
+    let options = SqliteConnectOptions::from_str(&config.url)
+        .map_err(|e| OpenError::InvalidConfig(format!("{}: {e}", redact_url(&config.url))))?;
+    Ok(Some(unrecorded::path_beside(options.get_filename())))
+}
+
+async fn open_sqlite(
+    config: &StoreConfig,
+    health: &std::sync::Arc<Health>,
+) -> Result<SqlitePool, OpenError> {
     let options = SqliteConnectOptions::from_str(&config.url)
         .map_err(|e| OpenError::InvalidConfig(format!("{}: {e}", redact_url(&config.url))))?
         .create_if_missing(true)
@@ -228,13 +266,33 @@ async fn open_sqlite(config: &StoreConfig) -> Result<SqlitePool, OpenError> {
     // happen again; until then, retry within the busy timeout.
     let deadline = tokio::time::Instant::now() + config.busy_timeout;
     loop {
-        match pool_options(config)
+        let stale = std::sync::Arc::clone(health);
+        let pool = pool_options(config)
             // A SQLite file connection cannot go stale the way a network one can, and testing it
             // is one more round trip to its thread on every acquire.
             .test_before_acquire(false)
-            .connect_with(options.clone())
-            .await
-        {
+            // But one opened before a storage fault may be unable to write for good (see
+            // `health`): closed instead of handed out. No round trip: a clock comparison.
+            .before_acquire(move |_conn, meta| {
+                let fresh = !stale.is_stale(meta.age);
+                Box::pin(async move { Ok(fresh) })
+            });
+        #[cfg(test)]
+        let pool = {
+            let faults = std::sync::Arc::clone(health);
+            pool.after_connect(move |conn, _meta| {
+                let read_only = faults.read_only.load(std::sync::atomic::Ordering::Relaxed);
+                Box::pin(async move {
+                    if read_only {
+                        // What SQLite does when it cannot open the file for writing: the
+                        // connection can only read, for good.
+                        sqlx::query("PRAGMA query_only = ON").execute(conn).await?;
+                    }
+                    Ok(())
+                })
+            })
+        };
+        match pool.connect_with(options.clone()).await {
             Ok(pool) => return Ok(pool),
             Err(e) if is_sqlite_busy(&e) && tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(25)).await;

@@ -1,5 +1,5 @@
-//! `GET /healthz` (the process answers), `GET /readyz` (store reachable and gateway connected),
-//! `GET /metrics` (Prometheus text).
+//! `GET /healthz` (the process answers), `GET /readyz` (store reachable and writable, gateway
+//! connected), `GET /metrics` (Prometheus text).
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -12,20 +12,28 @@ pub(super) async fn healthz() -> &'static str {
     "ok\n"
 }
 
-/// Readiness: can this instance do its job right now?
+/// Readiness: can this instance do its job right now? The store must answer a ping *and* its
+/// last commit must not have failed: with the disk full or the file read-only the ping still
+/// answers while every input is refused (the write flag comes from the store, through the
+/// `store_writes_failing` gauge; see `store_health`).
 pub(super) async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    let store_ok = state.store.ping().await.is_ok();
+    let store_reachable = state.store.ping().await.is_ok();
+    let writes_failing = state.metrics.store_writes_failing.get() > 0;
     let gateway_ok = *state.gateway_connected.borrow();
+    let store = match (store_reachable, writes_failing) {
+        (false, _) => "unreachable",
+        (true, true) => "writes failing",
+        (true, false) => "ok",
+    };
     let body = format!(
-        "store: {}\ngateway: {}\n",
-        if store_ok { "ok" } else { "unreachable" },
+        "store: {store}\ngateway: {}\n",
         if gateway_ok {
             "connected"
         } else {
             "disconnected"
         }
     );
-    let status = if store_ok && gateway_ok {
+    let status = if store == "ok" && gateway_ok {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
