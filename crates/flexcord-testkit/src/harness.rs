@@ -410,7 +410,7 @@ impl Harness {
     ) -> Result<Handled, RouterError> {
         self.flex(FlexEvent::ParticipantAdded {
             conversation: conversation.clone(),
-            identity: Identity(AGENT.into()),
+            identity: Identity::new(AGENT),
             name: None,
         })
         .await
@@ -441,7 +441,7 @@ impl Harness {
             conversation: conversation.clone(),
             message: self.message_sid(),
             origin: MessageOrigin::Sdk,
-            author: Identity(AGENT.into()),
+            author: Identity::new(AGENT),
             body: text.to_owned(),
             media,
         }

@@ -47,7 +47,15 @@ impl Router {
                     .post_user_message(conversation, author, *source, content, entry.attempts > 0)
                     .await;
                 match sent {
-                    Ok(()) => Ok(()),
+                    Ok(posted) if !posted.refused_files.is_empty() => {
+                        // The text went; the user learns which files did not. If that notice
+                        // cannot be queued the relay still counts as delivered.
+                        let _ = self
+                            .files_refused(conversation, *source, &posted.refused_files)
+                            .await;
+                        Ok(())
+                    }
+                    Ok(_) => Ok(()),
                     Err(e @ ContactCenterError::ConversationGone(_)) => {
                         // The chat is over on Twilio's side (maybe a missed webhook): end it here
                         // too, so the user is told and their next message starts afresh. If

@@ -17,7 +17,8 @@
 //! commit succeeded, so a duplicate event sends nothing.
 //!
 //! Dedupe keys: `dc:msg:<message id>`, `dc:int:<interaction id>`, `tw:msg:<MessageSid>`,
-//! `tw:padd:<conv>:<identity>`, `tw:prem:<conv>:<identity>`, `tw:closed:<conv>`, `ann:<key>`.
+//! `tw:padd:<conv>:<identity>`, `tw:prem:<conv>:<identity>`, `tw:closed:<conv>`, `ann:<key>`,
+//! `dc:refused:<message id>` (the notice about files that did not reach the agent).
 //!
 //! Calls to other systems made while deciding may repeat when a step is decided again after a
 //! conflict (rare: it needs two instances handling the same user at once). Those are idempotent
@@ -61,7 +62,8 @@
 //!   flow routes it.
 //! - Delivery: Discord sends carry the outbox entry id as nonce; a DM the user closed is
 //!   reported to the agent and dead-lettered; agent media that cannot be resolved for good is
-//!   left out rather than blocking the text.
+//!   left out rather than blocking the text; a user's file the contact center could not take is
+//!   replaced by a note there and the user is told (`refused_files`).
 //!
 //! [`SessionStore::commit`]: crate::ports::SessionStore::commit
 
@@ -72,6 +74,7 @@ mod flex;
 mod handoff;
 mod intent;
 mod locks;
+mod refused_files;
 mod step;
 mod transcript;
 
