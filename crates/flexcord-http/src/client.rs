@@ -305,10 +305,11 @@ impl HttpClient {
                 .entry(ACCEPT)
                 .or_insert(HeaderValue::from_static("application/json"));
             headers.insert(USER_AGENT, self.user_agent.clone());
-            if first && request.sends_credentials() {
-                if let Some((name, value)) = self.auth.header_pair()? {
-                    headers.insert(name, value);
-                }
+            if first
+                && request.sends_credentials()
+                && let Some((name, value)) = self.auth.header_pair()?
+            {
+                headers.insert(name, value);
             }
         }
         let body = if first {
@@ -339,10 +340,11 @@ impl HttpClient {
             Error::with_source(kind, e)
         })?;
         let (parts, body) = response.into_parts();
-        if follow && parts.status.is_redirection() {
-            if let Some(location) = parts.headers.get(LOCATION) {
-                return Ok(Hop::Redirect(location.clone()));
-            }
+        if follow
+            && parts.status.is_redirection()
+            && let Some(location) = parts.headers.get(LOCATION)
+        {
+            return Ok(Hop::Redirect(location.clone()));
         }
         let too_large = Error::new(ErrorKind::TooLarge { limit });
         // Refuse up front when the server announces an oversized body; `Limited` catches the

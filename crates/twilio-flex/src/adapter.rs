@@ -273,9 +273,8 @@ impl FlexContactCenter {
         part: usize,
         message: &CreateMessage,
     ) -> Result<(), ContactCenterError> {
-        let error = match self.client.create_message(conversation, message).await {
-            Ok(_) => return Ok(()),
-            Err(e) => e,
+        let Err(error) = self.client.create_message(conversation, message).await else {
+            return Ok(());
         };
         if !outcome_unknown(&error) {
             return Err(map_error(&error));

@@ -103,6 +103,7 @@ impl Match for NoHeader {
 }
 
 /// The fields of a request the server received.
+#[cfg(feature = "flexcord")]
 pub(crate) fn form_of(request: &Request) -> Vec<(String, String)> {
     pairs(&request.body)
 }
