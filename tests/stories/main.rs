@@ -12,6 +12,7 @@
 mod harness;
 
 mod announcements;
+mod attachments;
 mod bot;
 mod crash;
 mod hostile;

@@ -64,6 +64,9 @@ pub struct Templates {
     pub dm_closed_notice: String,
     /// Something failed while relaying; the user is asked to retry.
     pub relay_failed: String,
+    /// Told to the user when a file of their message did not reach the agent (their text did).
+    /// `{file}` is its name, `{reason}` why ("it is empty").
+    pub file_not_delivered: String,
 }
 
 impl Default for Templates {
@@ -107,6 +110,9 @@ impl Default for Templates {
                                receive the last message."
                 .into(),
             relay_failed: "Your message could not be delivered. Please try again.".into(),
+            file_not_delivered: "Your file {file} could not be passed on to the agent \
+                                 ({reason}). Your message was."
+                .into(),
         }
     }
 }

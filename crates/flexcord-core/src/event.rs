@@ -247,6 +247,18 @@ pub enum DeliveryEvent {
         /// Their DM channel.
         channel: ChannelId,
     },
+    /// A user's message reached the agent, but some of its files did not (empty, refused by the
+    /// contact center, too large): the user is told which.
+    FilesRefused {
+        /// The outbox entry that relayed the message.
+        entry: i64,
+        /// The conversation the message went to.
+        conversation: ConversationSid,
+        /// The Discord message the files came with.
+        source: MessageId,
+        /// The files that did not go, and why.
+        files: Vec<crate::ports::RefusedFile>,
+    },
 }
 
 impl DeliveryEvent {
@@ -260,6 +272,8 @@ impl DeliveryEvent {
             Self::ConversationGone { conversation, .. } => format!("tw:closed:{conversation}"),
             Self::DmClosed { entry, .. } => format!("dl:dm_closed:{entry}"),
             Self::DmOpened { entry, .. } => format!("dl:dm_opened:{entry}"),
+            // One notice per Discord message, however often its relay is retried.
+            Self::FilesRefused { source, .. } => format!("dc:refused:{source}"),
         }
     }
 }

@@ -1,5 +1,10 @@
 //! Typed identifiers. Every id that crosses a port is a newtype, so a Discord channel id can never
-//! be passed where a user id is expected, and a Twilio SID is checked for its prefix once, at the edge.
+//! be passed where a user id is expected.
+//!
+//! The contact center's ids (conversations, messages, media, interactions, participants) are
+//! opaque references here: core stores, compares and hands them back, and never looks inside.
+//! Their wire formats (Twilio's `CH…` SIDs, the `discord:<id>` participant identity) belong to
+//! the contact-center adapter, which validates what it receives and builds what it sends.
 
 use std::fmt;
 
@@ -58,28 +63,24 @@ snowflake!(
     GuildId
 );
 
-macro_rules! sid {
-    ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
+macro_rules! reference {
+    ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
 
         impl $name {
-            /// The two-letter prefix every SID of this kind starts with.
-            pub const PREFIX: &'static str = $prefix;
-
-            /// Parses a SID: the right prefix followed by ASCII alphanumerics, at most 64 bytes.
-            /// (Twilio's are 34 bytes of hex; fakes and the sandbox use shorter ones.)
+            /// Accepts a reference: 1 to 64 ASCII letters and digits. That is all core asks of
+            /// it (a safe key for storage, logs and dedupe keys); whether it names a real
+            /// resource, and of which kind, is for the adapter to check.
             ///
             /// # Errors
             ///
-            /// Returns [`InvalidId`] when the prefix is wrong, the value is too long, or it has
-            /// characters a SID never has.
+            /// Returns [`InvalidId`] when the value is empty, too long, or has other characters.
             pub fn parse(value: &str) -> Result<Self, InvalidId> {
-                let ok = value.len() > 2
+                let ok = !value.is_empty()
                     && value.len() <= 64
-                    && value.starts_with($prefix)
                     && value.bytes().all(|b| b.is_ascii_alphanumeric());
                 if ok {
                     Ok(Self(value.to_owned()))
@@ -88,7 +89,7 @@ macro_rules! sid {
                 }
             }
 
-            /// The SID as text.
+            /// The reference as text.
             #[must_use]
             pub fn as_str(&self) -> &str {
                 &self.0
@@ -123,30 +124,25 @@ macro_rules! sid {
     };
 }
 
-sid!(
-    /// A Twilio Conversation (`CH…`).
-    ConversationSid,
-    "CH"
+reference!(
+    /// A contact-center conversation (on Twilio, a Conversation SID).
+    ConversationSid
 );
-sid!(
-    /// A Flex Interaction (`KD…`).
-    InteractionSid,
-    "KD"
+reference!(
+    /// A contact-center task or interaction (on Twilio, a Flex Interaction SID).
+    InteractionSid
 );
-sid!(
-    /// A Flex Interaction channel (`UO…`).
-    InteractionChannelSid,
-    "UO"
+reference!(
+    /// The channel of an interaction (on Twilio, an Interaction channel SID).
+    InteractionChannelSid
 );
-sid!(
-    /// A Twilio Conversations message (`IM…`).
-    MessageSid,
-    "IM"
+reference!(
+    /// A message in a contact-center conversation (on Twilio, a Message SID).
+    MessageSid
 );
-sid!(
-    /// A Twilio media resource (`ME…`).
-    MediaSid,
-    "ME"
+reference!(
+    /// A media item an agent sent (on Twilio, a Media SID).
+    MediaSid
 );
 
 /// A case number, shown to users as `#1042`.
@@ -175,35 +171,80 @@ impl std::str::FromStr for CaseId {
     }
 }
 
-/// The identity of a participant in a Flex conversation: `discord:<user id>` for customers, a
-/// worker identity (`alice@example.com`, `alice`) for agents.
+/// A participant of a contact-center conversation, opaque to core: either the customer (a
+/// Discord user — what they are called on the contact center's side is the adapter's choice)
+/// or someone the contact center names (an agent, a bot, the system), by that name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Identity(pub String);
+#[serde(from = "IdentityRepr", into = "IdentityRepr")]
+pub struct Identity(IdentityRepr);
+
+/// How an [`Identity`] is stored (outbox entries carry one): `{"customer": <user id>}` or the
+/// name as a string. A plain string written by an older version stays a name, which the adapter
+/// passes back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+enum IdentityRepr {
+    Customer { customer: UserId },
+    Named(String),
+}
+
+impl From<IdentityRepr> for Identity {
+    fn from(repr: IdentityRepr) -> Self {
+        Self(repr)
+    }
+}
+
+impl From<Identity> for IdentityRepr {
+    fn from(identity: Identity) -> Self {
+        identity.0
+    }
+}
 
 impl Identity {
-    /// The identity flexcord gives a Discord user in Flex: no PII, only the snowflake.
+    /// The customer: the Discord user `user`.
     #[must_use]
-    pub fn for_user(user: UserId) -> Self {
-        Self(format!("discord:{user}"))
+    pub const fn for_user(user: UserId) -> Self {
+        Self(IdentityRepr::Customer { customer: user })
     }
 
-    /// The Discord user behind a `discord:<id>` identity, if it is one.
+    /// A participant the contact center names (`alice@example.com`, `system`).
     #[must_use]
-    pub fn discord_user(&self) -> Option<UserId> {
-        self.0.strip_prefix("discord:")?.parse().ok()
+    pub fn new(name: impl Into<String>) -> Self {
+        Self(IdentityRepr::Named(name.into()))
     }
 
-    /// The identity as text.
+    /// The Discord user, when this is the customer.
     #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
+    pub const fn discord_user(&self) -> Option<UserId> {
+        match &self.0 {
+            IdentityRepr::Customer { customer } => Some(*customer),
+            IdentityRepr::Named(_) => None,
+        }
+    }
+
+    /// True for the customer, false for everyone the contact center names.
+    #[must_use]
+    pub const fn is_customer(&self) -> bool {
+        self.discord_user().is_some()
+    }
+
+    /// The contact center's name for a participant who is not the customer.
+    #[must_use]
+    pub fn name(&self) -> Option<&str> {
+        match &self.0 {
+            IdentityRepr::Customer { .. } => None,
+            IdentityRepr::Named(name) => Some(name),
+        }
     }
 }
 
 impl fmt::Display for Identity {
+    /// The name, or `customer <user id>` (for logs and keys; never a wire format).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        match &self.0 {
+            IdentityRepr::Customer { customer } => write!(f, "customer {customer}"),
+            IdentityRepr::Named(name) => f.write_str(name),
+        }
     }
 }
 
@@ -212,11 +253,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sid_checks_prefix_and_charset() {
+    fn references_are_opaque_but_safe_keys() {
         assert!(ConversationSid::parse("CH0123456789abcdef0123456789abcdef").is_ok());
-        assert!(ConversationSid::parse("IM0123").is_err());
-        assert!(ConversationSid::parse("CH").is_err());
+        // Core does not know Twilio's prefixes: that is the adapter's check.
+        assert!(ConversationSid::parse("IM0123").is_ok());
+        assert!(ConversationSid::parse("c1").is_ok());
+        assert!(ConversationSid::parse("").is_err());
         assert!(ConversationSid::parse("CH12/../x").is_err());
+        assert!(ConversationSid::parse("CH 1").is_err());
         assert!(ConversationSid::parse(&format!("CH{}", "a".repeat(100))).is_err());
     }
 
@@ -230,11 +274,24 @@ mod tests {
     }
 
     #[test]
-    fn identity_round_trips_discord_user() {
+    fn identity_tells_the_customer_from_named_participants() {
         let id = Identity::for_user(UserId(42));
-        assert_eq!(id.as_str(), "discord:42");
         assert_eq!(id.discord_user(), Some(UserId(42)));
-        assert_eq!(Identity("alice".into()).discord_user(), None);
+        assert!(id.is_customer());
+        assert_eq!(id.name(), None);
+        let alice = Identity::new("alice");
+        assert_eq!(alice.discord_user(), None);
+        assert_eq!(alice.name(), Some("alice"));
+    }
+
+    #[test]
+    fn identity_is_stored_without_a_wire_format_and_reads_older_strings() {
+        let stored = serde_json::to_string(&Identity::for_user(UserId(42))).ok();
+        assert_eq!(stored.as_deref(), Some(r#"{"customer":42}"#));
+        let back: Option<Identity> = stored.and_then(|s| serde_json::from_str(&s).ok());
+        assert_eq!(back, Some(Identity::for_user(UserId(42))));
+        let older: Option<Identity> = serde_json::from_str(r#""discord:42""#).ok();
+        assert_eq!(older, Some(Identity::new("discord:42")));
     }
 
     #[test]

@@ -36,7 +36,7 @@ async fn a_friendly_name_is_preferred_over_the_identity() {
     let conv = h.to_agent(&u).await.unwrap();
     h.flex(FlexEvent::ParticipantAdded {
         conversation: conv,
-        identity: Identity(AGENT.into()),
+        identity: Identity::new(AGENT),
         name: Some("Alice Agent".into()),
     })
     .await
@@ -174,14 +174,14 @@ async fn the_agent_leaving_is_announced_and_the_next_agent_too() {
     let conv = h.with_agent(&u).await.unwrap();
     h.flex(FlexEvent::ParticipantRemoved {
         conversation: conv.clone(),
-        identity: Identity(AGENT.into()),
+        identity: Identity::new(AGENT),
     })
     .await
     .unwrap();
     assert_eq!(h.state(&u), Some(SessionState::AwaitingAgent));
     h.flex(FlexEvent::ParticipantAdded {
         conversation: conv,
-        identity: Identity("bob@example.com".into()),
+        identity: Identity::new("bob@example.com"),
         name: None,
     })
     .await

@@ -284,7 +284,7 @@ async fn main() -> Result<(), BoxError> {
     let handled = router
         .handle_flex(FlexEvent::ParticipantAdded {
             conversation: conversation.clone(),
-            identity: Identity("alice@example.com".to_owned()),
+            identity: Identity::new("alice@example.com"),
             name: Some("Alice".to_owned()),
         })
         .await?;
@@ -295,7 +295,7 @@ async fn main() -> Result<(), BoxError> {
         conversation: conversation.clone(),
         message: MessageSid::parse("IM00000000000000000000000000000001")?,
         origin: MessageOrigin::Sdk,
-        author: Identity("alice@example.com".to_owned()),
+        author: Identity::new("alice@example.com"),
         body: "Hi Ann, I've sent you a new reset link.".to_owned(),
         media: Vec::new(),
     };

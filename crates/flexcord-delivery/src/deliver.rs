@@ -53,7 +53,16 @@ impl Deliverer {
                 .contact_center
                 .post_user_message(conversation, author, *source, content, entry.attempts > 0)
                 .await
-                .map(|()| None)
+                // The text went; files the contact center could not take are reported, so the
+                // router tells the user which (through the outbox, once per message).
+                .map(|posted| {
+                    (!posted.refused_files.is_empty()).then(|| DeliveryEvent::FilesRefused {
+                        entry: entry.id,
+                        conversation: conversation.clone(),
+                        source: *source,
+                        files: posted.refused_files,
+                    })
+                })
                 .map_err(|e| DeliveryError::from(&e)),
             OutboxMessage::ToDiscord {
                 channel,

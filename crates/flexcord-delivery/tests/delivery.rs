@@ -191,3 +191,46 @@ async fn a_rejected_announcement_is_permanent() {
     h.router.announce("k", a).await.unwrap();
     assert_eq!(h.drain().await.unwrap().dead.len(), 1);
 }
+
+/// Issue 15: a file the contact center cannot take (here a zero-byte one) used to fail the
+/// whole relay; now the text reaches the agent and the user is told which file did not.
+#[tokio::test]
+async fn a_file_that_cannot_go_is_reported_to_the_user_once_and_the_text_still_goes() {
+    use flexcord_core::content::{Attachment, MessageContent};
+    use flexcord_core::ids::MessageId;
+
+    let h = Harness::new();
+    let u = user(1);
+    h.with_agent(&u).await.unwrap();
+    let content = MessageContent {
+        text: "here is my save".into(),
+        attachments: vec![Attachment {
+            url: "https://cdn.example/empty.sav".into(),
+            filename: "empty.sav".into(),
+            content_type: None,
+            size: Some(0),
+        }],
+    };
+    h.dm_with(&u, MessageId(4242), content).await.unwrap();
+    // The relay is delivered, not dead-lettered; the notice it queues goes out too.
+    assert!(h.drain().await.unwrap().dead.is_empty());
+    assert!(h.drain().await.unwrap().dead.is_empty());
+    let texts: Vec<_> = h
+        .contact_center
+        .user_messages()
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect();
+    assert_eq!(texts, ["here is my save"]);
+    let told: Vec<_> = h
+        .dm_texts(&u)
+        .into_iter()
+        .filter(|t| t.contains("empty.sav"))
+        .collect();
+    assert_eq!(
+        told,
+        [
+            "Your file empty.sav could not be passed on to the agent (it is empty). Your message was."
+        ]
+    );
+}

@@ -215,7 +215,7 @@ impl DiscordChat {
                 application_id,
                 guild_id,
                 guild: GuildCache::default(),
-                downloader: Downloader::new(max_file_bytes, download_timeout),
+                downloader: Downloader::new(max_file_bytes, download_timeout)?,
                 deferred_updates: Mutex::new(VecDeque::new()),
             }),
         })

@@ -1,12 +1,15 @@
 //! [`HttpClient`]: hyper 1 + rustls (ring, webpki roots) over `http` and `https`, with a
-//! per-attempt timeout, a response size limit, authentication and the retry loop.
+//! per-attempt timeout, a response size limit, authentication, a concurrency limit, redirects
+//! when a request asks for them, and the one retry loop of the workspace.
 
 use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{ACCEPT, CONTENT_LENGTH, HeaderValue, RETRY_AFTER, USER_AGENT};
-use http::{HeaderMap, StatusCode};
+use http::header::{
+    ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, LOCATION, RETRY_AFTER, USER_AGENT,
+};
+use http::{HeaderMap, Method, StatusCode};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
@@ -16,6 +19,7 @@ use serde::de::DeserializeOwned;
 
 use crate::auth::Auth;
 use crate::error::{Error, ErrorKind};
+use crate::limit::{ConcurrencyLimit, Observation};
 use crate::request::{Request, check_base};
 use crate::retry::{Decision, RetryPolicy};
 
@@ -30,6 +34,7 @@ pub struct HttpClient {
     max_response_bytes: usize,
     auth: Auth,
     retry: RetryPolicy,
+    limit: ConcurrencyLimit,
     user_agent: HeaderValue,
 }
 
@@ -40,6 +45,7 @@ impl fmt::Debug for HttpClient {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("auth", &self.auth)
             .field("retry", &self.retry)
+            .field("limit", &self.limit)
             .finish_non_exhaustive()
     }
 }
@@ -52,6 +58,7 @@ pub struct HttpClientBuilder {
     max_response_bytes: usize,
     auth: Auth,
     retry: RetryPolicy,
+    limit: ConcurrencyLimit,
     user_agent: String,
 }
 
@@ -62,6 +69,7 @@ impl Default for HttpClientBuilder {
             max_response_bytes: 1024 * 1024,
             auth: Auth::None,
             retry: RetryPolicy::default(),
+            limit: ConcurrencyLimit::unlimited(),
             user_agent: concat!("flexcord/", env!("CARGO_PKG_VERSION")).to_owned(),
         }
     }
@@ -91,6 +99,13 @@ impl HttpClientBuilder {
     /// The retry policy (default [`RetryPolicy::default`]).
     pub const fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// How many requests may be in flight at once, over every clone of the client (default
+    /// unlimited). Waiting for room does not count against the per-attempt timeout.
+    pub fn concurrency(mut self, limit: ConcurrencyLimit) -> Self {
+        self.limit = limit;
         self
     }
 
@@ -137,6 +152,7 @@ impl HttpClientBuilder {
             max_response_bytes: self.max_response_bytes,
             auth: self.auth,
             retry: self.retry,
+            limit: self.limit,
             user_agent,
         })
     }
@@ -169,6 +185,18 @@ impl Response {
         &self.body
     }
 
+    /// The `Content-Type`, when the server sent a readable one.
+    #[must_use]
+    pub fn content_type(&self) -> Option<&str> {
+        self.headers.get(CONTENT_TYPE)?.to_str().ok()
+    }
+
+    /// The body, owned (cheap: it is reference-counted).
+    #[must_use]
+    pub fn into_body(self) -> Bytes {
+        self.body
+    }
+
     /// The body as JSON.
     ///
     /// # Errors
@@ -199,15 +227,16 @@ impl HttpClient {
     /// kinds as documented on [`ErrorKind`].
     pub async fn send(&self, request: Request) -> Result<Response, Error> {
         check_base(request.url())?;
-        let uri: hyper::Uri = request
-            .url()
-            .as_str()
-            .parse()
-            .map_err(|e| Error::invalid_url(format!("{e}")))?;
+        let uri = to_uri(request.url())?;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let error = match self.attempt(&request, &uri).await {
+            let result = {
+                let _permit = self.limit.acquire().await?;
+                self.attempt(&request, &uri).await
+            };
+            self.limit.observe(observation(&result));
+            let error = match result {
                 Ok(response) => return Ok(response),
                 Err(error) => error,
             };
@@ -231,30 +260,77 @@ impl HttpClient {
         self.send(request).await?.json()
     }
 
+    /// One attempt, redirects included, within the timeout.
     async fn attempt(&self, request: &Request, uri: &hyper::Uri) -> Result<Response, Error> {
-        let mut builder = http::Request::builder()
-            .method(request.method().clone())
-            .uri(uri.clone());
-        if let Some(headers) = builder.headers_mut() {
-            headers.extend(request.headers().clone());
-            headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-            headers.insert(USER_AGENT, self.user_agent.clone());
-            if let Some((name, value)) = self.auth.header_pair()? {
-                headers.insert(name, value);
+        let hops = async {
+            let mut uri = uri.clone();
+            let mut redirects = 0;
+            loop {
+                // Only the first hop carries the method, the body and the credentials.
+                let first = redirects == 0;
+                let http_request = self.build(request, &uri, first)?;
+                let limit = request.response_limit().unwrap_or(self.max_response_bytes);
+                let follow = redirects < request.redirects();
+                match self.exchange(http_request, limit, follow).await? {
+                    Hop::Done(response) => return Ok(response),
+                    Hop::Redirect(location) => {
+                        uri = redirect_target(&uri, &location)?;
+                        redirects += 1;
+                    }
+                }
             }
-        }
-        let http_request = builder.body(Full::new(request.body_bytes())).map_err(|e| {
-            Error::with_source(
-                ErrorKind::InvalidRequest("request does not build".into()),
-                e,
-            )
-        })?;
-        tokio::time::timeout(self.timeout, self.exchange(http_request))
+        };
+        tokio::time::timeout(self.timeout, hops)
             .await
             .unwrap_or_else(|_elapsed| Err(Error::new(ErrorKind::Timeout)))
     }
 
-    async fn exchange(&self, request: http::Request<Full<Bytes>>) -> Result<Response, Error> {
+    fn build(
+        &self,
+        request: &Request,
+        uri: &hyper::Uri,
+        first: bool,
+    ) -> Result<http::Request<Full<Bytes>>, Error> {
+        let method = if first {
+            request.method().clone()
+        } else {
+            Method::GET
+        };
+        let mut builder = http::Request::builder().method(method).uri(uri.clone());
+        if let Some(headers) = builder.headers_mut() {
+            if first {
+                headers.extend(request.headers().clone());
+            }
+            headers
+                .entry(ACCEPT)
+                .or_insert(HeaderValue::from_static("application/json"));
+            headers.insert(USER_AGENT, self.user_agent.clone());
+            if first
+                && request.sends_credentials()
+                && let Some((name, value)) = self.auth.header_pair()?
+            {
+                headers.insert(name, value);
+            }
+        }
+        let body = if first {
+            request.body_bytes()
+        } else {
+            Bytes::new()
+        };
+        builder.body(Full::new(body)).map_err(|e| {
+            Error::with_source(
+                ErrorKind::InvalidRequest("request does not build".into()),
+                e,
+            )
+        })
+    }
+
+    async fn exchange(
+        &self,
+        request: http::Request<Full<Bytes>>,
+        limit: usize,
+        follow: bool,
+    ) -> Result<Hop, Error> {
         let response = self.inner.request(request).await.map_err(|e| {
             let kind = if e.is_connect() {
                 ErrorKind::Connect
@@ -264,9 +340,13 @@ impl HttpClient {
             Error::with_source(kind, e)
         })?;
         let (parts, body) = response.into_parts();
-        let too_large = Error::new(ErrorKind::TooLarge {
-            limit: self.max_response_bytes,
-        });
+        if follow
+            && parts.status.is_redirection()
+            && let Some(location) = parts.headers.get(LOCATION)
+        {
+            return Ok(Hop::Redirect(location.clone()));
+        }
+        let too_large = Error::new(ErrorKind::TooLarge { limit });
         // Refuse up front when the server announces an oversized body; `Limited` catches the
         // ones that do not announce it (chunked) or lie.
         let announced = parts
@@ -274,11 +354,10 @@ impl HttpClient {
             .get(CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        let limit = u64::try_from(self.max_response_bytes).unwrap_or(u64::MAX);
-        let body = if announced.is_some_and(|len| len > limit) {
+        let body = if announced.is_some_and(|len| len > u64::try_from(limit).unwrap_or(u64::MAX)) {
             Err(too_large)
         } else {
-            match Limited::new(body, self.max_response_bytes).collect().await {
+            match Limited::new(body, limit).collect().await {
                 Ok(collected) => Ok(collected.to_bytes()),
                 Err(e) if e.is::<LengthLimitError>() => Err(too_large),
                 Err(e) => Err(Error::with_source(ErrorKind::Transport, e)),
@@ -293,12 +372,49 @@ impl HttpClient {
                 retry_after(&parts.headers),
             ));
         }
-        Ok(Response {
+        Ok(Hop::Done(Response {
             status: parts.status,
             headers: parts.headers,
             body: body?,
-        })
+        }))
     }
+}
+
+fn to_uri(url: &url::Url) -> Result<hyper::Uri, Error> {
+    url.as_str()
+        .parse()
+        .map_err(|e| Error::invalid_url(format!("{e}")))
+}
+
+fn observation(result: &Result<Response, Error>) -> Observation {
+    match result {
+        Ok(_) => Observation::Answered,
+        Err(e) => match e.kind() {
+            ErrorKind::Status { status, .. } if *status == StatusCode::TOO_MANY_REQUESTS => {
+                Observation::Overloaded
+            }
+            ErrorKind::Timeout | ErrorKind::Connect | ErrorKind::Transport => Observation::NoAnswer,
+            _ => Observation::Answered,
+        },
+    }
+}
+
+/// What one request/response exchange came to.
+enum Hop {
+    Done(Response),
+    /// A `3xx` the request asked to follow, with its `Location`.
+    Redirect(HeaderValue),
+}
+
+/// Resolves a `Location` against the URL that answered with it; only `http` and `https`
+/// targets with a host are followed.
+fn redirect_target(base: &hyper::Uri, location: &HeaderValue) -> Result<hyper::Uri, Error> {
+    let bad = || Error::invalid_url("a redirect to an unusable Location");
+    let base = url::Url::parse(&base.to_string()).map_err(|_| bad())?;
+    let location = location.to_str().map_err(|_| bad())?;
+    let target = base.join(location).map_err(|_| bad())?;
+    check_base(&target)?;
+    to_uri(&target)
 }
 
 /// `Retry-After` in seconds. The HTTP-date form is rare in APIs and ignored (the policy then
@@ -325,6 +441,24 @@ mod tests {
         assert_eq!(retry_after(&h), None);
         h.insert(RETRY_AFTER, HeaderValue::from_static("-1"));
         assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn redirects_resolve_relative_locations_and_refuse_other_schemes() {
+        let base: hyper::Uri = "https://example.com/a/b?x=1"
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let target = redirect_target(&base, &HeaderValue::from_static("/c/d"));
+        assert_eq!(
+            target.ok().map(|u| u.to_string()).as_deref(),
+            Some("https://example.com/c/d")
+        );
+        let target = redirect_target(&base, &HeaderValue::from_static("https://cdn.example/f"));
+        assert_eq!(
+            target.ok().map(|u| u.to_string()).as_deref(),
+            Some("https://cdn.example/f")
+        );
+        assert!(redirect_target(&base, &HeaderValue::from_static("file:///etc/passwd")).is_err());
     }
 
     #[test]

@@ -1,18 +1,23 @@
-//! A small JSON-over-HTTP client toolkit shared by flexcord's remote adapters (`seachat`,
-//! `cases`): one hyper + rustls client with a per-request timeout, a bounded response body, bearer
-//! or header authentication whose secret never shows in `Debug`, and a pure, unit-tested retry
-//! policy (full-jitter exponential backoff; `429` honouring `Retry-After`; `5xx` and timeouts only
-//! for idempotent requests).
+//! The one HTTP client core of the workspace, shared by every client crate: the Twilio client
+//! (`twilio-flex`), the remote virtual agent (`seachat`), the remote case system (`cases`) and
+//! the Discord adapter's file downloads. One hyper + rustls client with a per-attempt timeout,
+//! a bounded response body, Basic, bearer or API-key-header authentication whose secret never
+//! shows in `Debug`, a concurrency limit ([`ConcurrencyLimit`], the seam an adaptive limiter
+//! will fill), redirects on request, and one pure, unit-tested retry policy (full-jitter
+//! exponential backoff; `429` always, honouring `Retry-After`; `5xx` and timeouts only for
+//! requests safe to repeat).
 //!
 //! It is **not** an adapter: it knows nothing about flexcord's domain or ports and does not depend
-//! on `flexcord-core`. Each adapter crate builds its requests with it and maps [`Error`] into its
-//! port's error type. What the two remote contracts share (a service's URL, bearer key and
-//! timeout; the `{"error":{"code","message"}}` error body) lives here once.
+//! on `flexcord-core`. Each client crate builds its requests with it and maps [`Error`] (which
+//! keeps its cause as [`std::error::Error::source`]) into its own error type. What flexcord's
+//! two remote contracts share (a service's URL, bearer key and timeout; the
+//! `{"error":{"code","message"}}` error body) lives here once too.
 //!
 //! # Layout
 //! - [`client`]: [`HttpClient`] and its builder; sends a [`Request`] and returns a [`Response`].
 //! - [`request`]: [`Request`] values and [`endpoint`] for joining a base URL and path segments.
-//! - [`auth`]: [`Auth`] (bearer or custom header), secret redacted.
+//! - [`auth`]: [`Auth`] (Basic, bearer or custom header), secret redacted.
+//! - [`limit`]: [`ConcurrencyLimit`], requests in flight per client.
 //! - [`retry`]: [`RetryPolicy`], the pure decision of whether and when to try again.
 //! - [`error`]: [`Error`] and [`ErrorKind`].
 //! - [`service`]: [`ServiceConfig`] (URL, bearer key, timeout) of one remote service, and the
@@ -43,6 +48,7 @@ pub mod auth;
 pub mod client;
 pub mod error;
 pub mod error_body;
+pub mod limit;
 pub mod request;
 pub mod retry;
 pub mod service;
@@ -56,6 +62,7 @@ pub use auth::Auth;
 pub use client::{HttpClient, HttpClientBuilder, Response};
 pub use error::{Error, ErrorKind};
 pub use error_body::{ApiError, ErrorBody, describe_status};
+pub use limit::{ConcurrencyLimit, Observation};
 pub use request::{Request, endpoint};
 pub use retry::{Decision, RetryPolicy};
 pub use service::{Service, ServiceConfig};

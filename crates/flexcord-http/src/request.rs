@@ -1,5 +1,7 @@
-//! Requests as plain values: method, URL, headers, an optional JSON body, and whether repeating
-//! it is safe. Built once, sent (and possibly re-sent) by [`crate::HttpClient::send`].
+//! Requests as plain values: method, URL, headers, an optional body (JSON, a form, raw bytes),
+//! whether repeating it is safe, and the per-request exceptions to the client's settings (no
+//! credentials, another size limit, redirects). Built once, sent (and possibly re-sent) by
+//! [`crate::HttpClient::send`].
 
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
@@ -18,6 +20,9 @@ pub struct Request {
     headers: HeaderMap,
     body: Option<Bytes>,
     idempotent: bool,
+    credentials: bool,
+    max_response_bytes: Option<usize>,
+    max_redirects: usize,
 }
 
 impl Request {
@@ -31,7 +36,21 @@ impl Request {
             headers: HeaderMap::new(),
             body: None,
             idempotent,
+            credentials: true,
+            max_response_bytes: None,
+            max_redirects: 0,
         }
+    }
+
+    /// A request to a URL given as text.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidUrl`] when `url` does not parse (the message names the parse error,
+    /// not the URL, which may carry a signed query).
+    pub fn parse(method: Method, url: &str) -> Result<Self, Error> {
+        let url = Url::parse(url).map_err(|e| Error::invalid_url(format!("not a URL: {e}")))?;
+        Ok(Self::new(method, url))
     }
 
     /// A `GET`.
@@ -47,6 +66,61 @@ impl Request {
     /// A `PATCH` (not idempotent unless marked so).
     pub fn patch(url: Url) -> Self {
         Self::new(Method::PATCH, url)
+    }
+
+    /// A `DELETE`.
+    pub fn delete(url: Url) -> Self {
+        Self::new(Method::DELETE, url)
+    }
+
+    /// Sets a body of any type (a form, an uploaded file) and its `Content-Type`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidRequest`] when `content_type` cannot be a header value.
+    pub fn bytes(mut self, content_type: &str, body: impl Into<Bytes>) -> Result<Self, Error> {
+        let value = HeaderValue::from_str(content_type).map_err(|_| {
+            Error::invalid_request("the content type has characters a header cannot carry")
+        })?;
+        self.headers.insert(CONTENT_TYPE, value);
+        self.body = Some(body.into());
+        Ok(self)
+    }
+
+    /// Sets an `application/x-www-form-urlencoded` body from pairs, in order (repeated keys
+    /// stay repeated).
+    pub fn form<'a>(mut self, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut out = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in pairs {
+            out.append_pair(k, v);
+        }
+        self.headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        self.body = Some(Bytes::from(out.finish()));
+        self
+    }
+
+    /// Sends the request without the client's credentials: a download from a URL someone else
+    /// handed out (a Discord attachment, a pre-signed media link) must never see them.
+    pub fn without_credentials(mut self) -> Self {
+        self.credentials = false;
+        self
+    }
+
+    /// Accepts a response body up to `limit` bytes instead of the client's limit.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = Some(limit);
+        self
+    }
+
+    /// Follows up to `max` redirects (`3xx` with a `Location`), as `GET`s without a body.
+    /// Credentials are never sent after a redirect, wherever it leads. Default 0: a `3xx` is an
+    /// [`ErrorKind::Status`] error.
+    pub fn follow_redirects(mut self, max: usize) -> Self {
+        self.max_redirects = max;
+        self
     }
 
     /// Sets a JSON body and `Content-Type: application/json`.
@@ -121,6 +195,24 @@ impl Request {
     #[must_use]
     pub const fn is_idempotent(&self) -> bool {
         self.idempotent
+    }
+
+    /// Whether the client's credentials go with it.
+    #[must_use]
+    pub const fn sends_credentials(&self) -> bool {
+        self.credentials
+    }
+
+    /// The response size limit set on this request, if any.
+    #[must_use]
+    pub const fn response_limit(&self) -> Option<usize> {
+        self.max_response_bytes
+    }
+
+    /// How many redirects are followed.
+    #[must_use]
+    pub const fn redirects(&self) -> usize {
+        self.max_redirects
     }
 }
 
@@ -217,6 +309,45 @@ mod tests {
             r.headers().get(CONTENT_TYPE).map(HeaderValue::as_bytes),
             Some(&b"application/json"[..])
         );
+    }
+
+    #[test]
+    fn form_keeps_order_and_repeated_keys() {
+        let r = Request::post(url("http://h")).form([
+            ("Configuration.Filters", "onMessageAdded"),
+            ("Configuration.Filters", "onParticipantAdded"),
+            ("Body", "a&b"),
+        ]);
+        assert_eq!(
+            r.body(),
+            Some(
+                &b"Configuration.Filters=onMessageAdded&Configuration.Filters=onParticipantAdded&Body=a%26b"[..]
+            )
+        );
+        assert!(!r.is_idempotent());
+    }
+
+    #[test]
+    fn bytes_refuses_a_content_type_with_a_newline() {
+        assert!(
+            Request::post(url("http://h"))
+                .bytes("a\nb", vec![1])
+                .is_err()
+        );
+        let r = Request::post(url("http://h")).bytes("image/png", vec![1, 2]);
+        assert_eq!(
+            r.ok().and_then(|r| r.body().map(<[u8]>::to_vec)),
+            Some(vec![1, 2])
+        );
+    }
+
+    #[test]
+    fn parse_does_not_echo_the_url() {
+        let msg = Request::parse(Method::GET, "not a url?token=secret")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(!msg.contains("secret"), "{msg}");
     }
 
     #[test]

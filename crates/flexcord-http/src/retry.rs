@@ -1,5 +1,7 @@
 //! The retry policy: a pure decision of whether and when to repeat a failed request, separate from
-//! the HTTP plumbing so it can be tested on a table of outcomes.
+//! the HTTP plumbing so it can be tested on a table of outcomes. It is the one policy of every
+//! HTTP client in the workspace (Twilio, the virtual agent, the case system, file downloads);
+//! each client only chooses its bounds.
 
 use std::time::Duration;
 
@@ -19,8 +21,9 @@ pub enum Decision {
 /// When to repeat a request: bounded attempts with full-jitter exponential backoff.
 ///
 /// - `429 Too Many Requests` is always retried (the server did not process the request), after
-///   `Retry-After` when the server sent one. When `Retry-After` exceeds `max_delay` the policy
-///   gives up rather than keep a caller waiting longer than it agreed to.
+///   `Retry-After` when the server sent one. When `Retry-After` exceeds `max_retry_after`
+///   (by default `max_delay`) the policy gives up rather than keep a caller waiting longer than
+///   it agreed to.
 /// - A connection failure is always retried: the request was never sent.
 /// - Timeouts, broken connections, `408` and `5xx` are retried only for idempotent requests,
 ///   because the server may already have acted on the first one.
@@ -30,6 +33,7 @@ pub struct RetryPolicy {
     max_attempts: u32,
     base_delay: Duration,
     max_delay: Duration,
+    max_retry_after: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -49,7 +53,16 @@ impl RetryPolicy {
             max_attempts,
             base_delay,
             max_delay,
+            max_retry_after: max_delay,
         }
+    }
+
+    /// The longest `Retry-After` waited for (default: `max_delay`). Twilio, whose `429`s are
+    /// about account concurrency, may ask for longer waits than its backoff ever uses.
+    #[must_use]
+    pub const fn with_max_retry_after(mut self, max_retry_after: Duration) -> Self {
+        self.max_retry_after = max_retry_after;
+        self
     }
 
     /// One attempt, no retries.
@@ -83,7 +96,7 @@ impl RetryPolicy {
                         && (status.is_server_error() || *status == StatusCode::REQUEST_TIMEOUT));
                 match (retryable, retry_after) {
                     (false, _) => Decision::GiveUp,
-                    (true, Some(wait)) if *wait > self.max_delay => Decision::GiveUp,
+                    (true, Some(wait)) if *wait > self.max_retry_after => Decision::GiveUp,
                     (true, Some(wait)) => Decision::Retry(*wait),
                     (true, None) => Decision::Retry(backoff),
                 }
@@ -214,6 +227,19 @@ mod tests {
         assert_eq!(
             p.decide(1, &status(503, Some(MS * 300)), true, 0.0),
             Decision::Retry(MS * 300)
+        );
+    }
+
+    #[test]
+    fn a_longer_retry_after_is_honoured_when_the_client_allows_it() {
+        let p = policy().with_max_retry_after(MS * 30_000);
+        assert_eq!(
+            p.decide(1, &status(429, Some(MS * 5_000)), false, 0.0),
+            Decision::Retry(MS * 5_000)
+        );
+        assert_eq!(
+            p.decide(1, &status(429, Some(MS * 31_000)), false, 0.0),
+            Decision::GiveUp
         );
     }
 

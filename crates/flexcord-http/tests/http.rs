@@ -298,3 +298,114 @@ async fn non_http_urls_are_refused_before_any_io() {
     let err = client().send(Request::get(url)).await.expect_err("refused");
     assert!(matches!(err.kind(), ErrorKind::InvalidUrl(_)));
 }
+
+#[tokio::test]
+async fn basic_credentials_go_to_the_service_but_never_with_a_download() {
+    let server = MockServer::start().await;
+    // base64("SK1:secret")
+    Mock::given(path("/api"))
+        .and(header("authorization", "Basic U0sxOnNlY3JldA=="))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/file"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("bytes"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = HttpClient::builder()
+        .auth(Auth::basic("SK1", "secret"))
+        .build()
+        .expect("client builds");
+    client
+        .send(Request::get(url(&server, &["api"])))
+        .await
+        .expect("authenticated call");
+    client
+        .send(Request::get(url(&server, &["file"])).without_credentials())
+        .await
+        .expect("download");
+    let requests = server.received_requests().await.expect("recorded");
+    let download = requests
+        .iter()
+        .find(|r| r.url.path() == "/file")
+        .expect("the download arrived");
+    assert!(!download.headers.contains_key("authorization"));
+}
+
+#[tokio::test]
+async fn redirects_are_followed_only_when_asked_and_without_credentials() {
+    let server = MockServer::start().await;
+    Mock::given(path("/a"))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", "/b"))
+        .mount(&server)
+        .await;
+    Mock::given(path("/b"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("moved"))
+        .mount(&server)
+        .await;
+    let not_followed = client().send(Request::get(url(&server, &["a"]))).await;
+    assert_eq!(
+        not_followed
+            .err()
+            .and_then(|e| e.status_code())
+            .map(|s| s.as_u16()),
+        Some(302)
+    );
+    let followed = client()
+        .send(Request::get(url(&server, &["a"])).follow_redirects(3))
+        .await
+        .expect("followed");
+    assert_eq!(followed.body(), b"moved");
+    let requests = server.received_requests().await.expect("recorded");
+    let hop = requests
+        .iter()
+        .rfind(|r| r.url.path() == "/b")
+        .expect("the redirect target was asked");
+    assert!(!hop.headers.contains_key("authorization"));
+}
+
+#[tokio::test]
+async fn a_per_request_limit_overrides_the_clients() {
+    let server = MockServer::start().await;
+    Mock::given(path("/big"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(100)))
+        .mount(&server)
+        .await;
+    let err = client()
+        .send(Request::get(url(&server, &["big"])).max_response_bytes(10))
+        .await
+        .err()
+        .map(|e| e.kind().clone());
+    assert_eq!(err, Some(ErrorKind::TooLarge { limit: 10 }));
+}
+
+#[tokio::test]
+async fn a_concurrency_limit_of_one_holds_the_second_request_until_the_first_is_answered() {
+    let server = MockServer::start().await;
+    Mock::given(path("/slow"))
+        .respond_with(ResponseTemplate::new(204).set_delay(Duration::from_millis(200)))
+        .mount(&server)
+        .await;
+    let client = HttpClient::builder()
+        .concurrency(flexcord_http::ConcurrencyLimit::fixed(1))
+        .build()
+        .expect("client builds");
+    let first = client.send(Request::get(url(&server, &["slow"])));
+    let second = client.send(Request::get(url(&server, &["slow"])));
+    let probe = async {
+        // Poll (bounded) until the first request is in; the second must not be in with it.
+        for _ in 0..200 {
+            let seen = server.received_requests().await.map_or(0, |r| r.len());
+            if seen > 0 {
+                return seen;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        0
+    };
+    let (a, b, seen_together) = tokio::join!(first, second, probe);
+    assert!(a.is_ok() && b.is_ok());
+    assert_eq!(seen_together, 1, "both requests were in flight at once");
+}

@@ -11,7 +11,9 @@ use flexcord_core::ids::{
     ChannelId, ConversationSid, Identity, InteractionChannelSid, InteractionSid, MediaSid,
     MessageId, UserId,
 };
-use flexcord_core::ports::{ContactCenter, ContactCenterError, TaskRequest};
+use flexcord_core::ports::{
+    ContactCenter, ContactCenterError, FileRefusal, Posted, RefusedFile, TaskRequest,
+};
 use flexcord_core::session::{InteractionRef, TranscriptLine};
 
 /// One recorded call.
@@ -103,6 +105,8 @@ struct Inner {
 /// [`FakeContactCenter::close_conversation`] (or `close`) answers
 /// [`ContactCenterError::ConversationGone`] afterwards. Posting a user message twice with the
 /// same source is recorded once in [`FakeContactCenter::user_messages`] (Twilio-side dedupe).
+/// Like Twilio's media upload, it refuses attachments of size 0: the text is recorded and the
+/// file is reported in [`Posted::refused_files`] as [`FileRefusal::Empty`].
 #[derive(Debug, Clone, Default)]
 pub struct FakeContactCenter {
     inner: Arc<Mutex<Inner>>,
@@ -306,7 +310,7 @@ impl ContactCenter for FakeContactCenter {
         source: MessageId,
         content: &MessageContent,
         maybe_sent: bool,
-    ) -> Result<(), ContactCenterError> {
+    ) -> Result<Posted, ContactCenterError> {
         let mut inner = self.begin(CcCall::PostUserMessage {
             conversation: conversation.clone(),
             author: author.clone(),
@@ -316,7 +320,16 @@ impl ContactCenter for FakeContactCenter {
         })?;
         gone(&inner, conversation)?;
         inner.posted.insert((conversation.clone(), source));
-        Ok(())
+        let refused_files = content
+            .attachments
+            .iter()
+            .filter(|a| a.size == Some(0))
+            .map(|a| RefusedFile {
+                filename: a.filename.clone(),
+                reason: FileRefusal::Empty,
+            })
+            .collect();
+        Ok(Posted { refused_files })
     }
 
     async fn post_transcript(

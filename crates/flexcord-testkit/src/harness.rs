@@ -418,7 +418,7 @@ impl Harness {
     ) -> Result<Handled, RouterError> {
         self.flex(FlexEvent::ParticipantAdded {
             conversation: conversation.clone(),
-            identity: Identity(AGENT.into()),
+            identity: Identity::new(AGENT),
             name: None,
         })
         .await
@@ -449,7 +449,7 @@ impl Harness {
             conversation: conversation.clone(),
             message: self.message_sid(),
             origin: MessageOrigin::Sdk,
-            author: Identity(AGENT.into()),
+            author: Identity::new(AGENT),
             body: text.to_owned(),
             media,
         }

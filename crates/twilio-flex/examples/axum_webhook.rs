@@ -190,7 +190,7 @@ async fn main() -> Result<(), BoxError> {
     let client = Client::builder(Credentials::auth_token(ACCOUNT_SID, AUTH_TOKEN))
         .base_url(&base)
         .build()?;
-    let sid = flexcord_core::ids::ConversationSid::parse(CONVERSATION)?;
+    let sid = twilio_flex::sid::ConversationSid::parse(CONVERSATION)?;
     let conversation = client.fetch_conversation(&sid).await?;
     println!(
         "REST: conversation {} is {:?} ({:?})",

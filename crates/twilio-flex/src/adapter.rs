@@ -1,17 +1,19 @@
-//! [`FlexContactCenter`]: flexcord's [`ContactCenter`] port on top of [`Client`].
+//! [`FlexContactCenter`]: flexcord's [`ContactCenter`] port on top of [`Client`] (feature
+//! `flexcord`).
 //!
 //! Cost rule: a relayed text message is exactly one Twilio call. Everything the router already
-//! knows (conversation, identity, interaction) is passed in, never looked up again.
+//! knows (conversation, identity, interaction) is passed in, never looked up again. Core's ids
+//! are opaque; they become Twilio SIDs and identities here (`core_ids`).
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use flexcord_core::content::MessageContent;
+use flexcord_core::content::{Attachment, MessageContent};
 use flexcord_core::event::UserProfile;
-use flexcord_core::ids::{
-    ChannelId, ConversationSid, Identity, InteractionChannelSid, MediaSid, MessageId,
+use flexcord_core::ids::{self as core, ChannelId, Identity, MessageId};
+use flexcord_core::ports::{
+    ContactCenter, ContactCenterError, FileRefusal, Posted, RefusedFile, TaskRequest,
 };
-use flexcord_core::ports::{ContactCenter, ContactCenterError, TaskRequest};
 use flexcord_core::session::{InteractionRef, TranscriptLine};
 use serde_json::json;
 use tokio::sync::OnceCell;
@@ -21,7 +23,9 @@ use crate::api::conversations::{
 };
 use crate::api::interactions::{ChatRouting, CreateInteraction};
 use crate::client::Client;
+use crate::core_ids::{customer_identity, identity_to_wire, to_core, to_twilio};
 use crate::error::{Error, ErrorKind};
+use crate::sid::{ConversationSid, InteractionChannelSid, InteractionSid, MediaSid};
 
 /// The events the bridge's webhook subscribes to.
 pub const FORWARD_FILTERS: [&str; 4] = [
@@ -36,6 +40,10 @@ pub const FORWARD_PATH: &str = "/forward-to-discord";
 
 /// The message attribute that carries the Discord message id (for crash-safe dedupe).
 pub const DISCORD_MESSAGE_ID_ATTR: &str = "discord_message_id";
+
+/// The message attribute numbering the messages one Discord message became, from 1 for the
+/// second (each file after the first is a message of its own); absent on the first.
+pub const DISCORD_PART_ATTR: &str = "discord_part";
 
 /// How the adapter uses Flex.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +72,12 @@ pub struct FlexConfig {
     pub max_attachment_bytes: usize,
     /// Messages inspected when a send may already have happened. Default 20.
     pub dedupe_window: u32,
+    /// After a message create whose outcome is unknown (a timeout, a broken connection, a
+    /// 5xx), how long to wait before each look for the message: Twilio may save it after the
+    /// client gave up, and a resend before that look would post it twice. Default 1 s, 4 s,
+    /// 10 s; when it is still not there, the call fails as transient and the outbox's next
+    /// attempt looks again before sending.
+    pub resend_check_delays: Vec<Duration>,
 }
 
 impl FlexConfig {
@@ -82,6 +96,11 @@ impl FlexConfig {
             bridge_author: "flexcord".into(),
             max_attachment_bytes: 16 * 1024 * 1024,
             dedupe_window: 20,
+            resend_check_delays: vec![
+                Duration::from_secs(1),
+                Duration::from_secs(4),
+                Duration::from_secs(10),
+            ],
         }
     }
 
@@ -149,7 +168,7 @@ impl FlexContactCenter {
         &self,
         user: &UserProfile,
         dm: ChannelId,
-        identity: &Identity,
+        identity: &str,
     ) -> Result<ConversationSid, ContactCenterError> {
         let now_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -176,14 +195,14 @@ impl FlexContactCenter {
             .map_err(ContactCenterError::from)?;
         let sid = conversation.sid;
         self.client
-            .add_participant(&sid, identity.as_str(), None)
+            .add_participant(&sid, identity, None)
             .await
             .map_err(ContactCenterError::from)?;
         // The user resource exists once the participant does. Its friendly name is only
         // cosmetic (what agents see), so a failure here must not fail the hand-off.
         if let Err(error) = self
             .client
-            .update_user_friendly_name(identity.as_str(), &user.name)
+            .update_user_friendly_name(identity, &user.name)
             .await
         {
             tracing::warn!(%error, conversation = %sid, "could not set the user's friendly name");
@@ -203,10 +222,13 @@ impl FlexContactCenter {
         Ok(sid)
     }
 
+    /// Whether a message from Discord message `source` is among the latest ones; with `part`,
+    /// that particular message of it.
     async fn already_posted(
         &self,
         conversation: &ConversationSid,
         source: MessageId,
+        part: Option<usize>,
     ) -> Result<bool, ContactCenterError> {
         let page = self
             .client
@@ -219,23 +241,87 @@ impl FlexContactCenter {
             .map_err(ContactCenterError::from)?;
         let wanted = source.to_string();
         Ok(page.items.iter().any(|m| {
-            m.attributes
+            let Some(attributes) = m
+                .attributes
                 .as_deref()
                 .and_then(|a| serde_json::from_str::<serde_json::Value>(a).ok())
-                .and_then(|a| match a.get(DISCORD_MESSAGE_ID_ATTR)? {
-                    serde_json::Value::String(s) => Some(s.clone()),
-                    serde_json::Value::Number(n) => Some(n.to_string()),
-                    _ => None,
-                })
-                .is_some_and(|id| id == wanted)
+            else {
+                return false;
+            };
+            let same_source = match attributes.get(DISCORD_MESSAGE_ID_ATTR) {
+                Some(serde_json::Value::String(s)) => *s == wanted,
+                Some(serde_json::Value::Number(n)) => n.to_string() == wanted,
+                _ => false,
+            };
+            // Messages written before parts were numbered count as part 0.
+            let found_part = attributes
+                .get(DISCORD_PART_ATTR)
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0);
+            same_source && part.is_none_or(|p| u64::try_from(p).is_ok_and(|p| p == found_part))
         }))
+    }
+
+    /// Posts one message of a user's Discord message. When Twilio's answer is lost (a timeout,
+    /// a broken connection, a 5xx) the message may still be saved, even after the client gave
+    /// up: it is looked for after each of [`FlexConfig::resend_check_delays`] before the
+    /// failure is reported, so the outbox's resend does not double it.
+    async fn create_user_message(
+        &self,
+        conversation: &ConversationSid,
+        source: MessageId,
+        part: usize,
+        message: &CreateMessage,
+    ) -> Result<(), ContactCenterError> {
+        let Err(error) = self.client.create_message(conversation, message).await else {
+            return Ok(());
+        };
+        if !outcome_unknown(&error) {
+            return Err(map_error(&error));
+        }
+        for wait in &self.config.resend_check_delays {
+            tokio::time::sleep(*wait).await;
+            match self.already_posted(conversation, source, Some(part)).await {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                // Reading failed too: report the original failure; the next attempt checks.
+                Err(_) => break,
+            }
+        }
+        Err(map_error(&error))
+    }
+
+    /// Copies one attachment from Discord into Twilio's media store.
+    async fn upload(&self, service: &str, attachment: &Attachment) -> Result<MediaSid, Upload> {
+        if attachment.size == Some(0) {
+            return Err(Upload::Refused(FileRefusal::Empty));
+        }
+        let (bytes, served_type) = self
+            .client
+            .download(&attachment.url, self.config.max_attachment_bytes)
+            .await
+            .map_err(|e| download_failure(&e))?;
+        if bytes.is_empty() {
+            return Err(Upload::Refused(FileRefusal::Empty));
+        }
+        let content_type = attachment
+            .content_type
+            .clone()
+            .or(served_type)
+            .unwrap_or_else(|| "application/octet-stream".to_owned());
+        self.client
+            .upload_media(service, &content_type, bytes)
+            .await
+            .map(|media| media.sid)
+            .map_err(|e| upload_failure(&e))
     }
 
     async fn post_as_bridge(
         &self,
-        conversation: &ConversationSid,
+        conversation: &core::ConversationSid,
         body: String,
     ) -> Result<(), ContactCenterError> {
+        let conversation: ConversationSid = to_twilio(conversation)?;
         let message = CreateMessage {
             author: Some(self.config.bridge_author.clone()),
             body: Some(body),
@@ -245,12 +331,70 @@ impl FlexContactCenter {
             ..CreateMessage::default()
         };
         self.client
-            .create_message(conversation, &message)
+            .create_message(&conversation, &message)
             .await
             .map_err(ContactCenterError::from)
             .map(drop)
     }
 }
+
+/// Why a file was not copied.
+enum Upload {
+    /// For good: the user's text goes without it.
+    Refused(FileRefusal),
+    /// Maybe not for long (or not about the file): the whole message is tried again later.
+    Retry(ContactCenterError),
+}
+
+/// The agent's note in place of a file that did not come through.
+fn refusal_note(attachment: &Attachment, reason: FileRefusal) -> String {
+    match reason {
+        // The link still lets an agent look at what could not be copied.
+        FileRefusal::TooLarge | FileRefusal::Unavailable => format!(
+            "[file {} not attached: {reason}; link: {}]",
+            attachment.filename, attachment.url
+        ),
+        _ => format!("[file {} not attached: {reason}]", attachment.filename),
+    }
+}
+
+/// A failed Discord download is never about the conversation: a 404 there means the
+/// attachment is gone, which retrying will not fix.
+fn download_failure(error: &Error) -> Upload {
+    if error.is_transient() {
+        Upload::Retry(ContactCenterError::Transient(format!(
+            "attachment download failed: {}",
+            error.detailed()
+        )))
+    } else if matches!(error.kind(), ErrorKind::BodyTooLarge { .. }) {
+        Upload::Refused(FileRefusal::TooLarge)
+    } else {
+        Upload::Refused(FileRefusal::Unavailable)
+    }
+}
+
+/// Twilio refusing the file itself (400: empty or unsupported; 413: too large) is final for
+/// that file; anything else (limits, outages, credentials, a missing service) is not the
+/// file's fault and fails the message as usual.
+fn upload_failure(error: &Error) -> Upload {
+    match error.status() {
+        Some(413) => Upload::Refused(FileRefusal::TooLarge),
+        Some(400 | 415 | 422) => Upload::Refused(FileRefusal::Refused),
+        _ => Upload::Retry(map_error(error)),
+    }
+}
+
+/// True when Twilio may have acted on a create although the client saw a failure.
+fn outcome_unknown(error: &Error) -> bool {
+    match error.kind() {
+        ErrorKind::Timeout | ErrorKind::Transport => true,
+        ErrorKind::Api { status, .. } => *status >= 500,
+        _ => false,
+    }
+}
+
+/// Twilio's Chat message limit is 32 KB; stay under it with room for the header line.
+const MAX_TRANSCRIPT_BYTES: usize = 30 * 1024;
 
 /// Keeps at most `max` bytes of `text`, dropping from the front (the latest lines matter most
 /// to an agent) at a char boundary.
@@ -265,107 +409,100 @@ fn keep_tail(text: String, max: usize) -> String {
     format!("…{}", &text[start..])
 }
 
-/// Twilio's Chat message limit is 32 KB; stay under it with room for the header line.
-const MAX_TRANSCRIPT_BYTES: usize = 30 * 1024;
-
 #[async_trait]
 impl ContactCenter for FlexContactCenter {
     async fn open_conversation(
         &self,
         user: &UserProfile,
         dm: ChannelId,
-    ) -> Result<ConversationSid, ContactCenterError> {
-        let identity = Identity::for_user(user.id);
+    ) -> Result<core::ConversationSid, ContactCenterError> {
+        let identity = customer_identity(user.id);
         let existing = self
             .client
-            .find_open_conversation(identity.as_str(), 5)
+            .find_open_conversation(&identity, 5)
             .await
             .map_err(ContactCenterError::from)?;
-        if let Some(found) = existing {
-            return Ok(found.conversation_sid);
-        }
-        self.create_conversation_for(user, dm, &identity).await
+        let sid = match existing {
+            Some(found) => found.conversation_sid,
+            None => self.create_conversation_for(user, dm, &identity).await?,
+        };
+        core_ref(&sid)
     }
 
     async fn post_user_message(
         &self,
-        conversation: &ConversationSid,
+        conversation: &core::ConversationSid,
         author: &Identity,
         source: MessageId,
         content: &MessageContent,
         maybe_sent: bool,
-    ) -> Result<(), ContactCenterError> {
+    ) -> Result<Posted, ContactCenterError> {
+        let conversation: ConversationSid = to_twilio(conversation)?;
         if content.is_empty() {
-            return Ok(());
+            return Ok(Posted::default());
         }
-        if maybe_sent && self.already_posted(conversation, source).await? {
-            return Ok(());
+        if maybe_sent && self.already_posted(&conversation, source, None).await? {
+            return Ok(Posted::default());
         }
-        let attributes = json!({ DISCORD_MESSAGE_ID_ATTR: source.to_string() }).to_string();
-        let text = (!content.text.trim().is_empty()).then(|| content.text.clone());
-        let message = |body: Option<String>, media_sid: Option<MediaSid>| CreateMessage {
-            author: Some(author.as_str().to_owned()),
-            body,
-            attributes: Some(attributes.clone()),
-            media_sid,
-            webhook_enabled: true,
+        let author = identity_to_wire(author);
+        let message = |part: usize, body: Option<String>, media_sid: Option<MediaSid>| {
+            // Part 0 carries only the id, as every message did before parts were numbered.
+            let attributes = if part == 0 {
+                json!({ DISCORD_MESSAGE_ID_ATTR: source.to_string() })
+            } else {
+                json!({ DISCORD_MESSAGE_ID_ATTR: source.to_string(), DISCORD_PART_ATTR: part })
+            };
+            CreateMessage {
+                author: Some(author.clone()),
+                body,
+                attributes: Some(attributes.to_string()),
+                media_sid,
+                webhook_enabled: true,
+            }
         };
+        let text = (!content.text.trim().is_empty()).then(|| content.text.clone());
         if content.attachments.is_empty() {
-            return self
-                .client
-                .create_message(conversation, &message(text, None))
-                .await
-                .map_err(ContactCenterError::from)
-                .map(drop);
+            self.create_user_message(&conversation, source, 0, &message(0, text, None))
+                .await?;
+            return Ok(Posted::default());
         }
         let service = self.chat_service_sid().await?.to_owned();
-        let mut text = text;
+        // Every file is copied first, so one that cannot be never takes the text with it.
+        let mut media = Vec::new();
+        let mut notes = Vec::new();
+        let mut refused_files = Vec::new();
         for attachment in &content.attachments {
-            let (bytes, served_type) = match self
-                .client
-                .download(&attachment.url, self.config.max_attachment_bytes)
-                .await
-            {
-                Ok(downloaded) => downloaded,
-                Err(e) if e.is_transient() => return Err(map_download_error(&e)),
-                Err(e) => {
-                    // Gone or too large: the agent still gets the words and a link to the file,
-                    // rather than the whole message being dropped.
-                    tracing::warn!(error = %e, file = %attachment.filename, "attachment not copied; relaying its link");
-                    let link = format!("[attachment {}: {}]", attachment.filename, attachment.url);
-                    let body = match text.take() {
-                        Some(t) => format!("{t}\n{link}"),
-                        None => link,
-                    };
-                    self.client
-                        .create_message(conversation, &message(Some(body), None))
-                        .await
-                        .map_err(ContactCenterError::from)?;
-                    continue;
+            match self.upload(&service, attachment).await {
+                Ok(sid) => media.push(sid),
+                Err(Upload::Retry(e)) => return Err(e),
+                Err(Upload::Refused(reason)) => {
+                    tracing::warn!(%reason, file = ?attachment.filename, "attachment not copied; the text goes with a note");
+                    notes.push(refusal_note(attachment, reason));
+                    refused_files.push(RefusedFile {
+                        filename: attachment.filename.clone(),
+                        reason,
+                    });
                 }
-            };
-            let content_type = attachment
-                .content_type
-                .clone()
-                .or(served_type)
-                .unwrap_or_else(|| "application/octet-stream".to_owned());
-            let media = self
-                .client
-                .upload_media(&service, &content_type, bytes)
-                .await
-                .map_err(ContactCenterError::from)?;
-            // The text rides on the first media message; later ones carry only their file.
-            self.client
-                .create_message(conversation, &message(text.take(), Some(media.sid)))
-                .await
-                .map_err(ContactCenterError::from)?;
+            }
         }
-        Ok(())
+        // The words (and the notes) ride on the first message; later files come one by one.
+        let words: Vec<String> = text.into_iter().chain(notes).collect();
+        let mut body = (!words.is_empty()).then(|| words.join("\n"));
+        if media.is_empty() {
+            self.create_user_message(&conversation, source, 0, &message(0, body.take(), None))
+                .await?;
+        }
+        for (part, sid) in media.into_iter().enumerate() {
+            let this = message(part, body.take(), Some(sid));
+            self.create_user_message(&conversation, source, part, &this)
+                .await?;
+        }
+        Ok(Posted { refused_files })
     }
 
     async fn post_transcript(
         &self,
-        conversation: &ConversationSid,
+        conversation: &core::ConversationSid,
         lines: &[TranscriptLine],
     ) -> Result<(), ContactCenterError> {
         if lines.is_empty() {
@@ -385,7 +522,7 @@ impl ContactCenter for FlexContactCenter {
 
     async fn post_notice(
         &self,
-        conversation: &ConversationSid,
+        conversation: &core::ConversationSid,
         text: &str,
     ) -> Result<(), ContactCenterError> {
         self.post_as_bridge(
@@ -397,9 +534,10 @@ impl ContactCenter for FlexContactCenter {
 
     async fn create_task(
         &self,
-        conversation: &ConversationSid,
+        conversation: &core::ConversationSid,
         task: &TaskRequest,
     ) -> Result<InteractionRef, ContactCenterError> {
+        let conversation: ConversationSid = to_twilio(conversation)?;
         let (Some(workspace_sid), Some(workflow_sid)) = (
             self.config.workspace_sid.clone(),
             self.config.workflow_sid.clone(),
@@ -412,7 +550,7 @@ impl ContactCenter for FlexContactCenter {
         let mut attributes = json!({
             "from": name,
             "customerName": name,
-            "customerAddress": Identity::for_user(task.user.id).as_str(),
+            "customerAddress": customer_identity(task.user.id),
             // Flex UI knows a fixed set of channel types; "chat" renders as a chat task.
             "channelType": "chat",
             "customChannelType": "discord",
@@ -423,7 +561,7 @@ impl ContactCenter for FlexContactCenter {
             map.insert("caseId".into(), json!(case.0));
         }
         let request = CreateInteraction::customer_chat(
-            conversation,
+            &conversation,
             &ChatRouting {
                 workspace_sid,
                 workflow_sid,
@@ -444,30 +582,34 @@ impl ContactCenter for FlexContactCenter {
             ))
         })?;
         Ok(InteractionRef {
-            interaction: interaction.sid,
-            channel,
+            interaction: core_ref(&interaction.sid)?,
+            channel: core_ref(&channel)?,
         })
     }
 
     async fn close(
         &self,
-        conversation: &ConversationSid,
+        conversation: &core::ConversationSid,
         interaction: Option<&InteractionRef>,
     ) -> Result<(), ContactCenterError> {
         match interaction {
-            Some(r) => self
-                .client
-                .close_interaction_channel(&r.interaction, &r.channel)
-                .await
-                .map_err(ContactCenterError::from)
-                .map(drop),
+            Some(r) => {
+                let interaction: InteractionSid = to_twilio(&r.interaction)?;
+                let channel: InteractionChannelSid = to_twilio(&r.channel)?;
+                self.client
+                    .close_interaction_channel(&interaction, &channel)
+                    .await
+                    .map_err(ContactCenterError::from)
+                    .map(drop)
+            }
             None => {
+                let conversation: ConversationSid = to_twilio(conversation)?;
                 let params = ConversationParams {
                     state: Some(ConversationState::Closed),
                     ..ConversationParams::default()
                 };
                 self.client
-                    .update_conversation(conversation, &params)
+                    .update_conversation(&conversation, &params)
                     .await
                     .map_err(ContactCenterError::from)
                     .map(drop)
@@ -475,17 +617,23 @@ impl ContactCenter for FlexContactCenter {
         }
     }
 
-    async fn media_url(&self, media: &MediaSid) -> Result<String, ContactCenterError> {
+    async fn media_url(&self, media: &core::MediaSid) -> Result<String, ContactCenterError> {
+        let media: MediaSid = to_twilio(media)?;
         let service = self.chat_service_sid().await?;
         let found = self
             .client
-            .fetch_media(service, media)
+            .fetch_media(service, &media)
             .await
             .map_err(ContactCenterError::from)?;
         found.links.content_direct_temporary.ok_or_else(|| {
             ContactCenterError::Rejected(format!("media {media} has no temporary url"))
         })
     }
+}
+
+/// A SID Twilio returned, as core's reference.
+fn core_ref<T: std::str::FromStr>(sid: &impl std::fmt::Display) -> Result<T, ContactCenterError> {
+    to_core(sid).ok_or_else(|| ContactCenterError::Rejected(format!("unusable sid {sid}")))
 }
 
 /// Maps a Twilio failure to what the router acts on: 404 (or a 4xx that says the
@@ -496,7 +644,7 @@ impl ContactCenter for FlexContactCenter {
 /// recognised by the message of a 4xx error body.
 #[must_use]
 pub fn map_error(error: &Error) -> ContactCenterError {
-    let text = error.to_string();
+    let text = error.detailed();
     if error.is_not_found() {
         return ContactCenterError::ConversationGone(text);
     }
@@ -520,19 +668,6 @@ pub fn map_error(error: &Error) -> ContactCenterError {
 impl From<Error> for ContactCenterError {
     fn from(error: Error) -> Self {
         map_error(&error)
-    }
-}
-
-/// A failed Discord download is never about the conversation: a 404 there means the
-/// attachment is gone, which retrying will not fix.
-fn map_download_error(error: &Error) -> ContactCenterError {
-    let text = format!("attachment download failed: {error}");
-    if error.is_transient() {
-        ContactCenterError::Transient(text)
-    } else if matches!(error.kind(), ErrorKind::BodyTooLarge { .. }) {
-        ContactCenterError::Rejected(format!("attachment too large: {error}"))
-    } else {
-        ContactCenterError::Rejected(text)
     }
 }
 

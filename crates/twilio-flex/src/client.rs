@@ -1,29 +1,23 @@
-//! The HTTP plumbing: [`ClientBuilder`] and [`Client`] on hyper 1 + hyper-rustls (ring), with
-//! Basic auth, per-service base URLs, a timeout per attempt, bounded concurrency, bounded
-//! response bodies and the retry loop that executes [`crate::retry::RetryPolicy`].
+//! The Twilio side of the plumbing: [`ClientBuilder`] and [`Client`] on the shared HTTP core
+//! (`flexcord-http`: hyper 1 + rustls, timeouts, the concurrency limit, bounded bodies and the one
+//! retry policy), plus what only Twilio has: one base URL per product, Basic auth from
+//! [`Credentials`], `X-Twilio-Webhook-Enabled`, and Twilio's JSON error bodies.
 //!
 //! Endpoint methods live beside their models in `api/*`; this file knows nothing about them.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderValue, Method, Request, StatusCode, header};
-use http_body_util::{BodyExt as _, Full, Limited};
-use hyper_rustls::ConfigBuilderExt as _;
-use hyper_util::client::legacy::Client as HyperClient;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use flexcord_http::http::{HeaderName, Method};
+use flexcord_http::{ConcurrencyLimit, HttpClient, Request, RetryPolicy};
 use serde::de::DeserializeOwned;
-use tokio::sync::Semaphore;
 
 use crate::credentials::Credentials;
-use crate::error::{Error, ErrorKind, TwilioError};
+use crate::error::{Error, ErrorKind};
 use crate::form::Form;
 use crate::page::Page;
-use crate::retry::{Attempt, Decision, RetryPolicy, parse_retry_after};
 
-type Https = hyper_rustls::HttpsConnector<HttpConnector>;
+const WEBHOOK_ENABLED: HeaderName = HeaderName::from_static("x-twilio-webhook-enabled");
 
 /// The Twilio products this client talks to; each has its own host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,16 +91,24 @@ pub struct ClientBuilder {
 
 impl ClientBuilder {
     /// Defaults: Twilio's hosts, 15 s timeout per attempt, 8 requests in flight,
-    /// [`RetryPolicy::default`], responses up to 4 MiB.
+    /// [`ClientBuilder::default_retry_policy`], responses up to 4 MiB.
     pub fn new(credentials: Credentials) -> Self {
         Self {
             credentials,
             base_urls: BaseUrls::twilio(),
             timeout: Duration::from_secs(15),
             max_concurrency: 8,
-            retry: RetryPolicy::default(),
+            retry: Self::default_retry_policy(),
             max_response_bytes: 4 * 1024 * 1024,
         }
+    }
+
+    /// Four attempts, full-jitter backoff from 100 ms up to 3 s, and a server's `Retry-After`
+    /// waited for up to 30 s (Twilio: "Requests that receive 429 responses aren't processed and
+    /// are safe to retry after backing off").
+    pub const fn default_retry_policy() -> RetryPolicy {
+        RetryPolicy::new(4, Duration::from_millis(100), Duration::from_secs(3))
+            .with_max_retry_after(Duration::from_secs(30))
     }
 
     /// Sends every product to one base URL, paths unchanged (tests, proxies, fakes).
@@ -133,7 +135,7 @@ impl ClientBuilder {
         self
     }
 
-    /// How to retry.
+    /// How to retry (the rules are `flexcord_http`'s; this sets the bounds).
     pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
@@ -150,30 +152,22 @@ impl ClientBuilder {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Tls`] if rustls rejects the configuration.
+    /// [`ErrorKind::InvalidRequest`] when the credentials cannot be a header value or TLS
+    /// cannot be set up.
     pub fn build(self) -> Result<Client, Error> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(ErrorKind::Tls)?
-            .with_webpki_roots()
-            .with_no_client_auth();
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .build();
-        let http = HyperClient::builder(TokioExecutor::new()).build(connector);
+        let http = HttpClient::builder()
+            .timeout(self.timeout)
+            .max_response_bytes(self.max_response_bytes)
+            .auth(self.credentials.auth())
+            .retry(self.retry)
+            .concurrency(ConcurrencyLimit::fixed(self.max_concurrency))
+            .user_agent(concat!("flexcord-twilio-flex/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(Error::from_http)?;
         Ok(Client {
-            inner: Arc::new(Inner {
-                http,
-                credentials: self.credentials,
-                base_urls: self.base_urls,
-                timeout: self.timeout,
-                permits: Semaphore::new(self.max_concurrency),
-                retry: self.retry,
-                max_response_bytes: self.max_response_bytes,
-            }),
+            http,
+            credentials: self.credentials,
+            base_urls: self.base_urls,
         })
     }
 }
@@ -182,29 +176,9 @@ impl ClientBuilder {
 /// Cheap to clone (shared connection pool, concurrency limit and credentials).
 #[derive(Debug, Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    http: HyperClient<Https, Full<Bytes>>,
+    http: HttpClient,
     credentials: Credentials,
     base_urls: BaseUrls,
-    timeout: Duration,
-    permits: Semaphore,
-    retry: RetryPolicy,
-    max_response_bytes: usize,
-}
-
-impl std::fmt::Debug for Inner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Inner")
-            .field("credentials", &self.credentials)
-            .field("base_urls", &self.base_urls)
-            .field("timeout", &self.timeout)
-            .field("retry", &self.retry)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .finish_non_exhaustive()
-    }
 }
 
 /// A request as a plain value, before it meets the network.
@@ -217,9 +191,6 @@ pub(crate) struct Call {
     pub(crate) webhook_enabled: bool,
     /// Whether sending it twice is harmless (decides retries on 5xx/timeouts).
     pub(crate) repeatable: bool,
-    /// Twilio credentials are attached only to Twilio calls, never to downloads.
-    pub(crate) authenticated: bool,
-    pub(crate) max_bytes: Option<usize>,
 }
 
 impl Call {
@@ -231,8 +202,6 @@ impl Call {
             body: None,
             webhook_enabled: false,
             repeatable,
-            authenticated: true,
-            max_bytes: None,
         }
     }
 
@@ -260,14 +229,23 @@ impl Call {
         self.webhook_enabled = enabled;
         self
     }
-}
 
-/// A response that arrived (any status), body read within the limit.
-#[derive(Debug)]
-pub(crate) struct Response {
-    pub(crate) status: StatusCode,
-    pub(crate) content_type: Option<String>,
-    pub(crate) body: Bytes,
+    fn into_request(self) -> Result<Request, Error> {
+        let mut request = Request::parse(self.method, &self.url)
+            .map_err(Error::from_http)?
+            .idempotent(self.repeatable);
+        if self.webhook_enabled {
+            request = request
+                .header(WEBHOOK_ENABLED, "true")
+                .map_err(Error::from_http)?;
+        }
+        if let Some((bytes, content_type)) = self.body {
+            request = request
+                .bytes(&content_type, bytes)
+                .map_err(Error::from_http)?;
+        }
+        Ok(request)
+    }
 }
 
 impl Client {
@@ -279,13 +257,13 @@ impl Client {
     /// The account the client acts for.
     #[must_use]
     pub fn account_sid(&self) -> &str {
-        self.inner.credentials.account_sid()
+        self.credentials.account_sid()
     }
 
     pub(crate) fn url(&self, service: Service, path: &str) -> String {
         format!(
             "{}{path}",
-            self.inner.base_urls.get(service).trim_end_matches('/')
+            self.base_urls.get(service).trim_end_matches('/')
         )
     }
 
@@ -303,8 +281,8 @@ impl Client {
 
     /// Sends and decodes a JSON success body.
     pub(crate) async fn json<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
-        let response = self.send(call).await?;
-        decode(&response.body)
+        let body = self.send(call).await?;
+        decode(&body)
     }
 
     /// Sends and decodes a list page.
@@ -313,8 +291,8 @@ impl Client {
         service: Service,
         call: Call,
     ) -> Result<Page<T>, Error> {
-        let response = self.send(call).await?;
-        Page::decode(&response.body, service)
+        let body = self.send(call).await?;
+        Page::decode(&body, service)
     }
 
     /// Fetches the page after `page`, or `None` on the last one. Only the path and query of
@@ -331,7 +309,7 @@ impl Client {
         let Some(next) = page.next_page_url.as_deref() else {
             return Ok(None);
         };
-        let parsed = url::Url::parse(next)
+        let parsed = flexcord_http::url::Url::parse(next)
             .map_err(|e| ErrorKind::InvalidRequest(format!("bad next_page_url: {e}")))?;
         let mut path = parsed.path().to_owned();
         if let Some(q) = parsed.query() {
@@ -354,115 +332,24 @@ impl Client {
         url: &str,
         max_bytes: usize,
     ) -> Result<(Bytes, Option<String>), Error> {
-        let mut call = Call::new(Method::GET, url.to_owned());
-        call.authenticated = false;
-        call.max_bytes = Some(max_bytes);
-        let response = self.send(call).await?;
-        Ok((response.body, response.content_type))
+        let request = Request::parse(Method::GET, url)
+            .map_err(Error::from_http)?
+            .without_credentials()
+            .max_response_bytes(max_bytes);
+        let response = self.http.send(request).await.map_err(Error::from_http)?;
+        let content_type = response.content_type().map(str::to_owned);
+        Ok((response.into_body(), content_type))
     }
 
-    /// Sends with retries; returns the response for 2xx, an [`ErrorKind::Api`] otherwise.
-    pub(crate) async fn send(&self, call: Call) -> Result<Response, Error> {
-        let retry = self.inner.retry;
-        let mut attempt = 0u32;
-        loop {
-            let result = {
-                let _permit = self.inner.permits.acquire().await.map_err(|_| {
-                    ErrorKind::InvalidRequest("client concurrency limiter closed".into())
-                })?;
-                tokio::time::timeout(self.inner.timeout, self.send_once(&call)).await
-            };
-            let (outcome, result) = match result {
-                Err(_elapsed) => (Attempt::Timeout, Err(ErrorKind::Timeout.into())),
-                Ok(Err(e)) if matches!(e.kind(), ErrorKind::Transport(_)) => {
-                    (Attempt::Transport, Err(e))
-                }
-                Ok(Err(e)) => return Err(e),
-                Ok(Ok((response, retry_after))) => {
-                    let status = response.status.as_u16();
-                    let outcome = Attempt::Status {
-                        status,
-                        retry_after,
-                    };
-                    if response.status.is_success() {
-                        return Ok(response);
-                    }
-                    (outcome, Err(api_error(&response)))
-                }
-            };
-            match retry.decide(attempt, outcome, call.repeatable, rand::random::<f64>()) {
-                Decision::Stop => return result,
-                Decision::RetryAfter(wait) => {
-                    tracing::debug!(method = %call.method, ?outcome, ?wait, attempt, "retrying twilio call");
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-            }
-        }
-    }
-
-    async fn send_once(&self, call: &Call) -> Result<(Response, Option<Duration>), Error> {
-        let mut builder = Request::builder()
-            .method(call.method.clone())
-            .uri(&call.url)
-            .header(header::ACCEPT, "application/json")
-            .header(
-                header::USER_AGENT,
-                concat!("flexcord-twilio-flex/", env!("CARGO_PKG_VERSION")),
-            );
-        if call.authenticated {
-            let mut auth = HeaderValue::from_str(&self.inner.credentials.basic_header())
-                .map_err(|_| ErrorKind::InvalidRequest("credentials are not header-safe".into()))?;
-            auth.set_sensitive(true);
-            builder = builder.header(header::AUTHORIZATION, auth);
-        }
-        if call.webhook_enabled {
-            builder = builder.header("X-Twilio-Webhook-Enabled", "true");
-        }
-        let body = match &call.body {
-            Some((bytes, content_type)) => {
-                builder = builder.header(header::CONTENT_TYPE, content_type.as_str());
-                Full::new(bytes.clone())
-            }
-            None => Full::new(Bytes::new()),
-        };
-        let request = builder
-            .body(body)
-            .map_err(|e| ErrorKind::InvalidRequest(format!("cannot build request: {e}")))?;
+    /// Sends with the shared client (its retries, limit and timeout); returns the body of a
+    /// 2xx, an [`ErrorKind::Api`] for any other status.
+    pub(crate) async fn send(&self, call: Call) -> Result<Bytes, Error> {
         let response = self
-            .inner
             .http
-            .request(request)
+            .send(call.into_request()?)
             .await
-            .map_err(|e| ErrorKind::Transport(Box::new(e)))?;
-        let status = response.status();
-        let header_text = |name| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v: &HeaderValue| v.to_str().ok())
-        };
-        let retry_after = header_text(header::RETRY_AFTER).and_then(parse_retry_after);
-        let content_type = header_text(header::CONTENT_TYPE).map(str::to_owned);
-        let limit = call.max_bytes.unwrap_or(self.inner.max_response_bytes);
-        let body = Limited::new(response.into_body(), limit)
-            .collect()
-            .await
-            .map_err(|e| {
-                if e.is::<http_body_util::LengthLimitError>() {
-                    Error::from(ErrorKind::BodyTooLarge { limit })
-                } else {
-                    Error::from(ErrorKind::Transport(e))
-                }
-            })?;
-        Ok((
-            Response {
-                status,
-                content_type,
-                body: body.to_bytes(),
-            },
-            retry_after,
-        ))
+            .map_err(Error::from_http)?;
+        Ok(response.into_body())
     }
 }
 
@@ -481,20 +368,6 @@ pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
 pub(crate) fn bounded_text(body: &[u8]) -> String {
     let cut = &body[..body.len().min(1024)];
     String::from_utf8_lossy(cut).into_owned()
-}
-
-fn api_error(response: &Response) -> Error {
-    let status = response.status.as_u16();
-    let error = serde_json::from_slice::<TwilioError>(&response.body)
-        .ok()
-        .filter(|e| e.code.is_some() || !e.message.is_empty())
-        .unwrap_or_else(|| TwilioError {
-            code: None,
-            message: bounded_text(&response.body).chars().take(200).collect(),
-            more_info: None,
-            status: Some(status),
-        });
-    ErrorKind::Api { status, error }.into()
 }
 
 /// Percent-encodes one path segment (identities such as `discord:42` go into paths).
@@ -539,21 +412,6 @@ mod tests {
                 &[("Identity", "discord:1 x".into())]
             ),
             "/v1/ParticipantConversations?Identity=discord%3A1+x"
-        );
-    }
-
-    #[test]
-    fn non_json_error_bodies_are_kept_as_message() {
-        let r = Response {
-            status: StatusCode::BAD_GATEWAY,
-            content_type: None,
-            body: Bytes::from_static(b"upstream down"),
-        };
-        let e = api_error(&r);
-        assert_eq!(e.status(), Some(502));
-        assert_eq!(
-            e.twilio().map(|t| t.message.as_str()),
-            Some("upstream down")
         );
     }
 

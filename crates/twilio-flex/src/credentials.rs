@@ -2,13 +2,33 @@
 
 use std::fmt;
 
-use base64::Engine as _;
-use secrecy::{ExposeSecret, SecretString};
+use flexcord_http::Auth;
+use secrecy::SecretString;
 
-/// How the client authenticates (HTTP Basic).
+/// How the client authenticates: HTTP Basic, with either of Twilio's two credential kinds.
 ///
+/// - [`Credentials::auth_token`]: the account SID (`AC…`) and its auth token. Simple, but the
+///   token is the account's master key.
+/// - [`Credentials::api_key`]: an API key SID (`SK…`) and its secret, for the account. Twilio
+///   recommends these for production: a key can be revoked alone, and a restricted key can be
+///   limited to the APIs this client calls.
+///
+/// Either way requests go to the same URLs; only the Basic user name and password differ.
 /// Webhook signatures are a separate matter: they are always keyed with the account's primary
 /// auth token (see [`crate::webhook::SignatureValidator`]), never with an API key.
+///
+/// ```
+/// use twilio_flex::Credentials;
+///
+/// let by_token = Credentials::auth_token("ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "auth-token");
+/// let by_key = Credentials::api_key(
+///     "ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+///     "SKxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+///     "key-secret",
+/// );
+/// assert_eq!(by_token.account_sid(), by_key.account_sid());
+/// assert!(!format!("{by_key:?}").contains("key-secret"));
+/// ```
 #[derive(Clone)]
 pub struct Credentials {
     account_sid: String,
@@ -48,13 +68,9 @@ impl Credentials {
         &self.account_sid
     }
 
-    /// The `Authorization` header value.
-    pub(crate) fn basic_header(&self) -> String {
-        let raw = format!("{}:{}", self.username, self.password.expose_secret());
-        format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(raw)
-        )
+    /// The HTTP core's Basic credentials.
+    pub(crate) fn auth(&self) -> Auth {
+        Auth::basic(self.username.clone(), self.password.clone())
     }
 }
 
@@ -81,10 +97,11 @@ mod tests {
     }
 
     #[test]
-    fn basic_header_uses_key_sid_for_api_keys() {
+    fn basic_auth_uses_the_key_sid_for_api_keys() {
         let c = Credentials::api_key("AC1", "SK1", "pw");
-        let expected = base64::engine::general_purpose::STANDARD.encode("SK1:pw");
-        assert_eq!(c.basic_header(), format!("Basic {expected}"));
+        let pair = c.auth().header_pair().ok().flatten();
+        let value = pair.map(|(_, v)| v.to_str().map(str::to_owned).unwrap_or_default());
+        assert_eq!(value, Some("Basic U0sxOnB3".to_owned())); // base64("SK1:pw")
         assert_eq!(c.account_sid(), "AC1");
     }
 }

@@ -1,5 +1,6 @@
 //! The client's error type: a small [`Error`] around a `#[non_exhaustive]` [`ErrorKind`], with
-//! Twilio's own JSON error body ([`TwilioError`]) kept intact for callers that need the code.
+//! Twilio's own JSON error body ([`TwilioError`]) kept intact for callers that need the code, and
+//! the HTTP core's error kept as the [`std::error::Error::source`] (never flattened into text).
 
 use std::fmt;
 
@@ -46,9 +47,10 @@ pub enum ErrorKind {
     /// No complete response within the client's timeout.
     #[error("request timed out")]
     Timeout,
-    /// Connecting, TLS or HTTP failed before a response arrived.
+    /// Connecting, TLS or HTTP failed before a response arrived (the cause is the error's
+    /// source).
     #[error("transport error")]
-    Transport(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Transport,
     /// The response body was larger than the client accepts.
     #[error("response body larger than {limit} bytes")]
     BodyTooLarge {
@@ -65,22 +67,73 @@ pub enum ErrorKind {
         #[source]
         source: serde_json::Error,
     },
-    /// The request could not be built (bad base URL, bad header value…).
+    /// The request could not be built (bad base URL, bad header value, TLS set-up…).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
-    /// The TLS configuration could not be built.
-    #[error("tls setup failed")]
-    Tls(#[source] rustls::Error),
 }
 
-/// An error from the Twilio client.
-#[derive(Debug, thiserror::Error)]
-#[error(transparent)]
+/// An error from the Twilio client. `Display` says what went wrong; `source()` leads to the
+/// cause (the HTTP core's error, and on to hyper's or the JSON parser's).
+#[derive(Debug)]
 pub struct Error {
     kind: Box<ErrorKind>,
+    source: Option<flexcord_http::Error>,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.kind, f)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.source {
+            Some(source) => Some(source),
+            None => std::error::Error::source(&*self.kind),
+        }
+    }
 }
 
 impl Error {
+    /// Translates the HTTP core's error: a non-2xx answer becomes [`ErrorKind::Api`] with
+    /// Twilio's error body; the rest keep the core's error as their source.
+    pub(crate) fn from_http(error: flexcord_http::Error) -> Self {
+        use flexcord_http::ErrorKind as Http;
+        let kind = match error.kind() {
+            Http::Status { status, body, .. } => {
+                return ErrorKind::Api {
+                    status: status.as_u16(),
+                    error: twilio_error(status.as_u16(), body),
+                }
+                .into();
+            }
+            Http::Timeout => ErrorKind::Timeout,
+            Http::TooLarge { limit } => ErrorKind::BodyTooLarge { limit: *limit },
+            Http::InvalidUrl(detail) | Http::InvalidRequest(detail) => {
+                ErrorKind::InvalidRequest(detail.clone())
+            }
+            _ => ErrorKind::Transport,
+        };
+        Self {
+            kind: Box::new(kind),
+            source: Some(error),
+        }
+    }
+
+    /// The message and every cause, joined with `: `, for a log line or a port's error text.
+    #[must_use]
+    pub fn detailed(&self) -> String {
+        let mut out = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(err) = cause {
+            out.push_str(": ");
+            out.push_str(&err.to_string());
+            cause = err.source();
+        }
+        out
+    }
+
     /// What went wrong.
     #[must_use]
     pub fn kind(&self) -> &ErrorKind {
@@ -116,7 +169,7 @@ impl Error {
     pub fn is_transient(&self) -> bool {
         match &*self.kind {
             ErrorKind::Api { status, .. } => *status == 429 || *status == 408 || *status >= 500,
-            ErrorKind::Timeout | ErrorKind::Transport(_) => true,
+            ErrorKind::Timeout | ErrorKind::Transport => true,
             _ => false,
         }
     }
@@ -141,8 +194,23 @@ impl From<ErrorKind> for Error {
     fn from(kind: ErrorKind) -> Self {
         Self {
             kind: Box::new(kind),
+            source: None,
         }
     }
+}
+
+/// Twilio's JSON error body, or one synthesised from the (already bounded, single-line) text of
+/// a body that was not one.
+fn twilio_error(status: u16, body: &str) -> TwilioError {
+    serde_json::from_str::<TwilioError>(body)
+        .ok()
+        .filter(|e| e.code.is_some() || !e.message.is_empty())
+        .unwrap_or_else(|| TwilioError {
+            code: None,
+            message: body.chars().take(200).collect(),
+            more_info: None,
+            status: Some(status),
+        })
 }
 
 #[cfg(test)]
@@ -169,6 +237,15 @@ mod tests {
         assert!(api(400, Some(20404)).is_not_found());
         assert!(api(401, Some(20003)).is_unauthorized());
         assert!(Error::from(ErrorKind::Timeout).is_transient());
+    }
+
+    #[test]
+    fn non_json_error_bodies_are_kept_as_message() {
+        let e = twilio_error(502, "upstream down");
+        assert_eq!(e.message, "upstream down");
+        assert_eq!(e.code, None);
+        let e = twilio_error(404, r#"{"code":20404,"message":"not found","status":404}"#);
+        assert_eq!(e.code, Some(20404));
     }
 
     #[test]

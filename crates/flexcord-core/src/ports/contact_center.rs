@@ -19,6 +19,49 @@ pub struct TaskRequest {
     pub summary: String,
 }
 
+/// What [`ContactCenter::post_user_message`] did with the message's files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Posted {
+    /// Files that could not be passed on. The text went regardless, and the agent sees a note
+    /// in each one's place; the user is told which files did not go through.
+    pub refused_files: Vec<RefusedFile>,
+}
+
+/// A file of a user's message that did not reach the agent.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RefusedFile {
+    /// Its name, as the user gave it.
+    pub filename: String,
+    /// Why.
+    pub reason: FileRefusal,
+}
+
+/// Why a file did not reach the agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub enum FileRefusal {
+    /// It has no content.
+    Empty,
+    /// It is larger than the contact center accepts.
+    TooLarge,
+    /// It could no longer be fetched from Discord.
+    Unavailable,
+    /// The contact center refused it (its type, its content).
+    Refused,
+}
+
+impl std::fmt::Display for FileRefusal {
+    /// A short English phrase for notes and user notices: "it is empty".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Empty => "it is empty",
+            Self::TooLarge => "it is too large",
+            Self::Unavailable => "it could not be downloaded",
+            Self::Refused => "it was refused",
+        })
+    }
+}
+
 /// Why a contact-center call failed.
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
 #[non_exhaustive]
@@ -49,7 +92,7 @@ impl ContactCenterError {
 #[async_trait]
 pub trait ContactCenter: Send + Sync + std::fmt::Debug {
     /// Finds the user's open (non-closed) conversation, or creates one with the user as
-    /// participant (`discord:<id>`), the DM channel in its attributes, a close timer, and the
+    /// participant (under the identity the adapter gives them), the DM channel in its attributes, a close timer, and the
     /// conversation-scoped webhooks the routing mode needs.
     ///
     /// # Errors
@@ -67,6 +110,10 @@ pub trait ContactCenter: Send + Sync + std::fmt::Debug {
     /// earlier attempt may have succeeded before a crash: the adapter checks for a message
     /// carrying `source` first and does not post it twice.
     ///
+    /// A file that cannot be passed on for good (empty, too large, refused) never takes the text
+    /// with it: the text is posted, the file is replaced by a note for the agent, and it is
+    /// listed in [`Posted::refused_files`].
+    ///
     /// # Errors
     ///
     /// [`ContactCenterError::ConversationGone`] when the conversation is closed; others as above.
@@ -77,7 +124,7 @@ pub trait ContactCenter: Send + Sync + std::fmt::Debug {
         source: MessageId,
         content: &MessageContent,
         maybe_sent: bool,
-    ) -> Result<(), ContactCenterError>;
+    ) -> Result<Posted, ContactCenterError>;
 
     /// Posts the transcript so far (one message, bridge as author, no webhooks) so the agent sees
     /// what the user and the virtual agent said.

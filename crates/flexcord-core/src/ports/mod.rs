@@ -22,7 +22,9 @@ mod virtual_agent;
 pub use case_management::{CaseError, CaseManagement};
 pub use chat_surface::{ChatError, ChatSurface, Reply};
 pub use clock::Clock;
-pub use contact_center::{ContactCenter, ContactCenterError, TaskRequest};
+pub use contact_center::{
+    ContactCenter, ContactCenterError, FileRefusal, Posted, RefusedFile, TaskRequest,
+};
 pub use outbox_store::OutboxStore;
 pub use session_store::{Commit, CommitOutcome, SessionStore, StoreError};
 pub use virtual_agent::{Answer, AnswerItem, Article, Question, VirtualAgent, VirtualAgentError};

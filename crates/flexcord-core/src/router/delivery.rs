@@ -52,6 +52,12 @@ impl Router {
                 let _held = self.locks.lock(user.id).await;
                 run_step!(self, self.decide_dm_opened(&user, channel, &key))
             }
+            DeliveryEvent::FilesRefused {
+                conversation,
+                source,
+                files,
+                ..
+            } => self.files_refused(&conversation, source, &files).await,
         }
     }
 

@@ -35,7 +35,7 @@ pub(crate) fn agent_display_name(identity: &Identity, name: Option<&str>) -> Str
     if let Some(n) = name.map(str::trim).filter(|n| !n.is_empty()) {
         return n.to_owned();
     }
-    let id = identity.as_str();
+    let id = identity.name().unwrap_or_default();
     let local = id.split_once('@').map_or(id, |(local, _)| local);
     if local.is_empty() {
         "An agent".to_owned()
@@ -44,9 +44,9 @@ pub(crate) fn agent_display_name(identity: &Identity, name: Option<&str>) -> Str
     }
 }
 
-/// True when `identity` is a customer (`discord:<id>`), not an agent.
+/// True when `identity` is the customer, not an agent.
 pub(crate) fn is_customer(identity: &Identity) -> bool {
-    identity.as_str().starts_with("discord:")
+    identity.is_customer()
 }
 
 #[cfg(test)]
@@ -78,14 +78,14 @@ mod tests {
     #[test]
     fn agent_names_hide_email_domains() {
         assert_eq!(
-            agent_display_name(&Identity("alice@example.com".into()), None),
+            agent_display_name(&Identity::new("alice@example.com"), None),
             "alice"
         );
-        assert_eq!(agent_display_name(&Identity("bob".into()), None), "bob");
+        assert_eq!(agent_display_name(&Identity::new("bob"), None), "bob");
         assert_eq!(
-            agent_display_name(&Identity("x@y".into()), Some("Alice A.")),
+            agent_display_name(&Identity::new("x@y"), Some("Alice A.")),
             "Alice A."
         );
-        assert_eq!(agent_display_name(&Identity("@y".into()), None), "An agent");
+        assert_eq!(agent_display_name(&Identity::new("@y"), None), "An agent");
     }
 }

@@ -20,7 +20,8 @@
 //! nothing.
 //!
 //! Dedupe keys: `dc:msg:<message id>`, `dc:int:<interaction id>`, `tw:msg:<MessageSid>`,
-//! `tw:padd:<conv>:<identity>`, `tw:prem:<conv>:<identity>`, `tw:closed:<conv>`, `ann:<key>`.
+//! `tw:padd:<conv>:<identity>`, `tw:prem:<conv>:<identity>`, `tw:closed:<conv>`, `ann:<key>`,
+//! `dc:refused:<message id>` (the notice about files that did not reach the agent).
 //!
 //! Calls to other systems made while deciding may repeat when a step is decided again after a
 //! conflict (rare: it needs two instances handling the same user at once). Those are idempotent
@@ -69,7 +70,9 @@
 //! - Delivery (`flexcord-delivery`): Discord sends carry the outbox entry id as nonce; a DM the
 //!   user closed is dead-lettered and reported back ([`DeliveryEvent::DmClosed`]), and the
 //!   router tells the agent through the outbox; agent media that cannot be resolved for good is
-//!   left out rather than blocking the text.
+//!   left out rather than blocking the text; a user's file the contact center could not take is
+//!   replaced by a note there and the user is told ([`DeliveryEvent::FilesRefused`],
+//!   `refused_files`).
 //! - `/helpme` opens the DM while the interaction waits, so the greeting is keyed by the DM
 //!   channel and stays in order with what follows. When opening fails for a reason that may
 //!   pass (a Discord outage), the greeting is queued for the user instead
@@ -78,6 +81,7 @@
 //!
 //! [`DeliveryEvent`]: crate::event::DeliveryEvent
 //! [`DeliveryEvent::DmClosed`]: crate::event::DeliveryEvent::DmClosed
+//! [`DeliveryEvent::FilesRefused`]: crate::event::DeliveryEvent::FilesRefused
 //! [`OutboxMessage::ToUser`]: crate::outbox::OutboxMessage::ToUser
 //!
 //! [`SessionStore::commit`]: crate::ports::SessionStore::commit
@@ -89,6 +93,7 @@ mod flex;
 mod handoff;
 mod intent;
 mod locks;
+mod refused_files;
 mod step;
 mod transcript;
 

@@ -56,6 +56,10 @@ async fn upload(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response> {
+    // Like Twilio's Media Content Service, which answers 400 to an upload with no content.
+    if body.is_empty() {
+        return Err(ApiError::bad_request("Media content is empty"));
+    }
     let query = query_params(query.as_deref())?;
     let content_type = headers
         .get(CONTENT_TYPE)

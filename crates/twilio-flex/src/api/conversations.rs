@@ -2,7 +2,7 @@
 //! participant-conversation index, messages, conversation-scoped webhooks, users and the
 //! service configuration. Field names follow `twilio_conversations_v1.json`.
 
-use flexcord_core::ids::{ConversationSid, MediaSid, MessageSid};
+use crate::sid::{ConversationSid, MediaSid, MessageSid};
 use serde::Deserialize;
 
 use crate::client::{Client, Service, segment, with_query};

@@ -2,7 +2,7 @@
 //! agent), close its channel, update a participant. `Channel` and `Routing` are JSON objects
 //! sent as JSON strings inside the form, as `twilio_flex_v1.json` specifies.
 
-use flexcord_core::ids::{ConversationSid, InteractionChannelSid, InteractionSid};
+use crate::sid::{ConversationSid, InteractionChannelSid, InteractionSid};
 use serde::Deserialize;
 use serde_json::{Value, json};
 

@@ -2,8 +2,8 @@
 //! media item up for its short-lived download URL. Twilio's helper libraries do not wrap this
 //! API; the shapes here follow Twilio's Conversations media docs.
 
+use crate::sid::MediaSid;
 use bytes::Bytes;
-use flexcord_core::ids::MediaSid;
 use serde::Deserialize;
 
 use crate::client::{Client, Service, segment};

@@ -1,8 +1,9 @@
 //! Inbound side: `X-Twilio-Signature` validation and the typed payloads of the webhooks
-//! flexcord consumes, plus their translation into core events.
+//! flexcord consumes, plus (feature `flexcord`) their translation into core events.
 
 mod payload;
 mod signature;
+#[cfg(feature = "flexcord")]
 mod translate;
 
 pub use payload::{
@@ -10,4 +11,5 @@ pub use payload::{
     StudioTurn, WebhookEvent, parse_form_body,
 };
 pub use signature::{SignatureError, SignatureValidator, compute_signature};
+#[cfg(feature = "flexcord")]
 pub use translate::{dedupe_key, to_core_event};

@@ -5,7 +5,7 @@
 //! Parsing is total: unknown events become [`WebhookEvent::Other`], unknown fields are
 //! ignored, and malformed input is a [`PayloadError`], never a panic.
 
-use flexcord_core::ids::{ConversationSid, MediaSid, MessageSid};
+use crate::sid::{ConversationSid, MediaSid, MessageSid};
 use serde::Deserialize;
 
 /// Why a payload was refused.

@@ -3,9 +3,9 @@
 
 use flexcord_core::content::AgentMedia;
 use flexcord_core::event::{FlexEvent, MessageOrigin};
-use flexcord_core::ids::Identity;
 
 use super::payload::{Source, WebhookEvent};
+use crate::core_ids::{identity_from_wire, to_core};
 
 /// The core event for a webhook, or `None` for events the router does not act on (other
 /// event types, state changes other than to `closed`, participants without an identity).
@@ -13,42 +13,44 @@ use super::payload::{Source, WebhookEvent};
 pub fn to_core_event(event: &WebhookEvent) -> Option<FlexEvent> {
     match event {
         WebhookEvent::MessageAdded(m) => Some(FlexEvent::MessageAdded {
-            conversation: m.conversation.clone(),
-            message: m.message.clone(),
+            conversation: to_core(&m.conversation)?,
+            message: to_core(&m.message)?,
             origin: match &m.source {
                 Some(Source::Sdk) => MessageOrigin::Sdk,
                 Some(Source::Api) => MessageOrigin::Api,
                 _ => MessageOrigin::Other,
             },
-            author: Identity(m.author.clone().unwrap_or_else(|| "system".to_owned())),
+            author: identity_from_wire(m.author.as_deref().unwrap_or("system")),
             body: m.body.clone(),
             media: m
                 .media
                 .iter()
-                .map(|item| AgentMedia {
-                    sid: item.sid.clone(),
-                    filename: item.filename.clone(),
-                    content_type: item.content_type.clone(),
-                    size: item.size,
+                .map(|item| {
+                    Some(AgentMedia {
+                        sid: to_core(&item.sid)?,
+                        filename: item.filename.clone(),
+                        content_type: item.content_type.clone(),
+                        size: item.size,
+                    })
                 })
-                .collect(),
+                .collect::<Option<_>>()?,
         }),
         WebhookEvent::ParticipantAdded(p) => Some(FlexEvent::ParticipantAdded {
-            conversation: p.conversation.clone(),
-            identity: Identity(p.identity.clone()?),
+            conversation: to_core(&p.conversation)?,
+            identity: identity_from_wire(p.identity.as_deref()?),
             name: p.attributes.as_deref().and_then(display_name),
         }),
         WebhookEvent::ParticipantRemoved(p) => Some(FlexEvent::ParticipantRemoved {
-            conversation: p.conversation.clone(),
-            identity: Identity(p.identity.clone()?),
+            conversation: to_core(&p.conversation)?,
+            identity: identity_from_wire(p.identity.as_deref()?),
         }),
         WebhookEvent::ConversationStateUpdated(s) if s.state_to == "closed" => {
             Some(FlexEvent::ConversationClosed {
-                conversation: s.conversation.clone(),
+                conversation: to_core(&s.conversation)?,
             })
         }
         WebhookEvent::StudioTurn(t) => Some(FlexEvent::BotTurn {
-            conversation: t.conversation.clone(),
+            conversation: to_core(&t.conversation)?,
             body: t.body.clone(),
         }),
         _ => None,
@@ -127,7 +129,7 @@ mod tests {
             panic!("expected a message");
         };
         assert_eq!(origin, MessageOrigin::Sdk);
-        assert_eq!(author.as_str(), "alice");
+        assert_eq!(author.name(), Some("alice"));
         assert_eq!(media[0].filename.as_deref(), Some("f.txt"));
         assert_eq!(dedupe_key(&e).as_deref(), Some("onMessageAdded:IM1"));
     }

@@ -5,7 +5,9 @@ use flexcord_core::event::UserProfile;
 use flexcord_core::ids::{
     CaseId, ChannelId, Identity, InteractionChannelSid, InteractionSid, MediaSid, MessageId, UserId,
 };
-use flexcord_core::ports::{ContactCenter, ContactCenterError, TaskRequest};
+use flexcord_core::ports::{
+    ContactCenter, ContactCenterError, FileRefusal, RefusedFile, TaskRequest,
+};
 use flexcord_core::session::{InteractionRef, Speaker, TranscriptLine};
 use serde_json::json;
 use twilio_flex::{FlexConfig, FlexContactCenter};
@@ -13,6 +15,11 @@ use wiremock::matchers::{body_bytes, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::helpers::*;
+
+/// The test conversation as the router knows it (core's opaque reference).
+fn ch() -> flexcord_core::ids::ConversationSid {
+    flexcord_core::ids::ConversationSid::parse(CH).unwrap()
+}
 
 fn user() -> UserProfile {
     UserProfile {
@@ -300,7 +307,10 @@ async fn attachments_are_uploaded_and_sent_one_message_each_with_text_on_the_fir
         .and(path(format!("/v1/Conversations/{CH}/Messages")))
         .and(FormIs::new(&[
             ("Author", "discord:42"),
-            ("Attributes", "{\"discord_message_id\":\"5\"}"),
+            (
+                "Attributes",
+                "{\"discord_message_id\":\"5\",\"discord_part\":1}",
+            ),
             ("MediaSid", "ME00000000000000000000000000000002"),
         ]))
         .respond_with(ResponseTemplate::new(201).set_body_json(message_json(
@@ -337,7 +347,7 @@ async fn attachments_are_uploaded_and_sent_one_message_each_with_text_on_the_fir
 }
 
 #[tokio::test]
-async fn an_attachment_that_is_gone_is_relayed_as_a_link_with_the_text() {
+async fn an_attachment_that_is_gone_is_relayed_as_a_link_with_the_text_and_reported() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/cdn/gone.png"))
@@ -350,7 +360,12 @@ async fn an_attachment_that_is_gone_is_relayed_as_a_link_with_the_text() {
         .and(path(format!("/v1/Conversations/{CH}/Messages")))
         .and(FormIs::new(&[
             ("Author", "discord:42"),
-            ("Body", &format!("look\n[attachment gone.png: {url}]")),
+            (
+                "Body",
+                &format!(
+                    "look\n[file gone.png not attached: it could not be downloaded; link: {url}]"
+                ),
+            ),
             ("Attributes", "{\"discord_message_id\":\"6\"}"),
         ]))
         .respond_with(ResponseTemplate::new(201).set_body_json(message_json(
@@ -370,7 +385,7 @@ async fn an_attachment_that_is_gone_is_relayed_as_a_link_with_the_text() {
             size: Some(3),
         }],
     };
-    adapter(&server, config())
+    let posted = adapter(&server, config())
         .post_user_message(
             &ch(),
             &Identity::for_user(UserId(42)),
@@ -380,6 +395,13 @@ async fn an_attachment_that_is_gone_is_relayed_as_a_link_with_the_text() {
         )
         .await
         .unwrap();
+    assert_eq!(
+        posted.refused_files,
+        vec![RefusedFile {
+            filename: "gone.png".into(),
+            reason: FileRefusal::Unavailable,
+        }]
+    );
 }
 
 #[tokio::test]
@@ -564,4 +586,211 @@ async fn media_url_resolves_default_service_once() {
     let url = a.media_url(&media).await.unwrap();
     assert_eq!(url, format!("{}/temp/{ME}", server.uri()));
     a.media_url(&media).await.unwrap();
+}
+
+/// Issue 15: a zero-byte file used to fail the media upload with 400 and dead-letter the whole
+/// message, text included.
+#[tokio::test]
+async fn an_empty_file_never_takes_the_text_with_it() {
+    let server = MockServer::start().await;
+    // Discord said 0 bytes for one file; the other turns out empty when downloaded.
+    Mock::given(method("GET"))
+        .and(path("/cdn/blank.txt"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(Vec::new(), "text/plain"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // Twilio refuses empty media; it must not even be asked.
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/Services/{IS}/Media")))
+        .respond_with(ResponseTemplate::new(400).set_body_json(
+            json!({"code": 20001, "message": "Media content is empty", "status": 400}),
+        ))
+        .expect(0)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/Conversations/{CH}/Messages")))
+        .and(FormIs::new(&[
+            ("Author", "discord:42"),
+            (
+                "Body",
+                "my save is broken\n[file save.dat not attached: it is empty]\n\
+                 [file blank.txt not attached: it is empty]",
+            ),
+            ("Attributes", "{\"discord_message_id\":\"7\"}"),
+        ]))
+        .respond_with(ResponseTemplate::new(201).set_body_json(message_json(
+            IM,
+            "discord:42",
+            "{}",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let file = |name: &str, size| Attachment {
+        url: format!("{}/cdn/{name}", server.uri()),
+        filename: name.into(),
+        content_type: None,
+        size,
+    };
+    let content = MessageContent {
+        text: "my save is broken".into(),
+        attachments: vec![file("save.dat", Some(0)), file("blank.txt", None)],
+    };
+    let posted = adapter(&server, config())
+        .post_user_message(
+            &ch(),
+            &Identity::for_user(UserId(42)),
+            MessageId(7),
+            &content,
+            false,
+        )
+        .await
+        .unwrap();
+    let refused: Vec<_> = posted
+        .refused_files
+        .iter()
+        .map(|f| (f.filename.as_str(), f.reason))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            ("save.dat", FileRefusal::Empty),
+            ("blank.txt", FileRefusal::Empty)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_file_twilio_refuses_is_replaced_by_a_note_and_the_others_still_go() {
+    let server = MockServer::start().await;
+    for name in ["bad.exe", "ok.png"] {
+        Mock::given(method("GET"))
+            .and(path(format!("/cdn/{name}")))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(b"DATA".to_vec(), "x/y"))
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/Services/{IS}/Media")))
+        .and(header("content-type", "application/x-msdownload"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(
+            json!({"code": 20001, "message": "Unsupported media type", "status": 400}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/Services/{IS}/Media")))
+        .and(header("content-type", "image/png"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"sid": ME})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/Conversations/{CH}/Messages")))
+        .and(FormIs::new(&[
+            ("Author", "discord:42"),
+            (
+                "Body",
+                "two files\n[file bad.exe not attached: it was refused]",
+            ),
+            ("Attributes", "{\"discord_message_id\":\"8\"}"),
+            ("MediaSid", ME),
+        ]))
+        .respond_with(ResponseTemplate::new(201).set_body_json(message_json(
+            IM,
+            "discord:42",
+            "{}",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let file = |name: &str, ct: &str| Attachment {
+        url: format!("{}/cdn/{name}", server.uri()),
+        filename: name.into(),
+        content_type: Some(ct.into()),
+        size: Some(4),
+    };
+    let content = MessageContent {
+        text: "two files".into(),
+        attachments: vec![
+            file("bad.exe", "application/x-msdownload"),
+            file("ok.png", "image/png"),
+        ],
+    };
+    let posted = adapter(&server, config())
+        .post_user_message(
+            &ch(),
+            &Identity::for_user(UserId(42)),
+            MessageId(8),
+            &content,
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        posted.refused_files,
+        vec![RefusedFile {
+            filename: "bad.exe".into(),
+            reason: FileRefusal::Refused,
+        }]
+    );
+}
+
+/// Issue 15: Twilio saved a message after the client's timeout; the check before the resend ran
+/// before that late save, and the message was posted twice. This drives the adapter the way the
+/// outbox does (each failed attempt is tried again, with `maybe_sent` after the first).
+#[tokio::test]
+async fn a_message_saved_after_the_timeout_is_not_posted_twice() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/Conversations/{CH}/Messages")))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(message_json(IM, "discord:42", "{}"))
+                .set_delay(std::time::Duration::from_secs(30)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    // The first look comes before Twilio has saved it; every later one finds it.
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/Conversations/{CH}/Messages")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "messages": [], "meta": meta("messages", None)
+        })))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/Conversations/{CH}/Messages")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "messages": [message_json(IM, "discord:42", "{\"discord_message_id\":\"11\"}")],
+            "meta": meta("messages", None)
+        })))
+        .mount(&server)
+        .await;
+    let mut config = config();
+    config.resend_check_delays = vec![std::time::Duration::from_millis(1); 3];
+    let client = client_with(&server, std::time::Duration::from_millis(300));
+    let a = FlexContactCenter::new(client, config);
+    let who = Identity::for_user(UserId(42));
+    let content = MessageContent::text("slow twilio");
+    let mut delivered = false;
+    for attempt in 0..4 {
+        let sent = a
+            .post_user_message(&ch(), &who, MessageId(11), &content, attempt > 0)
+            .await;
+        match sent {
+            Ok(_) => {
+                delivered = true;
+                break;
+            }
+            Err(e) => assert!(e.is_transient(), "{e}"),
+        }
+    }
+    assert!(delivered);
+    // `expect(1)` on the POST is checked when the server drops.
 }

@@ -1,11 +1,11 @@
 //! Conversations v1 endpoints: method, path, auth, exact form fields, decoding, paging.
 
-use flexcord_core::ids::MediaSid;
 use serde_json::json;
 use twilio_flex::api::conversations::{
     ConversationParams, ConversationState, CreateMessage, CreateScopedWebhook, MessageOrder,
     WebhookTarget,
 };
+use twilio_flex::sid::MediaSid;
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -3,9 +3,8 @@
 use std::time::Duration;
 
 use base64::Engine as _;
-use flexcord_core::ids::ConversationSid;
-use twilio_flex::retry::RetryPolicy;
-use twilio_flex::{Client, Credentials};
+use twilio_flex::sid::ConversationSid;
+use twilio_flex::{Client, Credentials, RetryPolicy};
 use wiremock::matchers::header;
 use wiremock::{Match, MockServer, Request};
 
@@ -31,12 +30,10 @@ pub(crate) fn client_with(server: &MockServer, timeout: Duration) -> Client {
     Client::builder(Credentials::auth_token(ACCOUNT, TOKEN))
         .base_url(&server.uri())
         .timeout(timeout)
-        .retry_policy(RetryPolicy {
-            max_attempts: 3,
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(5),
-            max_retry_after: Duration::from_secs(1),
-        })
+        .retry_policy(
+            RetryPolicy::new(3, Duration::from_millis(1), Duration::from_millis(5))
+                .with_max_retry_after(Duration::from_secs(1)),
+        )
         .build()
         .expect("client builds")
 }
@@ -106,6 +103,7 @@ impl Match for NoHeader {
 }
 
 /// The fields of a request the server received.
+#[cfg(feature = "flexcord")]
 pub(crate) fn form_of(request: &Request) -> Vec<(String, String)> {
     pairs(&request.body)
 }

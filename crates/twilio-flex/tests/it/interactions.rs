@@ -1,10 +1,10 @@
 //! Flex Interactions v1: create (JSON strings in the form), close a channel, update a participant.
 
-use flexcord_core::ids::{ConversationSid, InteractionChannelSid, InteractionSid};
 use serde_json::json;
 use twilio_flex::api::interactions::{
     ChatRouting, CreateInteraction, InteractionChannelStatus, ParticipantStatus,
 };
+use twilio_flex::sid::{ConversationSid, InteractionChannelSid, InteractionSid};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

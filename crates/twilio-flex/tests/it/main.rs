@@ -4,6 +4,7 @@
 // Helpers outside `#[test]` functions should fail loudly too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[cfg(feature = "flexcord")]
 mod adapter;
 mod conversations;
 mod errors;

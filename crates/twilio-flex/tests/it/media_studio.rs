@@ -1,9 +1,9 @@
 //! Media Content Service (raw upload, temporary URL) and Studio v2 flows.
 
 use bytes::Bytes;
-use flexcord_core::ids::MediaSid;
 use serde_json::json;
 use twilio_flex::api::studio::{FlowParams, FlowStatus};
+use twilio_flex::sid::MediaSid;
 use wiremock::matchers::{body_bytes, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
