@@ -18,6 +18,7 @@
 //! - [`ports`]: the traits adapters implement.
 //! - [`config`]: routing mode, keywords, user-facing texts.
 //! - [`router`]: the state machine.
+//! - [`log_safe`]: escaping outside text for log lines (for the crates that log).
 
 pub mod case;
 pub mod config;
@@ -25,6 +26,7 @@ pub mod content;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod log_safe;
 pub mod outbox;
 pub mod ports;
 pub mod router;

@@ -59,7 +59,7 @@ mod store;
 mod writer;
 
 pub use cases::LocalCases;
-pub use config::{Backend, StoreConfig};
+pub use config::{Backend, StoreConfig, redact_url};
 pub use error::OpenError;
 pub use outbox::DeadLetter;
 pub use recent::RecentDm;
