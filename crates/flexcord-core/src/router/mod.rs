@@ -17,7 +17,8 @@
 //! commit succeeded, so a duplicate event sends nothing.
 //!
 //! Dedupe keys: `dc:msg:<message id>`, `dc:int:<interaction id>`, `tw:msg:<MessageSid>`,
-//! `tw:padd:<conv>:<identity>`, `tw:prem:<conv>:<identity>`, `tw:closed:<conv>`, `ann:<key>`.
+//! `tw:padd:<conv>:<identity>`, `tw:prem:<conv>:<identity>`, `tw:closed:<conv>`,
+//! `tw:bot:req:<MessageSid or idempotency token>` (Studio bot turns), `ann:<key>`.
 //!
 //! Calls to other systems made while deciding may repeat when a step is decided again after a
 //! conflict (rare: it needs two instances handling the same user at once). Those are idempotent

@@ -50,6 +50,7 @@ pub fn to_core_event(event: &WebhookEvent) -> Option<FlexEvent> {
         WebhookEvent::StudioTurn(t) => Some(FlexEvent::BotTurn {
             conversation: t.conversation.clone(),
             body: t.body.clone(),
+            request: None,
         }),
         _ => None,
     }
