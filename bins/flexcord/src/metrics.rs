@@ -1,5 +1,6 @@
 //! Prometheus metrics (`GET /metrics`): relays by direction and outcome, webhook rejections by
-//! reason, latencies, outbox depth, router incidents, Discord and Twilio errors.
+//! reason, latencies, outbox depth, router incidents, Discord and Twilio errors, HTTP
+//! connections and those shed at the connection cap.
 
 use std::sync::atomic::AtomicI64;
 
@@ -62,6 +63,11 @@ pub struct Metrics {
     pub twilio_errors: Family<ReasonLabels, Counter>,
     /// Undelivered outbox entries, sampled.
     pub outbox_depth: Gauge<i64, AtomicI64>,
+    /// HTTP connections open now.
+    pub http_connections: Gauge<i64, AtomicI64>,
+    /// Connections closed or refused at the connection cap: `closed_idle` (an idle one closed
+    /// to make room), `refused_busy` (all busy; the new one closed).
+    pub http_connections_shed: Family<ReasonLabels, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -87,6 +93,8 @@ impl Metrics {
         let discord_errors = Family::<ReasonLabels, Counter>::default();
         let twilio_errors = Family::<ReasonLabels, Counter>::default();
         let outbox_depth = Gauge::<i64, AtomicI64>::default();
+        let http_connections = Gauge::<i64, AtomicI64>::default();
+        let http_connections_shed = Family::<ReasonLabels, Counter>::default();
         registry.register(
             "relays",
             "Outbox deliveries by direction and outcome",
@@ -127,6 +135,16 @@ impl Metrics {
             "Undelivered outbox entries",
             outbox_depth.clone(),
         );
+        registry.register(
+            "http_connections",
+            "HTTP connections open",
+            http_connections.clone(),
+        );
+        registry.register(
+            "http_connections_shed",
+            "Connections closed at the connection cap (closed_idle: an idle one made room; refused_busy: all were busy)",
+            http_connections_shed.clone(),
+        );
         Self {
             registry,
             relays,
@@ -137,12 +155,21 @@ impl Metrics {
             discord_errors,
             twilio_errors,
             outbox_depth,
+            http_connections,
+            http_connections_shed,
         }
     }
 
     /// Counts a refused request.
     pub fn reject(&self, reason: &'static str) {
         self.webhook_rejections
+            .get_or_create(&ReasonLabels { reason })
+            .inc();
+    }
+
+    /// Counts a connection shed at the connection cap.
+    pub fn shed(&self, reason: &'static str) {
+        self.http_connections_shed
             .get_or_create(&ReasonLabels { reason })
             .inc();
     }
