@@ -15,6 +15,7 @@ mod announcements;
 mod bot;
 mod crash;
 mod hostile;
+mod hostile_server;
 mod live_chat;
 mod postgres;
 mod reports;

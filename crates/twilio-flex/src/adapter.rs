@@ -186,7 +186,11 @@ impl FlexContactCenter {
             .update_user_friendly_name(identity.as_str(), &user.name)
             .await
         {
-            tracing::warn!(%error, conversation = %sid, "could not set the user's friendly name");
+            tracing::warn!(
+                error = %flexcord_core::log_safe::escape_for_log(&error.to_string()),
+                conversation = %sid,
+                "could not set the user's friendly name"
+            );
         }
         let forward = CreateScopedWebhook::webhook(self.config.forward_url(), &FORWARD_FILTERS);
         self.client
@@ -331,7 +335,11 @@ impl ContactCenter for FlexContactCenter {
                 Err(e) => {
                     // Gone or too large: the agent still gets the words and a link to the file,
                     // rather than the whole message being dropped.
-                    tracing::warn!(error = %e, file = %attachment.filename, "attachment not copied; relaying its link");
+                    tracing::warn!(
+                        error = %flexcord_core::log_safe::escape_for_log(&e.to_string()),
+                        file = %flexcord_core::log_safe::escape_for_log(&attachment.filename),
+                        "attachment not copied; relaying its link"
+                    );
                     let link = format!("[attachment {}: {}]", attachment.filename, attachment.url);
                     let body = match text.take() {
                         Some(t) => format!("{t}\n{link}"),

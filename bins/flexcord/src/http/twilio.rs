@@ -197,9 +197,6 @@ fn json_params(body: &[u8]) -> Result<Vec<(String, String)>, &'static str> {
             let text = match value {
                 serde_json::Value::Null => return None,
                 serde_json::Value::String(s) => s,
-                other @ (serde_json::Value::Bool(_) | serde_json::Value::Number(_)) => {
-                    other.to_string()
-                }
                 other => other.to_string(),
             };
             Some((name, text))
