@@ -110,7 +110,8 @@ mod tests {
     fn the_writer_escapes_what_passes_through() {
         use std::fmt::Write as _;
         let mut out = String::new();
-        write!(EscapingWriter(&mut out), "{}|{}", "ok", "a\nb").unwrap();
+        let (kept, escaped) = ("ok", "a\nb");
+        write!(EscapingWriter(&mut out), "{kept}|{escaped}").unwrap();
         assert_eq!(out, "ok|a\\nb");
     }
 }

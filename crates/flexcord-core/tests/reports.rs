@@ -170,7 +170,7 @@ async fn case_from_another_server_is_refused_whatever_the_callers_permissions_th
     h.case_command_by(&u, &i, CaseId(FIRST_CASE), Some(elsewhere))
         .await
         .unwrap();
-    assert_eq!(h.chat.reply_texts(i.id), [forbidden.clone()]);
+    assert_eq!(h.chat.reply_texts(i.id), std::slice::from_ref(&forbidden));
 
     // Outside any server (a DM, a user-installed command).
     let i = h.interaction();

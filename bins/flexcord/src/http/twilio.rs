@@ -5,8 +5,8 @@
 //! signature against `FLEXCORD_PUBLIC_URL` + path + query (403), payload (400). The signature
 //! comes in either of Twilio's variants: a form body signed with its parameters, or — when the
 //! URL carries `bodySHA256` — a JSON body signed through its SHA-256 (checked in constant
-//! time), the signature then covering the URL alone. Then the router records the event (dedupe
-//! + session + outbox in one transaction) and the request is answered; delivery happens
+//! time), the signature then covering the URL alone. Then the router records the event (dedupe,
+//! session and outbox in one transaction) and the request is answered; delivery happens
 //! afterwards in the outbox worker, well inside Twilio's 5 s. Agent messages of a conversation
 //! are handed to the router in `Index` order (see [`super::order`]).
 
