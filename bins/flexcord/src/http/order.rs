@@ -1,15 +1,17 @@
 //! Agent messages in Twilio's `Index` order. Twilio sends a conversation's `onMessageAdded`
 //! webhooks concurrently, so message 6 can arrive before message 5. Each webhook carries the
 //! message's `Index` (per conversation, no gaps: customer, bridge and agent messages alike), so
-//! a webhook whose predecessor has not been handled yet waits for it — briefly: at most
+//! an agent message whose predecessor has not been handled yet waits for it — briefly: at most
 //! [`HOLD`], well inside Twilio's 5 s answer budget — and then goes ahead anyway (the
-//! predecessor may never come: a dropped webhook, a message deleted at once). The router
-//! records each message in the order they pass here, and the outbox delivers each
+//! predecessor may never come: a dropped webhook, a message deleted at once). Every message
+//! marks its index handled (the bridge's own echoes and the customer's too, which never wait),
+//! the router records agent messages in the order they pass here, and the outbox delivers each
 //! conversation's entries in the order they were recorded.
 //!
 //! The memory is this process's: a conversation first seen at index 9 starts there (after a
 //! restart nothing is waited for), and with several instances behind a balancer each sees
-//! only its share, so order is best effort there.
+//! only its share: order is best effort there, and an agent message whose predecessor went to
+//! another instance waits [`HOLD`] for nothing.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -17,8 +19,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-/// Longest a message waits for its predecessor.
-pub const HOLD: Duration = Duration::from_millis(1500);
+/// Longest a message waits for its predecessor. Concurrent deliveries overtake each other by
+/// milliseconds; short, because with several instances behind a balancer a predecessor that
+/// went to another instance is waited for in vain.
+pub const HOLD: Duration = Duration::from_millis(500);
 /// Conversations remembered; beyond this the quietest are forgotten.
 const MAX_CONVERSATIONS: usize = 10_000;
 /// A conversation quiet for this long is forgotten first.
@@ -110,6 +114,21 @@ impl AgentOrder {
     /// Marks `index` of `conversation` handled; its successor may go.
     pub fn handled(&self, conversation: &str, index: u64) {
         let mut map = self.lock();
+        if !map.contains_key(conversation) {
+            // First seen through a message that did not wait (the bridge's own echo, the
+            // customer's): the next agent message knows where the sequence stands.
+            forget_quiet(&mut map, Instant::now());
+            let (next, _) = watch::channel(index.saturating_add(1));
+            map.insert(
+                conversation.to_owned(),
+                Conversation {
+                    next,
+                    done: BTreeSet::new(),
+                    touched: Instant::now(),
+                },
+            );
+            return;
+        }
         let Some(c) = map.get_mut(conversation) else {
             return;
         };
@@ -195,6 +214,24 @@ mod tests {
         tokio::time::timeout(WAIT, order.turn("CH1", 1))
             .await
             .unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_echo_seen_first_tells_where_the_sequence_stands() {
+        let order = Arc::new(AgentOrder::with_hold(Duration::from_secs(30)));
+        // The bridge's own message 5 came back (it never waits, but marks its index).
+        order.handled("CH1", 5);
+        let later = tokio::spawn({
+            let order = Arc::clone(&order);
+            async move { order.turn("CH1", 7).await }
+        });
+        for _ in 0..20 {
+            tokio::task::yield_now().await;
+        }
+        assert!(!later.is_finished(), "7 went before 6");
+        order.turn("CH1", 6).await;
+        order.handled("CH1", 6);
+        tokio::time::timeout(WAIT, later).await.unwrap().unwrap();
     }
 
     #[tokio::test]

@@ -15,7 +15,7 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use flexcord_core::event::FlexEvent;
+use flexcord_core::event::{FlexEvent, MessageOrigin};
 use flexcord_core::log_safe::escape_for_log;
 use twilio_flex::webhook::{
     StudioTurn, WebhookEvent, parse_form_body, signs_body_by_hash, to_core_event,
@@ -64,11 +64,20 @@ pub(super) async fn forward_to_discord(
         state.metrics.event("flex", "ignored");
         return StatusCode::OK.into_response();
     };
-    // Messages (the bridge's own echoes included, so every index is seen) pass in `Index`
-    // order; the turn ends when the router is done or the request is dropped.
+    // Agent messages pass in `Index` order; every message (the bridge's own echoes and the
+    // customer's too, which never wait) marks its index handled when the router is done or the
+    // request is dropped.
     let _turn = match index {
         Some(index) => {
-            Some(Turn::take(&state.agent_order, event.conversation().as_str(), index).await)
+            let conversation = event.conversation().as_str();
+            let agent = matches!(
+                event,
+                FlexEvent::MessageAdded {
+                    origin: MessageOrigin::Sdk,
+                    ..
+                }
+            );
+            Some(Turn::take(&state.agent_order, conversation, index, agent).await)
         }
         None => None,
     };
@@ -213,8 +222,11 @@ struct Turn<'a> {
 }
 
 impl<'a> Turn<'a> {
-    async fn take(order: &'a AgentOrder, conversation: &str, index: u64) -> Self {
-        order.turn(conversation, index).await;
+    /// The message's turn: waited for when it is an agent's (`wait`), taken at once otherwise.
+    async fn take(order: &'a AgentOrder, conversation: &str, index: u64, wait: bool) -> Self {
+        if wait {
+            order.turn(conversation, index).await;
+        }
         Self {
             order,
             conversation: conversation.to_owned(),
