@@ -189,7 +189,10 @@ impl Gateway {
                     Ok(Event::GatewayClose(_)) => break,
                     Ok(event) => self.handle(event, events, tasks).await,
                     Err(error) => {
-                        tracing::debug!(%error, "receive error while closing");
+                        tracing::debug!(
+                            error = %escape_for_log(&error.to_string()),
+                            "receive error while closing"
+                        );
                         break;
                     }
                 }
@@ -331,7 +334,10 @@ async fn answer(
         {
             Ok(Ok(roles)) => cache.set_roles(&roles),
             Ok(Err(error)) => {
-                tracing::warn!(%error, "could not load guild roles for the staff check");
+                tracing::warn!(
+                    error = %escape_for_log(&error.to_string()),
+                    "could not load guild roles for the staff check"
+                );
             }
             Err(_) => tracing::warn!(
                 "loading guild roles took too long; staff check uses permissions only"
@@ -362,7 +368,11 @@ async fn answer(
             };
             if let Err(error) = &acked {
                 // Still emit: the user did act, and the router's reply reports its own failure.
-                tracing::warn!(%error, ?ack, "could not acknowledge interaction");
+                tracing::warn!(
+                    error = %escape_for_log(&error.to_string()),
+                    ?ack,
+                    "could not acknowledge interaction"
+                );
             }
             emit(events, core).await;
             Ok(())
@@ -372,7 +382,8 @@ async fn answer(
         Inbound::AckOnly(handle) => chat.acknowledge(&handle, Ack::DeferUpdate).await,
     };
     if let Err(error) = outcome {
-        tracing::warn!(%error, "could not answer interaction");
+        // Discord's error may quote the body it answered with: escaped and cut.
+        tracing::warn!(error = %escape_for_log(&error.to_string()), "could not answer interaction");
     }
 }
 
