@@ -64,13 +64,8 @@ pub struct AppState {
 
 /// The routes.
 pub fn routes(state: AppState) -> HttpRouter {
-    routes_with_body_timeout(state, BODY_READ_TIMEOUT)
-}
-
-/// [`routes`] with another body read timeout (tests).
-pub fn routes_with_body_timeout(state: AppState, body_timeout: Duration) -> HttpRouter {
     let read_body = middleware::from_fn_with_state(
-        (state.clone(), body_timeout),
+        (state.clone(), BODY_READ_TIMEOUT),
         |State((state, timeout)): State<(AppState, Duration)>, request: Request, next: Next| async move {
             read_body_in_time(&state, timeout, request, next).await
         },
