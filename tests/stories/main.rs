@@ -16,6 +16,7 @@ mod attachments;
 mod bot;
 mod crash;
 mod hostile;
+mod hostile_server;
 mod live_chat;
 mod outage;
 mod postgres;

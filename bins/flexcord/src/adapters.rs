@@ -24,7 +24,7 @@ pub async fn store(settings: &Settings) -> anyhow::Result<Store> {
         .with_context(|| {
             format!(
                 "cannot open the database {}",
-                crate::config::redact_url(url)
+                flexcord_store::redact_url(url)
             )
         })
 }

@@ -120,7 +120,7 @@ pub async fn run_until(
             store: Arc::clone(&session_store),
             clock: Arc::new(SystemClock),
         },
-        settings.router.clone(),
+        router_config(&settings),
     ));
     let wake = Arc::new(Notify::new());
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
@@ -213,23 +213,28 @@ pub async fn run_until(
         public_url: settings.public_url.clone().unwrap_or_default().into(),
         announce_token: settings.announce.token.clone(),
         gateway_connected: connection.subscribe(),
+        refusals: Arc::default(),
+        agent_order: Arc::default(),
     };
+    // Before any socket is opened: the connection cap is derived from what is allowed.
+    let limits = http::server::Limits::for_open_files(http::server::raise_descriptor_limit());
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let local = listener.local_addr().context("no local address")?;
-    tracing::info!(listen = %local, routing = ?settings.router.routing, "flexcord is running");
-    let server = axum::serve(listener, http::routes(state)).with_graceful_shutdown({
-        let mut stop = shutdown_rx.clone();
-        async move {
-            let _ = stop.wait_for(|s| *s).await;
-        }
-    });
-    let server = tokio::spawn(async move {
-        if let Err(error) = server.await {
-            tracing::error!(%error, "HTTP server failed");
-        }
-    });
+    tracing::info!(
+        listen = %local,
+        routing = ?settings.router.routing,
+        max_connections = limits.max_connections,
+        "flexcord is running"
+    );
+    let server = tokio::spawn(http::server::serve(
+        listener,
+        http::routes(state),
+        limits,
+        Arc::clone(&metrics),
+        shutdown_rx.clone(),
+    ));
 
     shutdown.await;
     tracing::info!("shutting down: draining in-flight work");
@@ -246,6 +251,17 @@ pub async fn run_until(
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The router's settings, with who counts as staff taken from the Discord settings: the served
+/// server and the staff role.
+fn router_config(settings: &Settings) -> flexcord_core::config::RouterConfig {
+    let mut config = settings.router.clone();
+    config.staff = flexcord_core::config::StaffPolicy {
+        guild: settings.discord.guild_id,
+        role: settings.discord.staff_role.clone(),
+    };
+    config
 }
 
 /// The DM channels to read for messages written while this process was not running: those of

@@ -54,7 +54,12 @@ impl FeedPoller {
         loop {
             for feed in &self.feeds {
                 if let Err(error) = self.poll(feed).await {
-                    tracing::warn!(feed, %error, "feed poll failed");
+                    // A feed's error may quote what the feed sent: escaped and cut.
+                    tracing::warn!(
+                        feed,
+                        error = %flexcord_core::log_safe::escape_for_log(&error),
+                        "feed poll failed"
+                    );
                     self.metrics.event("feed", "error");
                 }
             }

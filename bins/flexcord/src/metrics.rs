@@ -1,6 +1,7 @@
 //! Prometheus metrics (`GET /metrics`): relays by direction and outcome, webhook rejections by
 //! reason, latencies, outbox depth, router incidents, Discord and Twilio errors, storage faults
-//! (writes failing, events held, dispatcher back-pressure).
+//! (writes failing, events held, dispatcher back-pressure), HTTP connections and those shed at
+//! the connection cap.
 
 use std::sync::atomic::AtomicI64;
 
@@ -71,6 +72,11 @@ pub struct Metrics {
     pub store_retries: Counter,
     /// Discord events that found their dispatcher queue full (the gateway reader waited).
     pub dispatch_backpressure: Counter,
+    /// HTTP connections open now.
+    pub http_connections: Gauge<i64, AtomicI64>,
+    /// Connections closed or refused at the connection cap: `closed_idle` (an idle one closed
+    /// to make room), `refused_busy` (all busy; the new one closed).
+    pub http_connections_shed: Family<ReasonLabels, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -100,6 +106,8 @@ impl Metrics {
         let store_held_events = Counter::default();
         let store_retries = Counter::default();
         let dispatch_backpressure = Counter::default();
+        let http_connections = Gauge::<i64, AtomicI64>::default();
+        let http_connections_shed = Family::<ReasonLabels, Counter>::default();
         registry.register(
             "relays",
             "Outbox deliveries by direction and outcome",
@@ -160,6 +168,16 @@ impl Metrics {
             "Discord events that found their queue full, so the gateway reader waited",
             dispatch_backpressure.clone(),
         );
+        registry.register(
+            "http_connections",
+            "HTTP connections open",
+            http_connections.clone(),
+        );
+        registry.register(
+            "http_connections_shed",
+            "Connections closed at the connection cap (closed_idle: an idle one made room; refused_busy: all were busy)",
+            http_connections_shed.clone(),
+        );
         Self {
             registry,
             relays,
@@ -174,12 +192,21 @@ impl Metrics {
             store_held_events,
             store_retries,
             dispatch_backpressure,
+            http_connections,
+            http_connections_shed,
         }
     }
 
     /// Counts a refused request.
     pub fn reject(&self, reason: &'static str) {
         self.webhook_rejections
+            .get_or_create(&ReasonLabels { reason })
+            .inc();
+    }
+
+    /// Counts a connection shed at the connection cap.
+    pub fn shed(&self, reason: &'static str) {
+        self.http_connections_shed
             .get_or_create(&ReasonLabels { reason })
             .inc();
     }

@@ -162,6 +162,41 @@ pub struct RouterConfig {
     pub templates: Templates,
     /// At most this many transcript lines are kept per chat (oldest dropped first).
     pub transcript_limit: usize,
+    /// Who counts as staff for staff-only commands (`/case`). Filled from the Discord settings,
+    /// never from the router's own file section.
+    #[serde(skip)]
+    pub staff: StaffPolicy,
+}
+
+/// Who may use staff-only commands: members of the configured server with Manage Server (or
+/// Administrator), or with the staff role. Nobody is staff anywhere else, whatever their
+/// permissions there: the bot can be in other servers, or installed by a user.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StaffPolicy {
+    /// The served server (`DISCORD_GUILD_ID`); `None` makes nobody staff.
+    pub guild: Option<u64>,
+    /// The staff role's name (`FLEXCORD_STAFF_ROLE`), compared case-insensitively.
+    pub role: Option<String>,
+}
+
+impl StaffPolicy {
+    /// Whether `member` is staff.
+    #[must_use]
+    pub fn is_staff(&self, member: Option<&crate::event::Member>) -> bool {
+        let Some(member) = member else {
+            return false;
+        };
+        if self.guild != Some(member.guild) {
+            return false;
+        }
+        let by_role = self
+            .role
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .is_some_and(|staff| member.roles.iter().any(|r| r.eq_ignore_ascii_case(staff)));
+        member.manages_server || by_role
+    }
 }
 
 impl Default for RouterConfig {
@@ -179,13 +214,38 @@ impl Default for RouterConfig {
             .to_vec(),
             templates: Templates::default(),
             transcript_limit: 200,
+            staff: StaffPolicy::default(),
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::render;
+    use super::{StaffPolicy, render};
+    use crate::event::Member;
+
+    fn member(guild: u64, manages_server: bool, roles: &[&str]) -> Member {
+        Member {
+            guild,
+            manages_server,
+            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn staff_only_in_the_served_server() {
+        let policy = StaffPolicy {
+            guild: Some(1),
+            role: Some("Support".to_owned()),
+        };
+        assert!(policy.is_staff(Some(&member(1, true, &[]))));
+        assert!(policy.is_staff(Some(&member(1, false, &["SUPPORT"]))));
+        assert!(!policy.is_staff(Some(&member(1, false, &["Player"]))));
+        assert!(!policy.is_staff(Some(&member(2, true, &["Support"]))));
+        assert!(!policy.is_staff(None));
+        let unset = StaffPolicy::default();
+        assert!(!unset.is_staff(Some(&member(1, true, &[]))));
+    }
 
     #[test]
     fn render_fills_known_and_keeps_unknown_placeholders() {

@@ -52,13 +52,27 @@ pub struct Place {
 pub enum Command {
     /// `/helpme`: open the DM with the virtual agent.
     HelpMe,
-    /// `/case <id>`: look a case up. `staff` tells whether the caller may.
+    /// `/case <id>`: look a case up. Whether the caller may is the router's decision
+    /// ([`crate::config::StaffPolicy`]), from what the adapter saw of them.
     Case {
         /// The case asked for (already parsed; the adapter answers malformed ids itself).
         id: CaseId,
-        /// True when the caller has the staff role or Manage Server.
-        staff: bool,
+        /// The caller as a member of the server the command came from; `None` outside a server
+        /// (a DM, a user-installed command).
+        member: Option<Member>,
     },
+}
+
+/// The caller of a guild interaction, as far as deciding "is this staff?" needs: which server
+/// it came from and what the member may do there. The adapter only reports; the router decides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    /// The server (guild) the interaction came from.
+    pub guild: u64,
+    /// The member has Administrator or Manage Server there.
+    pub manages_server: bool,
+    /// The names of the member's roles there (as far as the adapter knows them).
+    pub roles: Vec<String>,
 }
 
 /// A submitted `/bug` or `/new_feature` modal.
@@ -197,6 +211,10 @@ pub enum FlexEvent {
         conversation: ConversationSid,
         /// The user's text, as the flow saw it.
         body: String,
+        /// The request's identity, when it has one (the user message's `MessageSid` the flow
+        /// passes along, or Twilio's idempotency token): the same request again is a duplicate.
+        #[serde(default)]
+        request: Option<String>,
     },
 }
 

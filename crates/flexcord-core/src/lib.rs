@@ -19,6 +19,7 @@
 //! - [`ports`]: the traits adapters implement.
 //! - [`config`]: routing mode, keywords, user-facing texts.
 //! - [`router`]: the state machine.
+//! - [`log_safe`]: escaping outside text for log lines (for the crates that log).
 
 pub mod case;
 pub mod config;
@@ -26,6 +27,7 @@ pub mod content;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod log_safe;
 pub mod outbox;
 pub mod ports;
 pub mod router;

@@ -2,11 +2,11 @@
 
 use flexcord_core::case::{CaseKind, Priority};
 use flexcord_core::content::GuildChannel;
-use flexcord_core::event::ReportForm;
+use flexcord_core::event::{Member, ReportForm};
 use flexcord_core::ids::CaseId;
 use flexcord_core::ports::{CaseError, ChatError, Reply};
 use flexcord_core::router::{Incident, Outcome};
-use flexcord_testkit::{ChatOp, FIRST_CASE, Harness, user};
+use flexcord_testkit::{ChatOp, FIRST_CASE, GUILD, Harness, user};
 
 fn bug() -> ReportForm {
     ReportForm {
@@ -155,4 +155,46 @@ async fn staff_can_look_cases_up_and_others_cannot() {
     let i = h.interaction();
     h.case_command(&u, &i, CaseId(9), true).await.unwrap();
     assert_eq!(h.chat.reply_texts(i.id), ["There is no case #9."]);
+}
+
+#[tokio::test]
+async fn case_from_another_server_is_refused_whatever_the_callers_permissions_there() {
+    let h = Harness::builder()
+        .tweak(|c| c.staff.role = Some("Support".to_owned()))
+        .build();
+    let u = user(1);
+    h.report(&u, &h.interaction(), bug()).await.unwrap();
+    let forbidden = h.router.config().templates.case_forbidden.clone();
+
+    // An administrator of some other server the bot is in.
+    let i = h.interaction();
+    let elsewhere = Member {
+        guild: GUILD + 1,
+        manages_server: true,
+        roles: vec!["Support".to_owned()],
+    };
+    h.case_command_by(&u, &i, CaseId(FIRST_CASE), Some(elsewhere))
+        .await
+        .unwrap();
+    assert_eq!(h.chat.reply_texts(i.id), std::slice::from_ref(&forbidden));
+
+    // Outside any server (a DM, a user-installed command).
+    let i = h.interaction();
+    h.case_command_by(&u, &i, CaseId(FIRST_CASE), None)
+        .await
+        .unwrap();
+    assert_eq!(h.chat.reply_texts(i.id), [forbidden]);
+
+    // The staff role in the served server is enough.
+    let i = h.interaction();
+    let support = Member {
+        guild: GUILD,
+        manages_server: false,
+        roles: vec!["support".to_owned()],
+    };
+    h.case_command_by(&u, &i, CaseId(FIRST_CASE), Some(support))
+        .await
+        .unwrap();
+    let (_, reply) = h.chat.replies().pop().unwrap();
+    assert!(matches!(reply, Reply::Case(c) if c.id == CaseId(FIRST_CASE)));
 }

@@ -54,6 +54,7 @@ async fn a_bot_turn_answers_in_the_dm() {
         .flex(FlexEvent::BotTurn {
             conversation: conv,
             body: "how do I trade?".into(),
+            request: None,
         })
         .await
         .unwrap();
@@ -81,6 +82,7 @@ async fn a_bot_turn_hand_off_opens_the_case_and_posts_a_keyword_for_the_flow() {
     h.flex(FlexEvent::BotTurn {
         conversation: conv,
         body: "my account was hacked".into(),
+        request: None,
     })
     .await
     .unwrap();
@@ -151,6 +153,7 @@ async fn a_bot_turn_while_with_an_agent_is_ignored() {
         .flex(FlexEvent::BotTurn {
             conversation: conv,
             body: "x".into(),
+            request: None,
         })
         .await
         .unwrap();
@@ -205,4 +208,31 @@ async fn a_conversation_that_cannot_be_opened_tells_the_user() {
         [h.router.config().templates.relay_failed.clone()]
     );
     assert!(h.store.pending().is_empty());
+}
+
+#[tokio::test]
+async fn the_same_bot_turn_request_three_times_is_answered_once() {
+    let h = Harness::studio();
+    let u = user(1);
+    h.dm(&u, "how do I trade?").await.unwrap();
+    let conv = h.conversation(&u).unwrap();
+    h.bot.on_text("how do I trade?", "Open the market tab.");
+    let before = h.chat.sent_to(h.dm_of(&u)).len();
+    let turn = FlexEvent::BotTurn {
+        conversation: conv,
+        body: "how do I trade?".into(),
+        request: Some("IM00000000000000000000000000000001".into()),
+    };
+    let outcomes = [
+        h.flex(turn.clone()).await.unwrap().outcome,
+        h.flex(turn.clone()).await.unwrap().outcome,
+        h.flex(turn).await.unwrap().outcome,
+    ];
+    assert_eq!(
+        outcomes,
+        [Outcome::Done, Outcome::Duplicate, Outcome::Duplicate]
+    );
+    let answers: Vec<_> = h.chat.sent_to(h.dm_of(&u)).split_off(before);
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    assert_eq!(answers[0].text, "Open the market tab.");
 }

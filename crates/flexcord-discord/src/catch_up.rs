@@ -227,7 +227,10 @@ pub(crate) async fn run(
                     read += usize::from(done.ok);
                     found += done.found;
                 }
-                Err(error) => tracing::error!(%error, "reading a DM channel's history failed"),
+                Err(error) => tracing::error!(
+                    error = %flexcord_core::log_safe::escape_for_log(&error.to_string()),
+                    "reading a DM channel's history failed"
+                ),
             },
             Some(channel) = urgent.recv() => {
                 if let Some(at) = waiting.iter().position(|c| c.channel == channel)
@@ -262,7 +265,11 @@ async fn read_and_emit(
             }
         }
         Err(error) => {
-            tracing::warn!(channel = item.channel, %error, "could not read a DM channel's recent history");
+            tracing::warn!(
+                channel = item.channel,
+                error = %flexcord_core::log_safe::escape_for_log(&error.to_string()),
+                "could not read a DM channel's recent history"
+            );
         }
     }
     let mut done = Read {

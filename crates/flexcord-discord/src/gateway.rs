@@ -8,8 +8,10 @@ use std::time::Duration;
 
 use flexcord_core::event::DiscordEvent;
 use flexcord_core::ids::UserId;
+use flexcord_core::log_safe::{escape_for_log, escape_truncated};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
+use twilight_gateway::error::{ReceiveMessageError, ReceiveMessageErrorType};
 use twilight_gateway::{CloseFrame, Event, EventTypeFlags, Shard, StreamExt as _};
 use twilight_model::application::interaction::Interaction;
 use twilight_model::gateway::payload::incoming::GuildCreate;
@@ -146,7 +148,7 @@ impl Gateway {
                     Some(Ok(event)) => self.handle(event, &events, &mut tasks).await,
                     Some(Err(error)) => {
                         // Undecodable payloads, transient socket errors: twilight reconnects by itself.
-                        tracing::warn!(%error, "gateway receive error");
+                        log_receive_error(&error);
                     }
                     None => {
                         let state = format!("{:?}", self.shard.state());
@@ -187,7 +189,10 @@ impl Gateway {
                     Ok(Event::GatewayClose(_)) => break,
                     Ok(event) => self.handle(event, events, tasks).await,
                     Err(error) => {
-                        tracing::debug!(%error, "receive error while closing");
+                        tracing::debug!(
+                            error = %escape_for_log(&error.to_string()),
+                            "receive error while closing"
+                        );
                         break;
                     }
                 }
@@ -231,7 +236,7 @@ impl Gateway {
             Event::Ready(ready) => {
                 self.bot_user = Some(UserId(ready.user.id.get()));
                 self.connected.send_replace(true);
-                tracing::info!(user = %ready.user.name, "gateway ready");
+                tracing::info!(user = %escape_for_log(&ready.user.name), "gateway ready");
                 // A new session: what was written since the last one (or since the process
                 // before this one) was never sent to us.
                 let channels: Vec<Since> = if std::mem::replace(&mut self.was_ready, true) {
@@ -329,7 +334,10 @@ async fn answer(
         {
             Ok(Ok(roles)) => cache.set_roles(&roles),
             Ok(Err(error)) => {
-                tracing::warn!(%error, "could not load guild roles for the staff check");
+                tracing::warn!(
+                    error = %escape_for_log(&error.to_string()),
+                    "could not load guild roles for the staff check"
+                );
             }
             Err(_) => tracing::warn!(
                 "loading guild roles took too long; staff check uses permissions only"
@@ -339,7 +347,6 @@ async fn answer(
     let roles = cache.role_names();
     let ctx = Context {
         bot_user,
-        staff_role,
         role_names: &roles,
     };
     let outcome = match translate_interaction(interaction, &ctx) {
@@ -361,7 +368,11 @@ async fn answer(
             };
             if let Err(error) = &acked {
                 // Still emit: the user did act, and the router's reply reports its own failure.
-                tracing::warn!(%error, ?ack, "could not acknowledge interaction");
+                tracing::warn!(
+                    error = %escape_for_log(&error.to_string()),
+                    ?ack,
+                    "could not acknowledge interaction"
+                );
             }
             emit(events, core).await;
             Ok(())
@@ -371,7 +382,8 @@ async fn answer(
         Inbound::AckOnly(handle) => chat.acknowledge(&handle, Ack::DeferUpdate).await,
     };
     if let Err(error) = outcome {
-        tracing::warn!(%error, "could not answer interaction");
+        // Discord's error may quote the body it answered with: escaped and cut.
+        tracing::warn!(error = %escape_for_log(&error.to_string()), "could not answer interaction");
     }
 }
 
@@ -381,10 +393,83 @@ async fn emit(events: &mpsc::Sender<DiscordEvent>, event: DiscordEvent) {
     }
 }
 
+/// Logs a receive error. An event twilight could not parse is logged by its type and size only:
+/// its payload is a user's message or an interaction, with its content and answer token.
+fn log_receive_error(error: &ReceiveMessageError) {
+    if let ReceiveMessageErrorType::Deserializing { event } = error.kind() {
+        let unparsed = UnparsedEvent::of(event);
+        tracing::warn!(
+            event_type = %unparsed.event_type,
+            op = unparsed.op,
+            bytes = unparsed.bytes,
+            "gateway event could not be parsed; skipped"
+        );
+    } else {
+        tracing::warn!(error = %escape_for_log(&error.to_string()), "gateway receive error");
+    }
+}
+
+/// What may be logged about an event that could not be parsed.
+#[derive(Debug, PartialEq, Eq)]
+struct UnparsedEvent {
+    /// The dispatch type (`t`), escaped and cut short; `-` when absent.
+    event_type: String,
+    /// The opcode, when readable.
+    op: Option<u64>,
+    /// The payload's size.
+    bytes: usize,
+}
+
+impl UnparsedEvent {
+    fn of(payload: &str) -> Self {
+        #[derive(serde::Deserialize)]
+        struct Head {
+            t: Option<String>,
+            op: Option<u64>,
+        }
+        // Only the two envelope fields are kept; the rest of the payload is skipped unread.
+        let head = serde_json::from_str::<Head>(payload).ok();
+        Self {
+            event_type: head
+                .as_ref()
+                .and_then(|h| h.t.as_deref())
+                .map_or_else(|| "-".to_owned(), |t| escape_truncated(t, 40)),
+            op: head.and_then(|h| h.op),
+            bytes: payload.len(),
+        }
+    }
+}
+
 fn is_case_command(interaction: &Interaction) -> bool {
     matches!(
         &interaction.data,
         Some(twilight_model::application::interaction::InteractionData::ApplicationCommand(c))
             if c.name == crate::commands::CASE
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::UnparsedEvent;
+
+    #[test]
+    fn an_unparsed_event_is_described_by_type_and_size_only() {
+        let payload = r#"{"op":0,"s":9,"t":"INTERACTION_CREATE","d":{"token":"aW50ZXJhY3Rpb24","data":{"content":"my password is hunter2"},"type":99}}"#;
+        let got = UnparsedEvent::of(payload);
+        assert_eq!(
+            got,
+            UnparsedEvent {
+                event_type: "INTERACTION_CREATE".to_owned(),
+                op: Some(0),
+                bytes: payload.len(),
+            }
+        );
+        let shown = format!("{got:?}");
+        assert!(!shown.contains("hunter2") && !shown.contains("aW50ZXJhY3Rpb24"));
+        assert_eq!(UnparsedEvent::of("not json").event_type, "-");
+        assert_eq!(
+            UnparsedEvent::of(r#"{"t":"A\nB","op":0}"#).event_type,
+            "A\\nB"
+        );
+    }
 }

@@ -8,9 +8,10 @@ use std::collections::HashMap;
 use flexcord_core::case::CaseKind;
 use flexcord_core::content::{Attachment, MessageContent};
 use flexcord_core::event::{
-    Command, DiscordEvent, InteractionHandle, Place, ReportForm, UserProfile,
+    Command, DiscordEvent, InteractionHandle, Member, Place, ReportForm, UserProfile,
 };
 use flexcord_core::ids::{CaseId, ChannelId, MessageId, UserId};
+use flexcord_core::log_safe::escape_truncated;
 use twilight_gateway::Event;
 use twilight_model::application::interaction::application_command::{
     CommandData, CommandOptionValue,
@@ -58,9 +59,7 @@ pub enum Inbound {
 pub struct Context<'a> {
     /// The bot's own user id: its messages are never relayed.
     pub bot_user: Option<UserId>,
-    /// The name of the staff role for `/case`, if configured.
-    pub staff_role: Option<&'a str>,
-    /// Role id → role name for the served guild.
+    /// Role id → role name for the served guild: a caller's roles are reported by name.
     pub role_names: &'a HashMap<u64, String>,
 }
 
@@ -206,7 +205,7 @@ fn command(
             match raw.as_deref().map(str::parse::<CaseId>) {
                 Some(Ok(id)) => defer(Command::Case {
                     id,
-                    staff: is_staff(interaction, ctx),
+                    member: member(interaction, ctx.role_names),
                 }),
                 _ => Inbound::Refuse(
                     handle.clone(),
@@ -224,23 +223,22 @@ fn command(
     }
 }
 
-/// Staff: the member has Manage Server (or Administrator) in the channel, or a role named like
-/// the configured staff role. Outside a guild nobody is staff.
-fn is_staff(interaction: &Interaction, ctx: &Context<'_>) -> bool {
-    let Some(member) = interaction.member.as_ref() else {
-        return false;
-    };
-    let by_permission = member
-        .permissions
-        .is_some_and(|p| p.intersects(Permissions::MANAGE_GUILD | Permissions::ADMINISTRATOR));
-    let by_role = ctx.staff_role.is_some_and(|staff| {
-        member.roles.iter().any(|role| {
-            ctx.role_names
-                .get(&role.get())
-                .is_some_and(|name| name.eq_ignore_ascii_case(staff))
-        })
-    });
-    by_permission || by_role
+/// The caller as a server member: the server, whether they manage it, their roles by name.
+/// Only reported: who counts as staff, and in which server, is the router's decision.
+fn member(interaction: &Interaction, role_names: &HashMap<u64, String>) -> Option<Member> {
+    let guild = interaction.guild_id?;
+    let member = interaction.member.as_ref()?;
+    Some(Member {
+        guild: guild.get(),
+        manages_server: member
+            .permissions
+            .is_some_and(|p| p.intersects(Permissions::MANAGE_GUILD | Permissions::ADMINISTRATOR)),
+        roles: member
+            .roles
+            .iter()
+            .filter_map(|role| role_names.get(&role.get()).cloned())
+            .collect(),
+    })
 }
 
 fn modal(
@@ -312,9 +310,9 @@ fn collect_text_inputs<'a>(
     }
 }
 
-/// At most `max` characters of user-controlled text, for logs.
+/// At most `max` characters of user-controlled text, escaped, for logs.
 fn truncate(s: &str, max: usize) -> String {
-    s.chars().take(max).collect()
+    escape_truncated(s, max)
 }
 
 #[cfg(test)]

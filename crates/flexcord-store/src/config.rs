@@ -136,8 +136,9 @@ pub(crate) fn is_in_memory(url: &str) -> bool {
 }
 
 /// The URL with any password and the whole query string (which may carry `password=`) masked,
-/// for logs and errors.
-pub(crate) fn redact_url(url: &str) -> String {
+/// for logs and errors: `postgres://u:secret@h/db?password=x` → `postgres://u:***@h/db?…`.
+#[must_use]
+pub fn redact_url(url: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((base, _)) => (base, "?…"),
         None => (url, ""),
@@ -145,18 +146,21 @@ pub(crate) fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = base.split_once("://") else {
         return format!("{base}{query}");
     };
-    let (authority, path) = match rest.find('/') {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
+    // The user info ends at the last '@' even when an unencoded password holds a '/'.
+    let (userinfo, host_and_path) = match rest.rsplit_once('@') {
+        Some((userinfo, after)) if !userinfo.contains('/') || userinfo.contains(':') => {
+            (Some(userinfo), after)
+        }
+        _ => (None, rest),
     };
-    let authority = match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _password)) => format!("{user}:***@{host}"),
-            None => format!("{userinfo}@{host}"),
+    let userinfo = match userinfo {
+        Some(userinfo) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{user}:***@"),
+            None => format!("{userinfo}@"),
         },
-        None => authority.to_owned(),
+        None => String::new(),
     };
-    format!("{scheme}://{authority}{path}{query}")
+    format!("{scheme}://{userinfo}{host_and_path}{query}")
 }
 
 #[cfg(test)]
@@ -173,6 +177,23 @@ mod tests {
             debug.contains("app:***@db.example:5432/flexcord"),
             "{debug}"
         );
+    }
+
+    #[test]
+    fn every_credential_in_a_url_is_masked() {
+        for (url, masked) in [
+            ("postgres://u:secret@h/db", "postgres://u:***@h/db"),
+            ("postgres://h/db?password=secret", "postgres://h/db?…"),
+            (
+                "postgresql://u:se:cr@et@h:5432/db?sslmode=require&password=secret",
+                "postgresql://u:***@h:5432/db?…",
+            ),
+            ("postgres://u:a/secret@h/db", "postgres://u:***@h/db"),
+        ] {
+            let got = redact_url(url);
+            assert_eq!(got, masked);
+            assert!(!got.contains("secret") && !got.contains("cr@et"), "{got}");
+        }
     }
 
     #[test]

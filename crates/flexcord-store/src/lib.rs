@@ -71,7 +71,7 @@ mod unrecorded;
 mod writer;
 
 pub use cases::LocalCases;
-pub use config::{Backend, StoreConfig};
+pub use config::{Backend, StoreConfig, redact_url};
 pub use error::OpenError;
 pub use outbox::DeadLetter;
 pub use recent::RecentDm;

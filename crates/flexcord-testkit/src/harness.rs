@@ -10,7 +10,7 @@ use flexcord_core::case::Rating;
 use flexcord_core::config::{RouterConfig, RoutingMode};
 use flexcord_core::content::{AgentMedia, MessageContent};
 use flexcord_core::event::{
-    ButtonAction, Command, DeliveryEvent, DiscordEvent, FlexEvent, InteractionHandle,
+    ButtonAction, Command, DeliveryEvent, DiscordEvent, FlexEvent, InteractionHandle, Member,
     MessageOrigin, Place, ReportForm, UserProfile,
 };
 use flexcord_core::ids::{
@@ -30,6 +30,10 @@ use crate::virtual_agent::FakeVirtualAgent;
 
 /// The guild channel `/helpme` and reports are used in by default.
 pub const GUILD_CHANNEL: ChannelId = ChannelId(42);
+
+/// The served Discord server: staff-only commands count only from here (unless a test
+/// configures another).
+pub const GUILD: u64 = 4_200;
 
 /// The agent identity the helpers use by default.
 pub const AGENT: &str = "alice@example.com";
@@ -71,7 +75,10 @@ impl HarnessBuilder {
 
     /// The harness.
     #[must_use]
-    pub fn build(self) -> Harness {
+    pub fn build(mut self) -> Harness {
+        if self.config.staff.guild.is_none() {
+            self.config.staff.guild = Some(GUILD);
+        }
         let clock = Arc::new(ManualClock::default());
         let chat = FakeChat::new();
         let contact_center = FakeContactCenter::new();
@@ -292,11 +299,32 @@ impl Harness {
         id: CaseId,
         staff: bool,
     ) -> Result<Handled, RouterError> {
+        let member = Member {
+            guild: GUILD,
+            manages_server: staff,
+            roles: Vec::new(),
+        };
+        self.case_command_by(user, interaction, id, Some(member))
+            .await
+    }
+
+    /// `/case <id>` by a caller the adapter described as `member` (`None`: outside a server).
+    ///
+    /// # Errors
+    ///
+    /// As [`Router::handle_discord`].
+    pub async fn case_command_by(
+        &self,
+        user: &UserProfile,
+        interaction: &InteractionHandle,
+        id: CaseId,
+        member: Option<Member>,
+    ) -> Result<Handled, RouterError> {
         self.discord(DiscordEvent::Command {
             interaction: interaction.clone(),
             user: user.clone(),
             place: self.place(user, false),
-            command: Command::Case { id, staff },
+            command: Command::Case { id, member },
         })
         .await
     }

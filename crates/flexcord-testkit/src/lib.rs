@@ -33,6 +33,6 @@ pub use cases::{FIRST_CASE, InMemoryCases};
 pub use chat::{ChatCall, ChatOp, FIRST_DM_CHANNEL, FakeChat};
 pub use clock::{DEFAULT_NOW_MS, FixedClock, ManualClock};
 pub use contact_center::{CcCall, CcOp, FakeContactCenter};
-pub use harness::{AGENT, Drained, GUILD_CHANNEL, Harness, HarnessBuilder, user};
+pub use harness::{AGENT, Drained, GUILD, GUILD_CHANNEL, Harness, HarnessBuilder, user};
 pub use store::{EntryStatus, InMemoryStore, StoredEntry};
 pub use virtual_agent::FakeVirtualAgent;

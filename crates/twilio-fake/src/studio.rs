@@ -63,6 +63,7 @@ pub(crate) async fn run_flow(
     let url = studio.chatbot_url.as_deref()?;
     let params = vec![
         ("ConversationSid".to_owned(), event.conversation_sid.clone()),
+        ("MessageSid".to_owned(), message.sid.clone()),
         ("Body".to_owned(), body),
         ("Author".to_owned(), message.author.clone()),
     ];

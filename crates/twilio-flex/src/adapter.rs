@@ -205,7 +205,11 @@ impl FlexContactCenter {
             .update_user_friendly_name(identity, &user.name)
             .await
         {
-            tracing::warn!(%error, conversation = %sid, "could not set the user's friendly name");
+            tracing::warn!(
+                error = %flexcord_core::log_safe::escape_for_log(&error.to_string()),
+                conversation = %sid,
+                "could not set the user's friendly name"
+            );
         }
         let forward = CreateScopedWebhook::webhook(self.config.forward_url(), &FORWARD_FILTERS);
         self.client
@@ -476,7 +480,11 @@ impl ContactCenter for FlexContactCenter {
                 Ok(sid) => media.push(sid),
                 Err(Upload::Retry(e)) => return Err(e),
                 Err(Upload::Refused(reason)) => {
-                    tracing::warn!(%reason, file = ?attachment.filename, "attachment not copied; the text goes with a note");
+                    tracing::warn!(
+                        %reason,
+                        file = %flexcord_core::log_safe::escape_for_log(&attachment.filename),
+                        "attachment not copied; the text goes with a note"
+                    );
                     notes.push(refusal_note(attachment, reason));
                     refused_files.push(RefusedFile {
                         filename: attachment.filename.clone(),

@@ -27,7 +27,7 @@ pub async fn run(settings: &Settings) -> bool {
         "database",
         match &store {
             Ok(store) => match store.ping().await {
-                Ok(()) => Ok(crate::config::redact_url(&settings.database_url.0)),
+                Ok(()) => Ok(flexcord_store::redact_url(&settings.database_url.0)),
                 Err(e) => Err(e.to_string()),
             },
             Err(e) => Err(format!("{e:#}")),

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::{AppState, body_rejection};
+use super::{AppState, body_rejection, refuse};
 
 /// The request body.
 #[derive(Debug, Deserialize)]
@@ -41,7 +41,12 @@ pub(super) async fn announce(
         return StatusCode::NOT_FOUND.into_response();
     };
     let Some(given) = bearer(&headers) else {
-        state.metrics.reject("announce_unauthenticated");
+        refuse(
+            &state,
+            "announce_unauthenticated",
+            "/announce",
+            "no bearer token",
+        );
         return (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Bearer")],
@@ -50,17 +55,23 @@ pub(super) async fn announce(
             .into_response();
     };
     if !bool::from(given.as_bytes().ct_eq(expected.expose().as_bytes())) {
-        state.metrics.reject("announce_forbidden");
+        refuse(
+            &state,
+            "announce_forbidden",
+            "/announce",
+            "wrong bearer token",
+        );
         return (StatusCode::FORBIDDEN, "wrong token\n").into_response();
     }
     let body = match body {
         Ok(body) => body,
-        Err(rejection) => return body_rejection(&state, &rejection),
+        Err(rejection) => return body_rejection(&state, "/announce", &rejection),
     };
     let request: AnnounceRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(error) => {
-            state.metrics.reject("announce_malformed");
+            let detail = flexcord_core::log_safe::escape_for_log(&error.to_string());
+            refuse(&state, "announce_malformed", "/announce", &detail);
             return (
                 StatusCode::BAD_REQUEST,
                 format!("invalid announcement JSON: {error}\n"),
@@ -69,7 +80,7 @@ pub(super) async fn announce(
         }
     };
     if let Err(problem) = validate(&request) {
-        state.metrics.reject("announce_invalid");
+        refuse(&state, "announce_invalid", "/announce", &problem);
         return (StatusCode::UNPROCESSABLE_ENTITY, format!("{problem}\n")).into_response();
     }
     let key = request

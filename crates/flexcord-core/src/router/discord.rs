@@ -43,7 +43,10 @@ impl Router {
                 command,
             } => match command {
                 Command::HelpMe => self.helpme(&interaction, &user, &place).await,
-                Command::Case { id, staff } => Ok(self.case_lookup(&interaction, id, staff).await),
+                Command::Case { id, member } => {
+                    let staff = self.config.staff.is_staff(member.as_ref());
+                    Ok(self.case_lookup(&interaction, id, staff).await)
+                }
             },
             DiscordEvent::ReportSubmitted {
                 interaction,

@@ -75,7 +75,9 @@ impl Router {
                 Ok(self.decide_participant_removed(s, identity))
             }
             FlexEvent::ConversationClosed { .. } => Ok(self.decide_closed(s, CloseCause::Webhook)),
-            FlexEvent::BotTurn { body, .. } => Ok(self.decide_bot_turn(s, body).await),
+            FlexEvent::BotTurn { body, request, .. } => {
+                Ok(self.decide_bot_turn(s, body, request.as_deref()).await)
+            }
         }
     }
 
@@ -231,7 +233,7 @@ impl Router {
         }
     }
 
-    async fn decide_bot_turn(&self, s: Session, body: &str) -> Plan {
+    async fn decide_bot_turn(&self, s: Session, body: &str, request: Option<&str>) -> Plan {
         if s.state != SessionState::Bot {
             return Plan::outcome(Outcome::Ignored);
         }
@@ -240,8 +242,9 @@ impl Router {
             name: s.user_name.clone(),
         };
         let key = format!("tw:bot:{}", conversation_of(&s));
-        // No dedupe key: a bot turn is a synchronous request without an event id of its own.
-        let mut plan = Plan::with_session(None, s);
+        // Keyed by the request's identity, so the same request again (a retry, a replay) is a
+        // duplicate and answers nothing; the hand-off keeps its per-conversation key.
+        let mut plan = Plan::with_session(request.map(|r| format!("tw:bot:req:{r}")), s);
         if self.bot_answer(&mut plan, &user, body).await {
             self.hand_off(&mut plan, &user, &key, Trigger::StudioBotTurn)
                 .await;

@@ -20,7 +20,8 @@
 //! nothing.
 //!
 //! Dedupe keys: `dc:msg:<message id>`, `dc:int:<interaction id>`, `tw:msg:<MessageSid>`,
-//! `tw:padd:<conv>:<identity>`, `tw:prem:<conv>:<identity>`, `tw:closed:<conv>`, `ann:<key>`,
+//! `tw:padd:<conv>:<identity>`, `tw:prem:<conv>:<identity>`, `tw:closed:<conv>`,
+//! `tw:bot:req:<MessageSid or idempotency token>` (Studio bot turns), `ann:<key>`,
 //! `dc:refused:<message id>` (the notice about files that did not reach the agent).
 //!
 //! Calls to other systems made while deciding may repeat when a step is decided again after a

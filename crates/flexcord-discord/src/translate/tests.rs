@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use discord_fake::fixtures::{self, AttachmentFixture, FixtureUser, InteractionFixture};
 use flexcord_core::case::{CaseKind, Rating};
-use flexcord_core::event::{ButtonAction, Command, DiscordEvent, ReportForm};
+use flexcord_core::event::{ButtonAction, Command, DiscordEvent, Member, ReportForm};
 use flexcord_core::ids::{CaseId, ChannelId, MessageId, UserId};
 use serde_json::{Value, json};
 use twilight_gateway::{Event, EventTypeFlags};
@@ -26,14 +26,9 @@ fn event(name: &str, d: Value) -> Event {
 }
 
 fn run(name: &str, d: Value) -> Inbound {
-    run_with(name, d, Some("Support"))
-}
-
-fn run_with(name: &str, d: Value, staff_role: Option<&str>) -> Inbound {
     let roles = HashMap::from([(STAFF_ROLE_ID, "Support".to_owned())]);
     let ctx = Context {
         bot_user: Some(UserId(fixtures::BOT_USER_ID)),
-        staff_role,
         role_names: &roles,
     };
     translate(&event(name, d), &ctx)
@@ -129,61 +124,83 @@ fn bug_and_new_feature_open_forms_in_guild_and_dm() {
     ));
 }
 
-fn case_outcome(roles: Vec<u64>, permissions: u64, id: &str, staff_role: Option<&str>) -> Inbound {
+fn case_outcome(roles: Vec<u64>, permissions: u64, id: &str) -> Inbound {
     let i = InteractionFixture::in_guild(13, alice(), 3, roles, permissions);
-    run_with(
+    run(
         "INTERACTION_CREATE",
         i.slash_command("case", &[("id", json!(id))]),
-        staff_role,
     )
 }
 
-fn staff_flag(outcome: &Inbound) -> Option<(CaseId, bool)> {
+fn reported_member(outcome: &Inbound) -> Option<(CaseId, Option<Member>)> {
     match outcome {
         Inbound::AckThenEmit(
             Ack::DeferEphemeral,
             DiscordEvent::Command {
-                command: Command::Case { id, staff },
+                command: Command::Case { id, member },
                 ..
             },
-        ) => Some((*id, *staff)),
+        ) => Some((*id, member.clone())),
         _ => None,
     }
 }
 
 #[test]
-fn case_staff_by_role_name_or_manage_guild() {
+fn case_reports_the_server_permissions_and_role_names_and_decides_nothing() {
+    // The adapter carries what it saw; whether that is staff is the router's call.
     assert_eq!(
-        staff_flag(&case_outcome(
-            vec![STAFF_ROLE_ID],
-            0,
-            "#1042",
-            Some("support")
-        )),
-        Some((CaseId(1042), true))
+        reported_member(&case_outcome(vec![STAFF_ROLE_ID, 5], 0, "#1042")),
+        Some((
+            CaseId(1042),
+            Some(Member {
+                guild: fixtures::GUILD_ID,
+                manages_server: false,
+                roles: vec!["Support".to_owned()],
+            })
+        ))
     );
     assert_eq!(
-        staff_flag(&case_outcome(vec![], MANAGE_GUILD, "1042", None)),
-        Some((CaseId(1042), true))
+        reported_member(&case_outcome(vec![], MANAGE_GUILD, "1042")),
+        Some((
+            CaseId(1042),
+            Some(Member {
+                guild: fixtures::GUILD_ID,
+                manages_server: true,
+                roles: vec![],
+            })
+        ))
     );
-    assert_eq!(
-        staff_flag(&case_outcome(vec![STAFF_ROLE_ID], 0, "7", None)),
-        Some((CaseId(7), false))
+}
+
+#[test]
+fn case_from_another_server_carries_that_server() {
+    let mut i = InteractionFixture::in_guild(15, alice(), 3, vec![], MANAGE_GUILD);
+    if let fixtures::Place::Guild { guild_id, .. } = &mut i.place {
+        *guild_id = fixtures::GUILD_ID + 1;
+    }
+    let got = run(
+        "INTERACTION_CREATE",
+        i.slash_command("case", &[("id", json!("7"))]),
     );
-    assert_eq!(
-        staff_flag(&case_outcome(vec![5], 0, "7", Some("Support"))),
-        Some((CaseId(7), false))
+    let member = reported_member(&got).and_then(|(_, m)| m);
+    assert_eq!(member.map(|m| m.guild), Some(fixtures::GUILD_ID + 1));
+}
+
+#[test]
+fn case_in_a_dm_has_no_member() {
+    let i = InteractionFixture::in_dm(16, alice(), 4);
+    let got = run(
+        "INTERACTION_CREATE",
+        i.slash_command("case", &[("id", json!("7"))]),
     );
+    assert_eq!(reported_member(&got), Some((CaseId(7), None)));
 }
 
 #[test]
 fn case_with_malformed_id_is_refused_directly() {
     for bad in ["abc", "0", "#", "-3", "99999999999999999999999"] {
         assert!(
-            matches!(
-                case_outcome(vec![], MANAGE_GUILD, bad, None),
-                Inbound::Refuse(..)
-            ),
+            matches!(case_outcome(vec![], MANAGE_GUILD, bad), Inbound::Refuse(..)),
             "{bad}"
         );
     }

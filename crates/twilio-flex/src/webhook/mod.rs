@@ -10,6 +10,6 @@ pub use payload::{
     ConversationStateUpdated, MediaItem, MessageAdded, ParticipantChange, PayloadError, Source,
     StudioTurn, WebhookEvent, parse_form_body,
 };
-pub use signature::{SignatureError, SignatureValidator, compute_signature};
+pub use signature::{SignatureError, SignatureValidator, compute_signature, signs_body_by_hash};
 #[cfg(feature = "flexcord")]
 pub use translate::{dedupe_key, to_core_event};

@@ -139,6 +139,36 @@ impl SignatureValidator {
     }
 }
 
+impl SignatureValidator {
+    /// Validates a request in whichever variant Twilio used: when the URL carries `bodySHA256`
+    /// the body is JSON (or anything else) signed through its hash
+    /// ([`SignatureValidator::validate_json`]), otherwise it is a signed form
+    /// ([`SignatureValidator::validate_form`]). Twilio's own validators decide the same way.
+    ///
+    /// # Errors
+    ///
+    /// Any [`SignatureError`].
+    pub fn validate_request(
+        &self,
+        url: &str,
+        raw_body: &[u8],
+        signature: Option<&str>,
+    ) -> Result<(), SignatureError> {
+        if body_sha256(url).is_some() {
+            self.validate_json(url, raw_body, signature)
+        } else {
+            self.validate_form(url, raw_body, signature)
+        }
+    }
+}
+
+/// Whether the URL carries Twilio's `bodySHA256` parameter (the body is then signed by hash,
+/// not as form parameters).
+#[must_use]
+pub fn signs_body_by_hash(url: &str) -> bool {
+    body_sha256(url).is_some()
+}
+
 fn constant_time_eq(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
 }
@@ -340,6 +370,48 @@ mod tests {
             v.validate_json(&other, body, Some(&sig)),
             Err(SignatureError::Mismatch)
         );
+    }
+
+    #[test]
+    fn json_body_signed_as_twilios_validator_does_is_accepted() {
+        // Signed with Python's hmac/hashlib exactly as twilio-python's RequestValidator
+        // expects: bodySHA256 = hex SHA-256 of the raw body, the HMAC over the full URL
+        // (bodySHA256 included) with no parameters.
+        let body = br#"{"ConversationSid":"CH11111111111111111111111111111111","Body":"hello","MessageSid":"IM22222222222222222222222222222222"}"#;
+        let url = "https://bridge.example.com/chatbot-to-discord?bodySHA256=d021105554a9efe2d2ba736eead0ec791fffb5470731629b1fdabff4de021ef3";
+        let signature = "/nucze43sdRL7MC4K0nQ34QWDFY=";
+        let v = SignatureValidator::new("12345");
+        assert_eq!(v.validate_request(url, body, Some(signature)), Ok(()));
+        assert_eq!(
+            v.validate_request(
+                "https://bridge.example.com:443/chatbot-to-discord?bodySHA256=d021105554a9efe2d2ba736eead0ec791fffb5470731629b1fdabff4de021ef3",
+                body,
+                Some(signature)
+            ),
+            Ok(())
+        );
+        // One changed byte in the body, or a form variant check of the same request, fails.
+        let mut tampered = body.to_vec();
+        tampered[60] ^= 1;
+        assert_eq!(
+            v.validate_request(url, &tampered, Some(signature)),
+            Err(SignatureError::BodyHashMismatch)
+        );
+        assert_eq!(
+            v.validate_form(url, body, Some(signature)),
+            Err(SignatureError::Mismatch)
+        );
+        assert!(signs_body_by_hash(url));
+        assert!(!signs_body_by_hash(
+            "https://bridge.example.com/chatbot-to-discord"
+        ));
+    }
+
+    #[test]
+    fn validate_request_falls_back_to_the_form_variant() {
+        let v = SignatureValidator::new("12345");
+        let body = b"To=%2B18005551212&From=%2B14158675310&Caller=%2B14158675310&Digits=1234&CallSid=CA1234567890ABCDE";
+        assert_eq!(v.validate_request(URL, body, Some(EXPECTED)), Ok(()));
     }
 
     #[test]

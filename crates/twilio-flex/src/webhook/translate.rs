@@ -52,6 +52,7 @@ pub fn to_core_event(event: &WebhookEvent) -> Option<FlexEvent> {
         WebhookEvent::StudioTurn(t) => Some(FlexEvent::BotTurn {
             conversation: to_core(&t.conversation)?,
             body: t.body.clone(),
+            request: None,
         }),
         _ => None,
     }
