@@ -127,6 +127,9 @@ fn database_passwords_are_redacted_in_messages() {
         "postgres://u:***@db:5432/x"
     );
     assert_eq!(redact_url("sqlite://flexcord.db"), "sqlite://flexcord.db");
+    // A password given as a query parameter is masked too.
+    let masked = redact_url("postgres://u@db:5432/x?password=hunter2");
+    assert!(!masked.contains("hunter2"), "{masked}");
 }
 
 #[test]
