@@ -217,6 +217,7 @@ async fn the_same_bot_turn_request_three_times_is_answered_once() {
     h.dm(&u, "how do I trade?").await.unwrap();
     let conv = h.conversation(&u).unwrap();
     h.bot.on_text("how do I trade?", "Open the market tab.");
+    h.drain().await.unwrap();
     let before = h.chat.sent_to(h.dm_of(&u)).len();
     let turn = FlexEvent::BotTurn {
         conversation: conv,
@@ -232,6 +233,8 @@ async fn the_same_bot_turn_request_three_times_is_answered_once() {
         outcomes,
         [Outcome::Done, Outcome::Duplicate, Outcome::Duplicate]
     );
+    // Bot answers go through the outbox: deliver what was queued, then look.
+    h.drain().await.unwrap();
     let answers: Vec<_> = h.chat.sent_to(h.dm_of(&u)).split_off(before);
     assert_eq!(answers.len(), 1, "{answers:?}");
     assert_eq!(answers[0].text, "Open the market tab.");
