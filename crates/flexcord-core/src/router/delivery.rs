@@ -17,19 +17,11 @@ impl Router {
         let key = event.dedupe_key();
         match event {
             DeliveryEvent::ConversationGone { conversation, .. } => {
-                let Some(found) = self
-                    .ports
-                    .store
-                    .session_by_conversation(&conversation)
-                    .await?
-                else {
-                    return Ok(Handled {
-                        outcome: Outcome::UnknownConversation,
-                        ..Handled::default()
-                    });
+                let Some(user) = self.owner_of(&conversation).await? else {
+                    return Ok(Handled::unknown_conversation());
                 };
-                let _held = self.locks.lock(found.user).await;
-                run_step!(self, self.decide_gone(found.user, &conversation))
+                let _held = self.locks.lock(user).await;
+                run_step!(self, self.decide_gone(user, &conversation))
             }
             DeliveryEvent::DmClosed { conversation, .. } => {
                 // The agent is told through the outbox, in order after what they wrote before.

@@ -21,6 +21,20 @@ pub(crate) enum CloseCause {
 }
 
 impl Router {
+    /// The user whose chat `conversation` is, if a session holds it. Events about a conversation
+    /// are decided under that user's lock, like the user's own.
+    pub(crate) async fn owner_of(
+        &self,
+        conversation: &ConversationSid,
+    ) -> Result<Option<UserId>, RouterError> {
+        Ok(self
+            .ports
+            .store
+            .session_by_conversation(conversation)
+            .await?
+            .map(|s| s.user))
+    }
+
     pub(crate) async fn on_flex(&self, event: FlexEvent) -> Result<Handled, RouterError> {
         if let FlexEvent::MessageAdded {
             origin: MessageOrigin::Api | MessageOrigin::Other,
@@ -34,19 +48,11 @@ impl Router {
             });
         }
         let conversation = event.conversation().clone();
-        let Some(found) = self
-            .ports
-            .store
-            .session_by_conversation(&conversation)
-            .await?
-        else {
-            return Ok(Handled {
-                outcome: Outcome::UnknownConversation,
-                ..Handled::default()
-            });
+        let Some(user) = self.owner_of(&conversation).await? else {
+            return Ok(Handled::unknown_conversation());
         };
-        let _held = self.locks.lock(found.user).await;
-        run_step!(self, self.decide_flex(&event, found.user, &conversation))
+        let _held = self.locks.lock(user).await;
+        run_step!(self, self.decide_flex(&event, user, &conversation))
     }
 
     async fn decide_flex(

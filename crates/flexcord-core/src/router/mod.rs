@@ -169,6 +169,16 @@ pub struct Handled {
     pub enqueued: usize,
 }
 
+impl Handled {
+    /// The answer for an event about a conversation no session holds.
+    pub(crate) fn unknown_conversation() -> Self {
+        Self {
+            outcome: Outcome::UnknownConversation,
+            ..Self::default()
+        }
+    }
+}
+
 /// Why an event could not be handled at all. The caller should not acknowledge it (Twilio will
 /// retry a webhook answered with 5xx).
 #[derive(Debug, Clone, Error, PartialEq, Eq)]

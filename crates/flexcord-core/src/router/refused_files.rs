@@ -18,19 +18,11 @@ impl Router {
         source: MessageId,
         files: &[RefusedFile],
     ) -> Result<Handled, RouterError> {
-        let Some(found) = self
-            .ports
-            .store
-            .session_by_conversation(conversation)
-            .await?
-        else {
-            return Ok(Handled {
-                outcome: Outcome::UnknownConversation,
-                ..Handled::default()
-            });
+        let Some(user) = self.owner_of(conversation).await? else {
+            return Ok(Handled::unknown_conversation());
         };
-        let _held = self.locks.lock(found.user).await;
-        run_step!(self, self.decide_files_refused(found.user, source, files))
+        let _held = self.locks.lock(user).await;
+        run_step!(self, self.decide_files_refused(user, source, files))
     }
 
     async fn decide_files_refused(
