@@ -1,6 +1,7 @@
 //! The HTTP server: Twilio webhooks, `/announce`, health and metrics (axum on hyper/tower).
 
-mod announce;
+#[doc(hidden)]
+pub mod announce;
 mod health;
 mod twilio;
 
