@@ -56,8 +56,8 @@ fuzz_target!(|data: &[u8]| {
         let event = Event::from(payload);
         let _ = translate(&event, &ctx);
         match &event {
-            Event::MessageCreate(created) => check_message(&created.0, &ctx),
-            Event::InteractionCreate(created) => check_interaction(&created.0, &ctx),
+            Event::MessageCreate(created) => check_message(&created.message, &ctx),
+            Event::InteractionCreate(created) => check_interaction(&(**created).0, &ctx),
             _ => {}
         }
     }
