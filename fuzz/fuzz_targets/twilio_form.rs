@@ -1,6 +1,6 @@
 //! Twilio's form-encoded webhooks (`/twilio/forward-to-discord`, `/twilio/chatbot-to-discord`):
 //! the body is parsed into an event and translated without panicking, and `X-Twilio-Signature`
-//! accepts exactly the bodies that decode to the parameters that were signed.
+//! accepts exactly the bodies whose decoded parameters give the signed text.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -12,15 +12,18 @@ use twilio_flex::webhook::{
 const TOKEN: &str = "fuzz-auth-token";
 const URL: &str = "https://bridge.example/twilio/forward-to-discord";
 
-fn sorted(mut params: Vec<(String, String)>) -> Vec<(String, String)> {
+/// What Twilio's scheme signs: the parameters sorted, each as name then value, with no separator.
+/// So `ab=` and `a=b` sign alike (found by this target): a limit of Twilio's algorithm, which
+/// flexcord must follow to accept genuine requests, not a flaw of the check.
+fn signed_text(mut params: Vec<(String, String)>) -> String {
     params.sort();
-    params
+    params.into_iter().map(|(k, v)| k + &v).collect()
 }
 
-/// The signature check on `body` agrees with "same decoded parameters as the signed ones".
-fn check_modified(v: &SignatureValidator, signed: &[(String, String)], sig: &str, body: &[u8]) {
+/// The signature check on `body` agrees with "same signed text as the signed parameters".
+fn check_modified(v: &SignatureValidator, signed: &str, sig: &str, body: &[u8]) {
     let result = v.validate_form(URL, body, Some(sig));
-    if sorted(parse_form_body(body)) == signed {
+    if signed_text(parse_form_body(body)) == signed {
         // Twilio signs decoded parameters: `%41` and `A` are the same request.
         assert_eq!(result, Ok(()), "equivalent body refused");
     } else {
@@ -43,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
     let sig = v.sign(URL, &params);
     assert_eq!(v.validate_form(URL, data, Some(&sig)), Ok(()), "genuine body refused");
     assert_eq!(v.validate_form(URL, data, None), Err(SignatureError::Missing));
-    let signed = sorted(params.clone());
+    let signed = signed_text(params.clone());
 
     // One-byte changes at a spread of positions, a cut, and an added parameter.
     let step = (data.len() / 16).max(1);
