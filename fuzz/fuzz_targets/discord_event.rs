@@ -9,7 +9,9 @@ use std::collections::HashMap;
 
 use flexcord_core::event::DiscordEvent;
 use flexcord_core::ids::{ChannelId, UserId};
-use flexcord_discord::translate::{Context, Inbound, translate, translate_interaction, translate_message};
+use flexcord_discord::translate::{
+    Context, Inbound, translate, translate_interaction, translate_message,
+};
 use libfuzzer_sys::fuzz_target;
 use twilight_gateway::{Event, EventTypeFlags};
 use twilight_model::application::interaction::Interaction;

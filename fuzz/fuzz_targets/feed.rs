@@ -14,6 +14,10 @@ fuzz_target!(|data: &[u8]| {
         let a = &item.announcement;
         assert!(!a.title.trim().is_empty(), "empty title");
         assert!(!a.body.contains('\n'), "multi-line summary {:?}", a.body);
-        assert!(a.body.chars().count() <= 601, "summary of {} chars", a.body.chars().count());
+        assert!(
+            a.body.chars().count() <= 601,
+            "summary of {} chars",
+            a.body.chars().count()
+        );
     }
 });

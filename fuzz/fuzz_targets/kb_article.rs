@@ -14,7 +14,11 @@ fuzz_target!(|data: &[u8]| {
     let stem = text.lines().next().unwrap_or_default();
     let article = parse_article(stem, text);
     assert!(!article.title.trim().is_empty(), "empty title");
-    assert!(!article.title.contains('\n'), "multi-line title {:?}", article.title);
+    assert!(
+        !article.title.contains('\n'),
+        "multi-line title {:?}",
+        article.title
+    );
     if let Some(url) = &article.url {
         assert!(url.starts_with("https://") || url.starts_with("http://"));
     }

@@ -17,7 +17,10 @@ fuzz_target!(|data: &[u8]| {
     for term in &terms {
         assert!(!term.is_empty());
         assert!(!term.contains('"'), "quote in term {term:?}");
-        assert!(term.chars().all(|c| !c.is_whitespace()), "space in term {term:?}");
+        assert!(
+            term.chars().all(|c| !c.is_whitespace()),
+            "space in term {term:?}"
+        );
     }
     match fts_query(question) {
         None => assert!(terms.is_empty()),

@@ -27,7 +27,11 @@ fn check_modified(v: &SignatureValidator, signed: &str, sig: &str, body: &[u8]) 
         // Twilio signs decoded parameters: `%41` and `A` are the same request.
         assert_eq!(result, Ok(()), "equivalent body refused");
     } else {
-        assert_eq!(result, Err(SignatureError::Mismatch), "modified body accepted");
+        assert_eq!(
+            result,
+            Err(SignatureError::Mismatch),
+            "modified body accepted"
+        );
     }
 }
 
@@ -44,8 +48,15 @@ fuzz_target!(|data: &[u8]| {
 
     let v = SignatureValidator::new(TOKEN);
     let sig = v.sign(URL, &params);
-    assert_eq!(v.validate_form(URL, data, Some(&sig)), Ok(()), "genuine body refused");
-    assert_eq!(v.validate_form(URL, data, None), Err(SignatureError::Missing));
+    assert_eq!(
+        v.validate_form(URL, data, Some(&sig)),
+        Ok(()),
+        "genuine body refused"
+    );
+    assert_eq!(
+        v.validate_form(URL, data, None),
+        Err(SignatureError::Missing)
+    );
     let signed = signed_text(params.clone());
 
     // One-byte changes at a spread of positions, a cut, and an added parameter.
