@@ -74,8 +74,13 @@ pub fn decode_form(custom_id: &str) -> Option<CaseKind> {
     }
 }
 
+/// A number as flexcord writes it: digits only, no leading zero (so every accepted id is one
+/// flexcord made, found by fuzzing: `fc:rate:07:5` was taken for `fc:rate:7:5`).
 fn is_digits(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit())
+    !s.is_empty()
+        && s.len() <= 20
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && (s == "0" || !s.starts_with('0'))
 }
 
 #[cfg(test)]
@@ -118,6 +123,9 @@ mod tests {
             "fc:rate:0:3",
             "fc:rate:+1:3",
             "fc:rate:1:+3",
+            "fc:rate:07871:5",
+            "fc:rate:1:05",
+            "fc:rate:00:3",
             "fc:rate:-1:3",
             "fc:rate:1:3:9",
             "fc:rate:99999999999999999999999:3",

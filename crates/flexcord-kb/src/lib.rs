@@ -38,6 +38,8 @@ mod config;
 mod error;
 mod excerpt;
 mod front_matter;
+#[doc(hidden)]
+pub mod fuzzing;
 mod handoff;
 mod query;
 mod report;

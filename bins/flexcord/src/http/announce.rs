@@ -121,6 +121,26 @@ pub(super) async fn announce(
     }
 }
 
+/// The body checks `/announce` applies, without the HTTP around it: the announcement and its
+/// deduplication key, or why it was refused. For the fuzz targets in the repository's `fuzz/`.
+#[doc(hidden)]
+pub fn parse_request(body: &[u8]) -> Result<(String, Announcement), String> {
+    let request: AnnounceRequest = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    validate(&request)?;
+    let key = request
+        .id
+        .clone()
+        .unwrap_or_else(|| content_key(&request.title, &request.body));
+    Ok((
+        key,
+        Announcement {
+            title: request.title,
+            body: request.body,
+            url: request.url,
+        },
+    ))
+}
+
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;

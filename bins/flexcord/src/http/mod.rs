@@ -1,7 +1,8 @@
 //! The HTTP server: Twilio webhooks, `/announce`, health and metrics (axum on hyper/tower),
 //! served by [`server`] with timeouts and a connection cap.
 
-mod announce;
+#[doc(hidden)]
+pub mod announce;
 mod health;
 pub mod order;
 pub mod refusals;
