@@ -30,7 +30,7 @@ use flexcord_core::content::{MessageContent, Voice};
 use flexcord_core::event::{ButtonAction, DiscordEvent, FlexEvent, MessageOrigin, UserProfile};
 use flexcord_core::ids::{ConversationSid, Identity, MessageId};
 use flexcord_core::outbox::OutboxMessage;
-use flexcord_core::ports::SessionStore;
+use flexcord_core::ports::OutboxStore;
 use flexcord_core::router::{Outcome, Ports};
 use flexcord_testkit::{CcCall, ChatCall, Harness, user};
 use proptest::prelude::*;
@@ -276,7 +276,7 @@ impl World {
             .map_err(|e| fail(format!("claim: {e}")))?;
         for entry in batch.iter().take(sent) {
             // Whatever the outcome, the worker dies before recording it.
-            let _ = self.h.router.deliver(entry).await;
+            let _ = self.h.deliverer.deliver(entry).await;
         }
         self.restart();
         Ok(())
