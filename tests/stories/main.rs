@@ -1,4 +1,6 @@
-//! Whole-system stories (DESIGN.md §1, S1–S9): the built `flexcord` binary as a child process
+//! Whole-system stories, the product's user stories as end-to-end tests (`/helpme` and the
+//! virtual agent, hand-off to a live agent, the chat with them and its end with a rating, reports,
+//! announcements, case look-ups, hostile input): the built `flexcord` binary as a child process
 //! against local fakes of Discord and Twilio. Each test starts its own world.
 
 #![allow(
