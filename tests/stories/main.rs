@@ -3,13 +3,16 @@
 //! announcements, case look-ups, hostile input): the built `flexcord` binary as a child process
 //! against local fakes of Discord and Twilio. Each test starts its own world.
 
-#![allow(
+#![expect(
     clippy::expect_used,
-    clippy::unwrap_used,
     clippy::panic,
-    clippy::print_stderr
+    clippy::print_stderr,
+    reason = "helpers outside `#[test]` functions fail the test by panicking, like `assert!`; a skipped run says why on stderr"
 )]
-#![allow(unreachable_pub)] // A test crate: `pub` marks what the story modules share.
+#![expect(
+    unreachable_pub,
+    reason = "a test crate: `pub` marks what the story modules share"
+)]
 
 mod harness;
 
