@@ -20,6 +20,8 @@
 //! - `actions`: page actions → gateway dispatches and Twilio agent calls.
 //! - `ui`: the page, its state JSON, its event stream.
 
+#![warn(missing_docs)]
+
 mod actions;
 mod discord_rest;
 mod error;
