@@ -285,6 +285,8 @@ impl World {
 
     /// Kills the bridge with SIGKILL (no shutdown at all); [`World::start_again`] starts it
     /// again on the same database and fakes.
+    // `allow`, not `expect`: this module is compiled into both story crates, and only one of
+    // them leaves it unused.
     #[allow(dead_code, reason = "only the SQLite stories (storage faults) use it")]
     pub async fn crash(&mut self) {
         if let Some(mut child) = self.bridge.child.take() {

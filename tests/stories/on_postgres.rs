@@ -1,13 +1,16 @@
 //! The same whole-system stories as `main.rs`, with the store in a fresh PostgreSQL database per
 //! world (`harness::on_postgres` tells which root is running).
 
-#![allow(
+#![expect(
     clippy::expect_used,
-    clippy::unwrap_used,
     clippy::panic,
-    clippy::print_stderr
+    clippy::print_stderr,
+    reason = "helpers outside `#[test]` functions fail the test by panicking, like `assert!`; a skipped run says why on stderr"
 )]
-#![allow(unreachable_pub)] // A test crate: `pub` marks what the story modules share.
+#![expect(
+    unreachable_pub,
+    reason = "a test crate: `pub` marks what the story modules share"
+)]
 
 mod harness;
 

@@ -1,4 +1,6 @@
-//! The command line (a fixed contract, DESIGN.md §4).
+//! The command line. A fixed contract: deployments, scripts and the sandbox call these
+//! subcommands and flags, so renaming one breaks them (`docs/configuration.md` lists what each
+//! command needs).
 
 use std::path::PathBuf;
 

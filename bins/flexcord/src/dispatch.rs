@@ -122,6 +122,7 @@ impl Dispatcher {
             DiscordEvent::Command { user, .. }
             | DiscordEvent::ReportSubmitted { user, .. }
             | DiscordEvent::Button { user, .. }
+            | DiscordEvent::Malformed { user, .. }
             | DiscordEvent::DirectMessage { user, .. } => user.id.get(),
         };
         let shard = usize::try_from(user % SHARDS as u64).unwrap_or(0);

@@ -6,7 +6,11 @@
 //! Without Debian's `chromium` and `chromium-driver` it prints a notice and passes, except under
 //! `CI=true`, where it fails (`.ci/chromium.sh` installs them).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "helpers outside `#[test]` functions fail the test by panicking, like `assert!`"
+)]
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -171,7 +175,10 @@ async fn free_port() -> u16 {
     listener.local_addr().unwrap().port()
 }
 
-#[allow(clippy::print_stderr)]
+#[expect(
+    clippy::print_stderr,
+    reason = "a skipped test says why, where the person running it looks"
+)]
 fn browser_missing() -> bool {
     if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
         return false;

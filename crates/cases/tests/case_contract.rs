@@ -8,7 +8,10 @@
 //! so a wire-type mistake in the client cannot hide behind the same mistake in the fake.
 
 // Fixture helpers outside `#[test]` functions: a failed expectation there fails the test too.
-#![allow(clippy::expect_used)]
+#![expect(
+    clippy::expect_used,
+    reason = "helpers outside `#[test]` functions fail the test by panicking, like `assert!`"
+)]
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

@@ -3,7 +3,10 @@
 //! becomes.
 
 // Helpers outside `#[test]` functions: a failed expectation there is a test failure too.
-#![allow(clippy::expect_used)]
+#![expect(
+    clippy::expect_used,
+    reason = "helpers outside `#[test]` functions fail the test by panicking, like `assert!`"
+)]
 
 use std::time::Duration;
 

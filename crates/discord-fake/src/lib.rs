@@ -17,6 +17,8 @@
 //! - gateway: `ConfigBuilder::proxy_url(gateway.url())` — a base URL with no trailing slash;
 //! - REST: `Client::builder().proxy(server.address().to_string(), true)` — `host:port`, no scheme.
 
+#![warn(missing_docs)]
+
 mod gateway;
 
 pub mod fixtures;

@@ -58,6 +58,14 @@ pub struct Templates {
     pub case_forbidden: String,
     /// `/case` for a case that does not exist.
     pub case_not_found: String,
+    /// `/case` with something that is not a case number.
+    pub invalid_case_number: String,
+    /// A slash command flexcord does not have (a stale registration).
+    pub unknown_command: String,
+    /// A submitted form flexcord does not know.
+    pub unknown_form: String,
+    /// A report form without a title or a description.
+    pub report_incomplete: String,
     /// The user's DM could not be opened (`/helpme`).
     pub dm_failed: String,
     /// Told to the agent side when the user's DMs are closed.
@@ -103,6 +111,11 @@ impl Default for Templates {
                 .into(),
             case_forbidden: "Only support staff can look cases up.".into(),
             case_not_found: "There is no case {case}.".into(),
+            invalid_case_number: "That is not a case number. Use a number like `1042` or `#1042`."
+                .into(),
+            unknown_command: "flexcord does not know that command.".into(),
+            unknown_form: "flexcord does not know that form.".into(),
+            report_incomplete: "A title and a description are required.".into(),
             dm_failed: "I couldn't send you a DM. Please allow direct messages from server \
                         members and try again."
                 .into(),

@@ -55,7 +55,8 @@ pub enum Command {
     /// `/case <id>`: look a case up. Whether the caller may is the router's decision
     /// ([`crate::config::StaffPolicy`]), from what the adapter saw of them.
     Case {
-        /// The case asked for (already parsed; the adapter answers malformed ids itself).
+        /// The case asked for (already parsed; a malformed id arrives as
+        /// [`DiscordEvent::Malformed`] instead).
         id: CaseId,
         /// The caller as a member of the server the command came from; `None` outside a server
         /// (a DM, a user-installed command).
@@ -88,6 +89,20 @@ pub struct ReportForm {
     pub steps: Option<String>,
     /// Platform / version (bugs).
     pub platform: Option<String>,
+}
+
+/// What was wrong with an interaction the adapter could not turn into a request. The adapter
+/// only reports it; what the user is told is the router's ([`crate::config::Templates`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Malformed {
+    /// `/case` with something that does not parse as a case number.
+    CaseNumber,
+    /// A slash command flexcord does not register (a stale registration, another app's name).
+    UnknownCommand,
+    /// A modal flexcord did not open (a custom id it does not recognise).
+    UnknownForm,
+    /// A report form submitted without a title or a description.
+    MissingFields,
 }
 
 /// A button the user pressed; decoded and validated from the custom id by the adapter.
@@ -141,6 +156,18 @@ pub enum DiscordEvent {
         place: Place,
         /// Which.
         action: ButtonAction,
+    },
+    /// An interaction flexcord cannot act on (already deferred, ephemeral): the router tells the
+    /// user what was wrong.
+    Malformed {
+        /// How to answer.
+        interaction: InteractionHandle,
+        /// Who.
+        user: UserProfile,
+        /// Where.
+        place: Place,
+        /// What was wrong.
+        problem: Malformed,
     },
     /// A message from a user in the bot's DM (never from a bot, never from flexcord itself).
     DirectMessage {

@@ -21,6 +21,8 @@
 //! - [`router`]: the state machine.
 //! - [`log_safe`]: escaping outside text for log lines (for the crates that log).
 
+#![warn(missing_docs)]
+
 pub mod case;
 pub mod config;
 pub mod content;

@@ -14,7 +14,10 @@
 //! Run it with `cargo run -p flexcord-delivery --example embed_router`.
 
 // An example's job is to show what happens, on stdout.
-#![allow(clippy::print_stdout)]
+#![expect(
+    clippy::print_stdout,
+    reason = "an example: it tells the reader what it is doing"
+)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -22,6 +22,8 @@
 //! [`OutboxStore`]: flexcord_core::ports::OutboxStore
 //! [`DeliveryEvent`]: flexcord_core::event::DeliveryEvent
 
+#![warn(missing_docs)]
+
 mod decision;
 mod deliver;
 mod error;

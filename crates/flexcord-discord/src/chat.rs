@@ -284,24 +284,6 @@ impl DiscordChat {
         self.respond(handle, &response).await
     }
 
-    /// Answers at once with an ephemeral message.
-    pub(crate) async fn refuse(
-        &self,
-        handle: &InteractionHandle,
-        text: &str,
-    ) -> Result<(), ChatError> {
-        let response = InteractionResponse {
-            kind: InteractionResponseType::ChannelMessageWithSource,
-            data: Some(InteractionResponseData {
-                content: Some(text.to_owned()),
-                flags: Some(MessageFlags::EPHEMERAL),
-                allowed_mentions: Some(AllowedMentions::default()),
-                ..InteractionResponseData::default()
-            }),
-        };
-        self.respond(handle, &response).await
-    }
-
     async fn respond(
         &self,
         handle: &InteractionHandle,

@@ -106,9 +106,7 @@ fn secs_to_ms(secs: f64) -> u64 {
         // Bounded to a day: a hostile or broken header must not become a week-long pause.
         let ms = (secs * 1000.0).ceil().min(86_400_000.0);
         // `ms` is finite, positive and at most 86.4 million, so the cast is exact.
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let ms = ms as u64;
-        ms
+        ms as u64
     } else {
         1000
     }

@@ -359,7 +359,8 @@ async fn answer(
             let handle = match &core {
                 DiscordEvent::Command { interaction, .. }
                 | DiscordEvent::ReportSubmitted { interaction, .. }
-                | DiscordEvent::Button { interaction, .. } => Some(interaction.clone()),
+                | DiscordEvent::Button { interaction, .. }
+                | DiscordEvent::Malformed { interaction, .. } => Some(interaction.clone()),
                 DiscordEvent::DirectMessage { .. } => None,
             };
             let acked = match &handle {
@@ -378,7 +379,6 @@ async fn answer(
             Ok(())
         }
         Inbound::OpenForm(handle, kind) => chat.open_form(&handle, kind).await,
-        Inbound::Refuse(handle, text) => chat.refuse(&handle, &text).await,
         Inbound::AckOnly(handle) => chat.acknowledge(&handle, Ack::DeferUpdate).await,
     };
     if let Err(error) = outcome {

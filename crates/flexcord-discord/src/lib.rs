@@ -33,6 +33,8 @@
 //! - [`custom_id`], [`render`], [`split`]: buttons' ids, embeds, message splitting.
 //! - [`error`]: errors and their mapping to `ChatError`.
 
+#![warn(missing_docs)]
+
 pub mod catch_up;
 pub mod chat;
 pub mod client;

@@ -1,6 +1,7 @@
 //! Gateway events → what the adapter does with them: a pure function from a twilight [`Event`]
-//! to an [`Inbound`] decision (emit a core event, after which acknowledgement; open a form; refuse;
-//! ignore). No I/O here, so every rule is unit-tested from JSON fixtures; the gateway loop only
+//! to an [`Inbound`] decision (emit a core event, after which acknowledgement; open a form;
+//! ignore). Malformed input is reported to the router as [`DiscordEvent::Malformed`]: what the
+//! user is told is the router's decision, never the adapter's. No I/O here, so every rule is unit-tested from JSON fixtures; the gateway loop only
 //! carries the decisions out.
 
 use std::collections::HashMap;
@@ -8,7 +9,7 @@ use std::collections::HashMap;
 use flexcord_core::case::CaseKind;
 use flexcord_core::content::{Attachment, MessageContent};
 use flexcord_core::event::{
-    Command, DiscordEvent, InteractionHandle, Member, Place, ReportForm, UserProfile,
+    Command, DiscordEvent, InteractionHandle, Malformed, Member, Place, ReportForm, UserProfile,
 };
 use flexcord_core::ids::{CaseId, ChannelId, MessageId, UserId};
 use flexcord_core::log_safe::escape_truncated;
@@ -48,8 +49,6 @@ pub enum Inbound {
     AckThenEmit(Ack, DiscordEvent),
     /// Answer with the `/bug` or `/new_feature` modal (type 9); the router never sees it.
     OpenForm(InteractionHandle, CaseKind),
-    /// Answer at once with an ephemeral message (malformed input); the router never sees it.
-    Refuse(InteractionHandle, String),
     /// Acknowledge without effect (type 6): a click on a button flexcord does not know.
     AckOnly(InteractionHandle),
 }
@@ -207,20 +206,43 @@ fn command(
                     id,
                     member: member(interaction, ctx.role_names),
                 }),
-                _ => Inbound::Refuse(
+                _ => malformed(
                     handle.clone(),
-                    "That is not a case number. Use a number like `1042` or `#1042`.".to_owned(),
+                    user.clone(),
+                    place.clone(),
+                    Malformed::CaseNumber,
                 ),
             }
         }
         other => {
             tracing::warn!(command = %truncate(other, 32), "unknown command refused");
-            Inbound::Refuse(
+            malformed(
                 handle.clone(),
-                "flexcord does not know that command.".to_owned(),
+                user.clone(),
+                place.clone(),
+                Malformed::UnknownCommand,
             )
         }
     }
+}
+
+/// Input flexcord cannot act on: deferred (ephemeral, like every answer to it) and handed to the
+/// router, which decides what the user is told.
+const fn malformed(
+    interaction: InteractionHandle,
+    user: UserProfile,
+    place: Place,
+    problem: Malformed,
+) -> Inbound {
+    Inbound::AckThenEmit(
+        Ack::DeferEphemeral,
+        DiscordEvent::Malformed {
+            interaction,
+            user,
+            place,
+            problem,
+        },
+    )
 }
 
 /// The caller as a server member: the server, whether they manage it, their roles by name.
@@ -249,7 +271,7 @@ fn modal(
 ) -> Inbound {
     let Some(kind) = custom_id::decode_form(&data.custom_id) else {
         tracing::warn!(custom_id = %truncate(&data.custom_id, 100), "unknown modal refused");
-        return Inbound::Refuse(handle, "flexcord does not know that form.".to_owned());
+        return malformed(handle, user, place, Malformed::UnknownForm);
     };
     let mut values: HashMap<&str, &str> = HashMap::new();
     collect_text_inputs(&data.components, &mut values);
@@ -264,7 +286,7 @@ fn modal(
         field(commands::FIELD_TITLE),
         field(commands::FIELD_DESCRIPTION),
     ) else {
-        return Inbound::Refuse(handle, "A title and a description are required.".to_owned());
+        return malformed(handle, user, place, Malformed::MissingFields);
     };
     let (steps, platform) = match kind {
         CaseKind::Bug => (

@@ -32,6 +32,8 @@
 //! watcher using OS notifications: [`FaqBot::watch`] re-checks hashes on a timer, which is
 //! simple and portable and cheap for a few hundred files.
 
+#![warn(missing_docs)]
+
 mod article;
 mod bot;
 mod config;

@@ -20,6 +20,8 @@
 //! - `actions`: page actions → gateway dispatches and Twilio agent calls.
 //! - `ui`: the page, its state JSON, its event stream.
 
+#![warn(missing_docs)]
+
 mod actions;
 mod discord_rest;
 mod error;
@@ -186,7 +188,7 @@ impl Sandbox {
     }
 
     /// The environment variables that point a bridge at the emulators — exactly the production
-    /// names of DESIGN.md §4 — with an embedded SQLite database in [`Sandbox::data_dir`].
+    /// names `docs/configuration.md` lists — with an embedded SQLite database in [`Sandbox::data_dir`].
     #[must_use]
     pub fn bridge_env(&self, plan: &BridgePlan) -> Vec<(String, String)> {
         let public_url = format!("http://{}", plan.listen);

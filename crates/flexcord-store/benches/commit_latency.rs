@@ -12,7 +12,11 @@
 //! cargo bench -p flexcord-store --bench commit_latency -- --lines 50  # chats under way
 //! ```
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    reason = "a benchmark: a failed setup aborts it, and printing the result is its job"
+)]
 
 use std::time::{Duration, Instant};
 

@@ -31,7 +31,7 @@ fn is_decode_error(e: &sqlx::Error) -> bool {
 }
 
 /// A database error as the session-store port reports it.
-#[allow(clippy::needless_pass_by_value, reason = "shaped for `map_err`")]
+#[expect(clippy::needless_pass_by_value, reason = "shaped for `map_err`")]
 pub(crate) fn store_error(e: sqlx::Error) -> StoreError {
     if is_decode_error(&e) {
         StoreError::Corrupt(e.to_string())
@@ -42,7 +42,7 @@ pub(crate) fn store_error(e: sqlx::Error) -> StoreError {
 
 /// A database error as the case port reports it (it has no "corrupt" variant: to the caller,
 /// unreadable data is the case system failing).
-#[allow(clippy::needless_pass_by_value, reason = "shaped for `map_err`")]
+#[expect(clippy::needless_pass_by_value, reason = "shaped for `map_err`")]
 pub(crate) fn case_error(e: sqlx::Error) -> CaseError {
     if is_decode_error(&e) {
         CaseError::Unavailable(format!("corrupt stored case data: {e}"))

@@ -45,6 +45,8 @@
 //! # Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
+
 mod cases;
 mod checkpoints;
 mod codec;

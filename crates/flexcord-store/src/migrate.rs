@@ -76,7 +76,7 @@ pub(crate) fn check_schema_name(schema: &str) -> Result<(), OpenError> {
     }
 }
 
-#[allow(clippy::needless_pass_by_value, reason = "shaped for `map_err`")]
+#[expect(clippy::needless_pass_by_value, reason = "shaped for `map_err`")]
 fn migrate_error(e: sqlx::Error) -> OpenError {
     OpenError::Migrate(e.to_string())
 }

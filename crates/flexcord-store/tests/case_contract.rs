@@ -4,10 +4,14 @@
 //! Each test gets a fresh SQLite file or PostgreSQL schema (the store suite's harness).
 
 // Fixture helpers outside `#[test]` functions: a failed expectation there fails the test too.
-#![allow(clippy::expect_used, clippy::print_stderr)]
+#![expect(
+    clippy::expect_used,
+    clippy::print_stderr,
+    reason = "helpers outside `#[test]` functions fail the test by panicking, like `assert!`; a skipped PostgreSQL run says so on stderr"
+)]
 
 #[path = "contract/harness.rs"]
-#[allow(
+#[expect(
     dead_code,
     reason = "shared with the store suite, which uses more of it"
 )]

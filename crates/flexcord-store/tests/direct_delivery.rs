@@ -3,7 +3,11 @@
 //! hold.
 
 // Helpers outside `#[test]` functions are not covered by clippy's test allowances.
-#![allow(clippy::unwrap_used, clippy::panic)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "helpers outside `#[test]` functions fail the test by panicking, like `assert!`"
+)]
 
 use std::time::Duration;
 
@@ -323,7 +327,10 @@ async fn only_one_worker_can_register() {
     let (db, _rx) = with_worker(LEASE).await;
     assert!(db.store.lease_new_entries("second", LEASE).is_none());
     // Clones share the registration.
-    #[allow(clippy::redundant_clone)]
+    #[expect(
+        clippy::redundant_clone,
+        reason = "the clone is the subject: a second handle on the same store"
+    )]
     let clone = db.store.clone();
     assert!(clone.lease_new_entries("third", LEASE).is_none());
 }

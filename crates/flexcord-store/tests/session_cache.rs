@@ -1,7 +1,11 @@
 //! The in-memory session cache of a SQLite store: look-ups follow every commit, and a session
 //! another process changed behind its back heals through the version check.
 
-#![allow(clippy::unwrap_used, clippy::panic)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "helpers outside `#[test]` functions fail the test by panicking, like `assert!`"
+)]
 
 use flexcord_core::ids::{ChannelId, ConversationSid, UserId};
 use flexcord_core::ports::{Commit, CommitOutcome, SessionStore, StoreError};

@@ -193,7 +193,7 @@ impl Harness {
     }
 
     /// A fresh Twilio message SID.
-    #[allow(
+    #[expect(
         clippy::expect_used,
         reason = "`IM` followed by hex digits is always a valid SID"
     )]
@@ -421,7 +421,7 @@ impl Harness {
     /// # Panics
     ///
     /// When `stars` is outside 1–5: that is a bug in the test.
-    #[allow(
+    #[expect(
         clippy::expect_used,
         reason = "a rating outside 1-5 is a bug in the calling test"
     )]

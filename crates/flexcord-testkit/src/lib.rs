@@ -20,6 +20,8 @@
 //! It is not a simulator of Discord or Twilio wire behaviour: adapter crates test that against
 //! HTTP fakes.
 
+#![warn(missing_docs)]
+
 mod cases;
 mod chat;
 mod clock;

@@ -14,7 +14,10 @@
 //! Run it with `cargo run -p twilio-flex --example axum_webhook`.
 
 // An example's job is to show what happens, on stdout.
-#![allow(clippy::print_stdout)]
+#![expect(
+    clippy::print_stdout,
+    reason = "an example: it tells the reader what it is doing"
+)]
 
 use std::sync::Arc;
 

@@ -59,6 +59,8 @@
 //!   (`webhook::to_core_event`). Build with `default-features = false` for the client alone,
 //!   without any of flexcord's domain.
 
+#![warn(missing_docs)]
+
 #[macro_use]
 mod wire_enum;
 

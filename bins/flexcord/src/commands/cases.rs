@@ -1,6 +1,9 @@
 //! `flexcord cases list|show`: read cases from the configured case system.
 
-#![allow(clippy::print_stdout)] // This module's job is printing for a person.
+#![expect(
+    clippy::print_stdout,
+    reason = "this module's job is printing for a person"
+)]
 
 use std::fmt::Write as _;
 

@@ -1,7 +1,10 @@
 //! `flexcord check`: validate the configuration for `run` and reach every configured service,
 //! printing one line per check and what to do about a failure.
 
-#![allow(clippy::print_stdout)] // This module's job is printing for a person.
+#![expect(
+    clippy::print_stdout,
+    reason = "this module's job is printing for a person"
+)]
 
 use std::sync::Arc;
 

@@ -1,6 +1,9 @@
 //! `flexcord kb index`: (re-)index the knowledge base now and say what changed.
 
-#![allow(clippy::print_stdout)] // This module's job is printing for a person.
+#![expect(
+    clippy::print_stdout,
+    reason = "this module's job is printing for a person"
+)]
 
 use crate::adapters;
 use crate::config::Settings;

@@ -1,6 +1,9 @@
 //! `flexcord outbox dead|retry`: what flexcord gave up delivering, and sending it again.
 
-#![allow(clippy::print_stdout)] // This module's job is printing for a person.
+#![expect(
+    clippy::print_stdout,
+    reason = "this module's job is printing for a person"
+)]
 
 use std::fmt::Write as _;
 

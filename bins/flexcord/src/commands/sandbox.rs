@@ -5,7 +5,10 @@
 //! production deployment uses (built into a map here, never written to the process
 //! environment), with an embedded SQLite database in a temporary folder.
 
-#![allow(clippy::print_stdout)] // Printing the URL and the tour for a person is this command's job.
+#![expect(
+    clippy::print_stdout,
+    reason = "printing the URL and the tour for a person is this command's job"
+)]
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

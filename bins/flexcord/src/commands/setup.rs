@@ -1,7 +1,10 @@
 //! `flexcord setup discord` (slash commands + the four channels) and `flexcord setup twilio`
 //! (install the Studio flow in studio mode, check the configured SIDs).
 
-#![allow(clippy::print_stdout)] // This module's job is printing for a person.
+#![expect(
+    clippy::print_stdout,
+    reason = "this module's job is printing for a person"
+)]
 
 use std::sync::Arc;
 

@@ -141,7 +141,10 @@ fn request_identity(params: &[(String, String)], headers: &HeaderMap) -> Option<
 
 /// Size, then signature: returns the parameters of an authentic request (from the form, or
 /// from the JSON object of a `bodySHA256`-signed request).
-#[allow(clippy::result_large_err)] // The error is the response itself, built once per refusal.
+#[expect(
+    clippy::result_large_err,
+    reason = "the error is the response itself, built once per refusal"
+)]
 fn authenticate(
     state: &AppState,
     path: &'static str,

@@ -4,7 +4,8 @@ use crate::case::{CaseKind, CaseSource, NewCase, Priority, Reporter};
 use crate::config::{RoutingMode, render};
 use crate::content::{Buttons, GuildChannel, MessageContent, OutgoingMessage, ReportCard, Voice};
 use crate::event::{
-    ButtonAction, Command, DiscordEvent, InteractionHandle, Place, ReportForm, UserProfile,
+    ButtonAction, Command, DiscordEvent, InteractionHandle, Malformed, Place, ReportForm,
+    UserProfile,
 };
 use crate::ids::{CaseId, ChannelId, Identity, MessageId};
 use crate::outbox::OutboxMessage;
@@ -75,6 +76,12 @@ impl Router {
                     }
                 }
             }
+            DiscordEvent::Malformed {
+                interaction,
+                user,
+                place: _,
+                problem,
+            } => Ok(self.refuse(&interaction, &user, problem).await),
             DiscordEvent::DirectMessage {
                 user,
                 channel,
@@ -210,6 +217,33 @@ impl Router {
         plan.reply(interaction, self.text(answer, &[("user", &user.name)]));
         plan.send(dm, greeting);
         Ok(plan)
+    }
+
+    /// Tells the user what was wrong with an interaction; nothing else changes, so there is no
+    /// session to lock and nothing to record.
+    async fn refuse(
+        &self,
+        interaction: &InteractionHandle,
+        user: &UserProfile,
+        problem: Malformed,
+    ) -> Handled {
+        let t = &self.config.templates;
+        let template = match problem {
+            Malformed::CaseNumber => &t.invalid_case_number,
+            Malformed::UnknownCommand => &t.unknown_command,
+            Malformed::UnknownForm => &t.unknown_form,
+            Malformed::MissingFields => &t.report_incomplete,
+        };
+        let reply = Reply::Text(self.text(template, &[("user", &user.name)]));
+        let incidents = match self.ports.chat.reply(interaction, &reply).await {
+            Ok(()) => Vec::new(),
+            Err(e) => vec![Incident::Chat(e)],
+        };
+        Handled {
+            outcome: Outcome::Done,
+            incidents,
+            enqueued: 0,
+        }
     }
 
     async fn case_lookup(

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use discord_fake::fixtures::{self, AttachmentFixture, FixtureUser, InteractionFixture};
 use flexcord_core::case::{CaseKind, Rating};
-use flexcord_core::event::{ButtonAction, Command, DiscordEvent, Member, ReportForm};
+use flexcord_core::event::{ButtonAction, Command, DiscordEvent, Malformed, Member, ReportForm};
 use flexcord_core::ids::{CaseId, ChannelId, MessageId, UserId};
 use serde_json::{Value, json};
 use twilight_gateway::{Event, EventTypeFlags};
@@ -196,14 +196,33 @@ fn case_in_a_dm_has_no_member() {
     assert_eq!(reported_member(&got), Some((CaseId(7), None)));
 }
 
+/// What the adapter reported as wrong, for malformed input: deferred ephemeral like any answer,
+/// and handed to the router (which decides the words).
+fn reported_problem(outcome: &Inbound) -> Option<Malformed> {
+    match outcome {
+        Inbound::AckThenEmit(Ack::DeferEphemeral, DiscordEvent::Malformed { problem, .. }) => {
+            Some(*problem)
+        }
+        _ => None,
+    }
+}
+
 #[test]
-fn case_with_malformed_id_is_refused_directly() {
+fn case_with_malformed_id_is_reported_to_the_router() {
     for bad in ["abc", "0", "#", "-3", "99999999999999999999999"] {
-        assert!(
-            matches!(case_outcome(vec![], MANAGE_GUILD, bad), Inbound::Refuse(..)),
+        assert_eq!(
+            reported_problem(&case_outcome(vec![], MANAGE_GUILD, bad)),
+            Some(Malformed::CaseNumber),
             "{bad}"
         );
     }
+}
+
+#[test]
+fn unknown_command_is_reported_to_the_router() {
+    let i = InteractionFixture::in_dm(17, alice(), 4);
+    let got = run("INTERACTION_CREATE", i.slash_command("shutdown", &[]));
+    assert_eq!(reported_problem(&got), Some(Malformed::UnknownCommand));
 }
 
 #[test]
@@ -240,19 +259,19 @@ fn bug_form_submit_becomes_report() {
 }
 
 #[test]
-fn form_without_title_or_unknown_form_is_refused() {
+fn form_without_title_or_unknown_form_is_reported_to_the_router() {
     let i = InteractionFixture::in_dm(15, alice(), 4);
-    assert!(matches!(
-        run(
+    assert_eq!(
+        reported_problem(&run(
             "INTERACTION_CREATE",
             i.modal_submit("fc:form:feature", &[("title", ""), ("description", "x")])
-        ),
-        Inbound::Refuse(..)
-    ));
-    assert!(matches!(
-        run("INTERACTION_CREATE", i.modal_submit("other", &[])),
-        Inbound::Refuse(..)
-    ));
+        )),
+        Some(Malformed::MissingFields)
+    );
+    assert_eq!(
+        reported_problem(&run("INTERACTION_CREATE", i.modal_submit("other", &[]))),
+        Some(Malformed::UnknownForm)
+    );
 }
 
 #[test]

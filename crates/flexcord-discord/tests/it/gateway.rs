@@ -7,7 +7,7 @@ use discord_fake::FakeGateway;
 use discord_fake::fixtures::{self, AttachmentFixture, FixtureUser, InteractionFixture};
 use discord_fake::rest::{interaction_callbacks, mount_discord_defaults, wait_for};
 use flexcord_core::case::CaseKind;
-use flexcord_core::event::{ButtonAction, Command, DiscordEvent};
+use flexcord_core::event::{ButtonAction, Command, DiscordEvent, Malformed};
 use flexcord_core::ids::{CaseId, ChannelId, UserId};
 use flexcord_discord::{CatchUp, ConnectionState, DiscordChat, Gateway, build_http};
 use serde_json::{Value, json};
@@ -202,16 +202,27 @@ async fn button_click_becomes_its_action_after_a_deferred_update() {
 }
 
 #[tokio::test]
-async fn malformed_case_id_is_answered_directly() {
-    let h = Harness::start().await;
+async fn malformed_case_id_is_deferred_ephemeral_and_left_to_the_router() {
+    let mut h = Harness::start().await;
     let i = InteractionFixture::in_guild(5005, alice(), 300, vec![], 1 << 5);
     h.gateway.dispatch(
         "INTERACTION_CREATE",
         i.slash_command("case", &[("id", json!("abc"))]),
     );
-    let body = h.callback(5005).await;
-    assert_eq!(body["type"], 4);
-    assert_eq!(body["data"]["flags"], 64);
+    // The adapter answers nothing itself: the words are the router's (a template).
+    let DiscordEvent::Malformed {
+        problem,
+        interaction,
+        ..
+    } = h.next_event().await
+    else {
+        panic!("not reported as malformed")
+    };
+    assert_eq!((problem, interaction.id), (Malformed::CaseNumber, 5005));
+    assert_eq!(
+        h.callback(5005).await,
+        json!({ "type": 5, "data": { "flags": 64 } })
+    );
 }
 
 #[tokio::test]

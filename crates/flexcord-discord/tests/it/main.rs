@@ -2,7 +2,11 @@
 //! Discord REST API. Nothing here reaches the internet.
 
 // Test helpers outside #[test] fns fail loudly on broken fixtures; that is their job.
-#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
+#![expect(
+    clippy::panic,
+    clippy::expect_used,
+    reason = "helpers outside `#[test]` functions fail the test by panicking, like `assert!`"
+)]
 
 mod chat;
 mod gateway;

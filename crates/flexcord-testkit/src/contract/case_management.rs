@@ -8,7 +8,7 @@
 //! What is deliberately *not* checked: where numbering starts (the embedded store starts at
 //! #1001, a remote system anywhere), the list default limit, and whether `list` carries notes
 //! (the remote contract lets servers omit them).
-#![allow(
+#![expect(
     clippy::panic,
     reason = "a contract check fails its test by panicking, exactly like `assert!`"
 )]

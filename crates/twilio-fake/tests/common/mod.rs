@@ -1,4 +1,6 @@
 //! Shared test helpers: a started fake, in-process REST calls, and a webhook receiver.
+// `allow`, not `expect`: this module is compiled into three test crates, each of which uses a
+// different part of it, so what is silenced differs from crate to crate.
 #![allow(
     dead_code,
     unreachable_pub,

@@ -2,7 +2,11 @@
 //! retry/timeout/error ladder, paging, and the ContactCenter adapter's exact Twilio calls.
 
 // Helpers outside `#[test]` functions should fail loudly too.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "helpers outside `#[test]` functions fail the test by panicking, like `assert!`"
+)]
 
 #[cfg(feature = "flexcord")]
 mod adapter;
