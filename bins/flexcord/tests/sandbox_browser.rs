@@ -264,9 +264,13 @@ async fn a_player_and_an_agent_go_through_support_and_a_bug_report_in_the_browse
         return;
     }
     let kb = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../kb");
-    let running = flexcord::commands::sandbox::start("127.0.0.1:0".parse().unwrap(), kb)
-        .await
-        .expect("the sandbox starts");
+    let running = flexcord::commands::sandbox::start(
+        "127.0.0.1:0".parse().unwrap(),
+        Some(kb),
+        flexcord::config::FileConfig::default(),
+    )
+    .await
+    .expect("the sandbox starts");
     // A fresh, empty profile for this run.
     let profile = target_dir().join(format!("sandbox-chromium-profile-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&profile);
