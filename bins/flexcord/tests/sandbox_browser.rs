@@ -196,7 +196,7 @@ impl Drop for Driver {
 }
 
 /// Starts chromedriver and a headless Chromium session.
-async fn start_browser(profile: &Path) -> (Driver, WebDriver) {
+async fn start_browser(profile: &Path, width: u32) -> (Driver, WebDriver) {
     let port = free_port().await;
     let driver = Driver(
         std::process::Command::new(CHROMEDRIVER)
@@ -236,7 +236,7 @@ async fn start_browser(profile: &Path) -> (Driver, WebDriver) {
         "--disable-component-update",
         "--disable-sync",
         "--disable-dev-shm-usage",
-        "--window-size=1400,1150",
+        &format!("--window-size={width},1150"),
         &format!("--user-data-dir={}", profile.display()),
     ];
     let new_session = Request::post(Url::parse(&format!("{base}/session")).unwrap())
@@ -275,7 +275,7 @@ async fn a_player_and_an_agent_go_through_support_and_a_bug_report_in_the_browse
     let profile = target_dir().join(format!("sandbox-chromium-profile-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&profile);
     std::fs::create_dir_all(&profile).unwrap();
-    let (driver, web) = start_browser(&profile).await;
+    let (driver, web) = start_browser(&profile, 1400).await;
     web.goto(&running.url()).await;
 
     // /helpme in #customer-service: the bot opens a DM with the live-agent button.
@@ -397,6 +397,80 @@ async fn a_player_and_an_agent_go_through_support_and_a_bug_report_in_the_browse
     let shot = target_dir().join("sandbox-screenshot.png");
     web.screenshot(&shot).await;
     assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
+
+    web.quit().await;
+    drop(driver);
+    let _ = std::fs::remove_dir_all(&profile);
+    running.stop().await.expect("the bridge stops cleanly");
+}
+
+/// True when the page is wider than the window (something overflows sideways).
+const OVERFLOWS: &str = "document.documentElement.scrollWidth > window.innerWidth";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_the_panes_stack_with_a_switch_and_nothing_overflows() {
+    if browser_missing() {
+        return;
+    }
+    // No knowledge-base folder: the built-in sample articles answer.
+    let running = flexcord::commands::sandbox::start(
+        "127.0.0.1:0".parse().unwrap(),
+        None,
+        flexcord::config::FileConfig::default(),
+    )
+    .await
+    .expect("the sandbox starts");
+    let profile = target_dir().join(format!(
+        "sandbox-chromium-profile-narrow-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&profile);
+    std::fs::create_dir_all(&profile).unwrap();
+    let (driver, web) = start_browser(&profile, 390).await;
+    web.goto(&running.url()).await;
+    web.wait_for(
+        "the page with the bridge running",
+        "document.querySelector('#status.live') && document.querySelector('#channel-customer-service')",
+    )
+    .await;
+    assert_eq!(
+        web.script(&format!("return {OVERFLOWS};")).await,
+        json!(false)
+    );
+
+    // One pane at a time, switched by the tabs.
+    let visible = |id: &str| format!("document.querySelector('#{id}').offsetParent !== null");
+    web.wait_for(
+        "only the Discord pane",
+        &format!("{} && !({})", visible("discord"), visible("flex")),
+    )
+    .await;
+    web.click("#show-flex").await;
+    web.wait_for(
+        "only the Flex pane",
+        &format!("{} && !({})", visible("flex"), visible("discord")),
+    )
+    .await;
+    web.click("#show-discord").await;
+
+    // The story still works at this width.
+    web.click("#channel-customer-service").await;
+    web.click("[data-command=helpme]").await;
+    web.click("#channel-dm").await;
+    web.type_into("#composer-text", "How do I reset my password?")
+        .await;
+    web.click("#composer-send").await;
+    web.wait_for(
+        "an article about passwords",
+        "[...document.querySelectorAll('#messages .msg.bot')].some(m => /password/i.test(m.textContent))",
+    )
+    .await;
+    assert_eq!(
+        web.script(&format!("return {OVERFLOWS};")).await,
+        json!(false)
+    );
+    let shot = target_dir().join("sandbox-screenshot-390.png");
+    web.screenshot(&shot).await;
 
     web.quit().await;
     drop(driver);

@@ -62,15 +62,17 @@ function renderChannels(d) {
   nav.append(el("div", { class: "group" }, "Direct messages"));
   const dm = d.channels.find((c) => c.dm);
   if (dm) nav.append(channelLink(dm, "@ flexcord"));
-  else nav.append(el("a", { id: "open-dm", onclick: openDm }, "+ message flexcord"));
+  else nav.append(el("button", { type: "button", class: "channel", id: "open-dm", onclick: openDm }, "+ message flexcord"));
 }
 
 function channelLink(c, label) {
   const count = (view.state.discord.messages[c.id] || []).length;
   const unseen = c.id !== view.channel && count > (view.seen[c.id] || 0);
-  return el("a", {
+  return el("button", {
+    type: "button",
     id: c.dm ? "channel-dm" : "channel-" + c.name,
-    class: c.id === view.channel ? "active" : "",
+    class: "channel" + (c.id === view.channel ? " active" : ""),
+    "aria-current": c.id === view.channel ? "page" : null,
     onclick: () => { view.channel = c.id; render(); },
   }, label, unseen ? el("span", { class: "badge" }, count - (view.seen[c.id] || 0)) : null);
 }
@@ -188,7 +190,18 @@ function renderTasks(f) {
     return el("div", {
       class: "task" + (t.conversation_sid === view.task ? " selected" : "") + (!t.accepted && t.state === "active" ? " incoming" : ""),
       "data-conversation": t.conversation_sid,
+      id: "task-" + t.conversation_sid,
+      tabindex: 0,
+      role: "button",
+      "aria-pressed": t.conversation_sid === view.task ? "true" : "false",
       onclick: () => { view.task = t.conversation_sid; render(); },
+      onkeydown: (ev) => {
+        if (ev.target === ev.currentTarget && (ev.key === "Enter" || ev.key === " ")) {
+          ev.preventDefault();
+          view.task = t.conversation_sid;
+          render();
+        }
+      },
     },
       el("div", { class: "who" }, "Chat with " + name),
       el("div", { class: "state" }, t.accepted ? "accepted · " + t.state : "incoming · " + t.state),
@@ -253,6 +266,8 @@ function renderCases(cases) {
 function render() {
   const s = view.state;
   if (!s) return;
+  // Re-rendering replaces elements: keep the keyboard focus on the same control.
+  const focused = document.activeElement && document.activeElement.id;
   const d = s.discord;
   if (view.channel === null || !d.channels.some((c) => c.id === view.channel)) {
     const cs = d.channels.find((c) => c.name === "customer-service");
@@ -266,6 +281,12 @@ function render() {
   renderTasks(s.flex);
   renderConversation(s.flex);
   renderCases(s.cases);
+  const incoming = s.flex.tasks.filter((t) => !t.accepted && t.state === "active").length;
+  $("#show-flex").textContent = incoming ? "Flex (" + incoming + " waiting)" : "Flex";
+  if (focused && document.activeElement && document.activeElement.id !== focused) {
+    const again = document.getElementById(focused);
+    if (again) again.focus();
+  }
   const status = $("#status");
   status.textContent = s.bridge ? "bridge running" : "starting the bridge…";
   status.classList.toggle("live", !!s.bridge);
@@ -296,6 +317,11 @@ function connect() {
 
 document.querySelectorAll("[data-command]").forEach((b) =>
   b.addEventListener("click", () => runCommand(b.dataset.command)));
+document.querySelectorAll("[data-show]").forEach((b) => b.addEventListener("click", () => {
+  $("#main").className = "show-" + b.dataset.show;
+  document.querySelectorAll("[data-show]").forEach((o) =>
+    o.setAttribute("aria-selected", o === b ? "true" : "false"));
+}));
 $("#composer").addEventListener("submit", sendComposer);
 $("#agent-composer").addEventListener("submit", agentSend);
 $("#agent-close").addEventListener("click", () =>
