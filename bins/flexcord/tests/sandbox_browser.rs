@@ -23,6 +23,13 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const WAIT: Duration = Duration::from_secs(60);
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// The `error` of a WebDriver error body (which may be cut short, so not parsed as JSON).
+fn webdriver_error(body: &str) -> Option<String> {
+    let start = body.find("\"error\":\"")? + "\"error\":\"".len();
+    let len = body[start..].find('"')?;
+    Some(body[start..start + len].to_owned())
+}
+
 /// A minimal W3C WebDriver session.
 struct WebDriver {
     http: HttpClient,
@@ -40,11 +47,15 @@ impl WebDriver {
         if let Some(body) = body {
             request = request.json(&body).unwrap();
         }
-        let response = self
-            .http
-            .send(request)
-            .await
-            .unwrap_or_else(|e| panic!("WebDriver {path}: {}", e.detailed()));
+        let response = match self.http.send(request).await {
+            Ok(response) => response,
+            // WebDriver answers errors ("no such element", "stale element reference") with an
+            // error status: hand the error to the caller, which retries the transient ones.
+            Err(e) => match e.body_excerpt().and_then(webdriver_error) {
+                Some(error) => return json!({ "error": error }),
+                None => panic!("WebDriver {path}: {}", e.detailed()),
+            },
+        };
         let value: Value = response.json().unwrap();
         value["value"].clone()
     }
@@ -325,6 +336,11 @@ async fn a_player_and_an_agent_go_through_support_and_a_bug_report_in_the_browse
     )
     .await;
     web.wait_for(
+        "the player shown by name on the agent's side",
+        "document.querySelector('#conversation .channel-title').textContent.includes('Sam') && !document.querySelector('#flex').textContent.includes('discord:')",
+    )
+    .await;
+    web.wait_for(
         "the bot transcript on the agent's side",
         "/password/i.test(document.querySelector('#conversation').textContent)",
     )
@@ -357,6 +373,11 @@ async fn a_player_and_an_agent_go_through_support_and_a_bug_report_in_the_browse
     .await;
     web.click("#messages [data-custom-id^=\"fc:rate:\"][data-custom-id$=\":5\"]")
         .await;
+    web.wait_for(
+        "every rating button disabled after the rating",
+        "[...document.querySelectorAll('#messages [data-custom-id^=\"fc:rate:\"]')].every(b => b.disabled)",
+    )
+    .await;
     web.wait_for(
         "the rated case with its transcript",
         "[...document.querySelectorAll('#cases .case')].some(c => c.textContent.includes('rated 5/5') && c.textContent.includes('that worked'))",
@@ -456,6 +477,8 @@ async fn on_a_phone_the_panes_stack_with_a_switch_and_nothing_overflows() {
     // The story still works at this width.
     web.click("#channel-customer-service").await;
     web.click("[data-command=helpme]").await;
+    web.wait_for("the DM channel", "document.querySelector('#channel-dm')")
+        .await;
     web.click("#channel-dm").await;
     web.type_into("#composer-text", "How do I reset my password?")
         .await;
@@ -465,6 +488,23 @@ async fn on_a_phone_the_panes_stack_with_a_switch_and_nothing_overflows() {
         "[...document.querySelectorAll('#messages .msg.bot')].some(m => /password/i.test(m.textContent))",
     )
     .await;
+    // Discord markdown and mentions render; markup in user text stays text.
+    web.type_into(
+        "#composer-text",
+        "**Hi** <@4242> `code` <img src=x onerror=\"window.pwned=1\">",
+    )
+    .await;
+    web.click("#composer-send").await;
+    web.wait_for(
+        "the rendered message",
+        "[...document.querySelectorAll('#messages .msg.user')].some(m => m.querySelector('strong')?.textContent === 'Hi' && m.querySelector('.mention')?.textContent === '@Sam' && m.querySelector('code')?.textContent === 'code')",
+    )
+    .await;
+    assert_eq!(
+        web.script("return !document.querySelector('#messages img[src=x]') && window.pwned === undefined && document.querySelector('#messages').textContent.includes('<img src=x');").await,
+        json!(true),
+        "user text must be shown, not run"
+    );
     assert_eq!(
         web.script(&format!("return {OVERFLOWS};")).await,
         json!(false)
