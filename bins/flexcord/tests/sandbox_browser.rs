@@ -1,7 +1,9 @@
 //! `flexcord sandbox` in a real browser: headless Chromium driven through chromedriver's W3C
 //! WebDriver API (a small JSON client below, over flexcord-http) plays the Discord user and the
-//! Flex agent on the sandbox page, against the real bridge. It saves a screenshot to
-//! `$CARGO_TARGET_DIR/sandbox-screenshot.png` (or the target dir this test runs from).
+//! Flex agent on the sandbox page, against the real bridge, at a desktop's width and a phone's. It
+//! saves screenshots to `$CARGO_TARGET_DIR/sandbox-{wide,phone}.png` (or the target dir this test
+//! runs from); `FLEXCORD_UPDATE_SCREENSHOTS=1 cargo test -p flexcord --test sandbox_browser` also
+//! writes them to `docs/images/` for the README.
 //!
 //! Without Debian's `chromium` and `chromium-driver` it prints a notice and passes, except under
 //! `CI=true`, where it fails (`.ci/chromium.sh` installs them).
@@ -168,6 +170,19 @@ impl WebDriver {
     }
 }
 
+/// Saves a screenshot to the target dir and, with `FLEXCORD_UPDATE_SCREENSHOTS=1`, also as the
+/// README's `docs/images/{name}` (so the docs show what this test saw).
+async fn save_screenshot(web: &WebDriver, name: &str) {
+    let shot = target_dir().join(name);
+    web.screenshot(&shot).await;
+    assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
+    if std::env::var("FLEXCORD_UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/images");
+        std::fs::create_dir_all(&docs).unwrap();
+        std::fs::copy(&shot, docs.join(name)).unwrap();
+    }
+}
+
 fn target_dir() -> PathBuf {
     if let Ok(dir) = std::env::var("CARGO_TARGET_DIR") {
         return PathBuf::from(dir);
@@ -250,10 +265,16 @@ async fn start_browser(profile: &Path, width: u32) -> (Driver, WebDriver) {
         &format!("--window-size={width},1150"),
         &format!("--user-data-dir={}", profile.display()),
     ];
+    let mut options = json!({ "binary": CHROMIUM, "args": args });
+    if width < 500 {
+        // A headless window is at least 500 px wide: a phone's width needs device emulation.
+        options["mobileEmulation"] =
+            json!({ "deviceMetrics": { "width": width, "height": 844, "pixelRatio": 1.0 } });
+    }
     let new_session = Request::post(Url::parse(&format!("{base}/session")).unwrap())
         .json(&json!({ "capabilities": { "alwaysMatch": {
             "browserName": "chrome",
-            "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
+            "goog:chromeOptions": options,
         }}}))
         .unwrap();
     let created: Value = http
@@ -415,9 +436,7 @@ async fn a_player_and_an_agent_go_through_support_and_a_bug_report_in_the_browse
     web.click("#channel-dm").await;
     web.wait_for("the DM", "document.querySelector('#channel-dm.active')")
         .await;
-    let shot = target_dir().join("sandbox-screenshot.png");
-    web.screenshot(&shot).await;
-    assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
+    save_screenshot(&web, "sandbox-wide.png").await;
 
     web.quit().await;
     drop(driver);
@@ -509,8 +528,7 @@ async fn on_a_phone_the_panes_stack_with_a_switch_and_nothing_overflows() {
         web.script(&format!("return {OVERFLOWS};")).await,
         json!(false)
     );
-    let shot = target_dir().join("sandbox-screenshot-390.png");
-    web.screenshot(&shot).await;
+    save_screenshot(&web, "sandbox-phone.png").await;
 
     web.quit().await;
     drop(driver);
