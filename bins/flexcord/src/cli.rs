@@ -63,9 +63,9 @@ pub enum Command {
         /// Where the web page (and the emulators) listen.
         #[arg(long, default_value = "127.0.0.1:8088")]
         listen: std::net::SocketAddr,
-        /// Knowledge-base folder.
-        #[arg(long, default_value = "./kb")]
-        kb: std::path::PathBuf,
+        /// Knowledge-base folder (default: the sample articles built into flexcord).
+        #[arg(long, env = "FLEXCORD_KB_DIR", value_name = "DIR")]
+        kb: Option<std::path::PathBuf>,
     },
     /// Knowledge-base maintenance.
     Kb {

@@ -27,6 +27,16 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let command = cli.command.unwrap_or(Command::Run);
+    let file = match &cli.config {
+        Some(path) => FileConfig::read(path)?,
+        None => FileConfig::default(),
+    };
+    // The sandbox sets its own connection settings: the process environment (possibly a
+    // production one) must neither stop it nor leak into it.
+    if let Command::Sandbox { listen, kb } = command {
+        commands::sandbox::run(listen, kb, file).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let needs = match &command {
         Command::Run | Command::Check => Needs::Run,
         Command::Setup {
@@ -39,10 +49,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         | Command::Outbox { .. }
         | Command::Kb { .. }
         | Command::Sandbox { .. } => Needs::Local,
-    };
-    let file = match &cli.config {
-        Some(path) => FileConfig::read(path)?,
-        None => FileConfig::default(),
     };
     let settings = Settings::load(file, &ProcessEnv, needs)?;
     match command {
@@ -65,7 +71,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Kb {
             action: KbAction::Index,
         } => commands::kb::index(&settings).await?,
-        Command::Sandbox { listen, kb } => commands::sandbox::run(listen, kb).await?,
+        // Ran above, without the process environment.
+        Command::Sandbox { .. } => {}
     }
     Ok(ExitCode::SUCCESS)
 }

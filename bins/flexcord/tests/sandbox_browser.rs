@@ -1,7 +1,9 @@
 //! `flexcord sandbox` in a real browser: headless Chromium driven through chromedriver's W3C
 //! WebDriver API (a small JSON client below, over flexcord-http) plays the Discord user and the
-//! Flex agent on the sandbox page, against the real bridge. It saves a screenshot to
-//! `$CARGO_TARGET_DIR/sandbox-screenshot.png` (or the target dir this test runs from).
+//! Flex agent on the sandbox page, against the real bridge, at a desktop's width and a phone's. It
+//! saves screenshots to `$CARGO_TARGET_DIR/sandbox-{wide,phone}.png` (or the target dir this test
+//! runs from); `FLEXCORD_UPDATE_SCREENSHOTS=1 cargo test -p flexcord --test sandbox_browser` also
+//! writes them to `docs/images/` for the README.
 //!
 //! Without Debian's `chromium` and `chromium-driver` it prints a notice and passes, except under
 //! `CI=true`, where it fails (`.ci/chromium.sh` installs them).
@@ -27,6 +29,13 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const WAIT: Duration = Duration::from_secs(60);
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// The `error` of a WebDriver error body (which may be cut short, so not parsed as JSON).
+fn webdriver_error(body: &str) -> Option<String> {
+    let start = body.find("\"error\":\"")? + "\"error\":\"".len();
+    let len = body[start..].find('"')?;
+    Some(body[start..start + len].to_owned())
+}
+
 /// A minimal W3C WebDriver session.
 struct WebDriver {
     http: HttpClient,
@@ -44,11 +53,15 @@ impl WebDriver {
         if let Some(body) = body {
             request = request.json(&body).unwrap();
         }
-        let response = self
-            .http
-            .send(request)
-            .await
-            .unwrap_or_else(|e| panic!("WebDriver {path}: {}", e.detailed()));
+        let response = match self.http.send(request).await {
+            Ok(response) => response,
+            // WebDriver answers errors ("no such element", "stale element reference") with an
+            // error status: hand the error to the caller, which retries the transient ones.
+            Err(e) => match e.body_excerpt().and_then(webdriver_error) {
+                Some(error) => return json!({ "error": error }),
+                None => panic!("WebDriver {path}: {}", e.detailed()),
+            },
+        };
         let value: Value = response.json().unwrap();
         value["value"].clone()
     }
@@ -161,6 +174,19 @@ impl WebDriver {
     }
 }
 
+/// Saves a screenshot to the target dir and, with `FLEXCORD_UPDATE_SCREENSHOTS=1`, also as the
+/// README's `docs/images/{name}` (so the docs show what this test saw).
+async fn save_screenshot(web: &WebDriver, name: &str) {
+    let shot = target_dir().join(name);
+    web.screenshot(&shot).await;
+    assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
+    if std::env::var("FLEXCORD_UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/images");
+        std::fs::create_dir_all(&docs).unwrap();
+        std::fs::copy(&shot, docs.join(name)).unwrap();
+    }
+}
+
 fn target_dir() -> PathBuf {
     if let Ok(dir) = std::env::var("CARGO_TARGET_DIR") {
         return PathBuf::from(dir);
@@ -203,7 +229,7 @@ impl Drop for Driver {
 }
 
 /// Starts chromedriver and a headless Chromium session.
-async fn start_browser(profile: &Path) -> (Driver, WebDriver) {
+async fn start_browser(profile: &Path, width: u32) -> (Driver, WebDriver) {
     let port = free_port().await;
     let driver = Driver(
         std::process::Command::new(CHROMEDRIVER)
@@ -243,13 +269,19 @@ async fn start_browser(profile: &Path) -> (Driver, WebDriver) {
         "--disable-component-update",
         "--disable-sync",
         "--disable-dev-shm-usage",
-        "--window-size=1400,1150",
+        &format!("--window-size={width},1150"),
         &format!("--user-data-dir={}", profile.display()),
     ];
+    let mut options = json!({ "binary": CHROMIUM, "args": args });
+    if width < 500 {
+        // A headless window is at least 500 px wide: a phone's width needs device emulation.
+        options["mobileEmulation"] =
+            json!({ "deviceMetrics": { "width": width, "height": 844, "pixelRatio": 1.0 } });
+    }
     let new_session = Request::post(Url::parse(&format!("{base}/session")).unwrap())
         .json(&json!({ "capabilities": { "alwaysMatch": {
             "browserName": "chrome",
-            "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
+            "goog:chromeOptions": options,
         }}}))
         .unwrap();
     let created: Value = http
@@ -271,14 +303,18 @@ async fn a_player_and_an_agent_go_through_support_and_a_bug_report_in_the_browse
         return;
     }
     let kb = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../kb");
-    let running = flexcord::commands::sandbox::start("127.0.0.1:0".parse().unwrap(), kb)
-        .await
-        .expect("the sandbox starts");
+    let running = flexcord::commands::sandbox::start(
+        "127.0.0.1:0".parse().unwrap(),
+        Some(kb),
+        flexcord::config::FileConfig::default(),
+    )
+    .await
+    .expect("the sandbox starts");
     // A fresh, empty profile for this run.
     let profile = target_dir().join(format!("sandbox-chromium-profile-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&profile);
     std::fs::create_dir_all(&profile).unwrap();
-    let (driver, web) = start_browser(&profile).await;
+    let (driver, web) = start_browser(&profile, 1400).await;
     web.goto(&running.url()).await;
 
     // /helpme in #customer-service: the bot opens a DM with the live-agent button.
@@ -328,6 +364,11 @@ async fn a_player_and_an_agent_go_through_support_and_a_bug_report_in_the_browse
     )
     .await;
     web.wait_for(
+        "the player shown by name on the agent's side",
+        "document.querySelector('#conversation .channel-title').textContent.includes('Sam') && !document.querySelector('#flex').textContent.includes('discord:')",
+    )
+    .await;
+    web.wait_for(
         "the bot transcript on the agent's side",
         "/password/i.test(document.querySelector('#conversation').textContent)",
     )
@@ -360,6 +401,11 @@ async fn a_player_and_an_agent_go_through_support_and_a_bug_report_in_the_browse
     .await;
     web.click("#messages [data-custom-id^=\"fc:rate:\"][data-custom-id$=\":5\"]")
         .await;
+    web.wait_for(
+        "every rating button disabled after the rating",
+        "[...document.querySelectorAll('#messages [data-custom-id^=\"fc:rate:\"]')].every(b => b.disabled)",
+    )
+    .await;
     web.wait_for(
         "the rated case with its transcript",
         "[...document.querySelectorAll('#cases .case')].some(c => c.textContent.includes('rated 5/5') && c.textContent.includes('that worked'))",
@@ -397,9 +443,99 @@ async fn a_player_and_an_agent_go_through_support_and_a_bug_report_in_the_browse
     web.click("#channel-dm").await;
     web.wait_for("the DM", "document.querySelector('#channel-dm.active')")
         .await;
-    let shot = target_dir().join("sandbox-screenshot.png");
-    web.screenshot(&shot).await;
-    assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
+    save_screenshot(&web, "sandbox-wide.png").await;
+
+    web.quit().await;
+    drop(driver);
+    let _ = std::fs::remove_dir_all(&profile);
+    running.stop().await.expect("the bridge stops cleanly");
+}
+
+/// True when the page is wider than the window (something overflows sideways).
+const OVERFLOWS: &str = "document.documentElement.scrollWidth > window.innerWidth";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_the_panes_stack_with_a_switch_and_nothing_overflows() {
+    if browser_missing() {
+        return;
+    }
+    // No knowledge-base folder: the built-in sample articles answer.
+    let running = flexcord::commands::sandbox::start(
+        "127.0.0.1:0".parse().unwrap(),
+        None,
+        flexcord::config::FileConfig::default(),
+    )
+    .await
+    .expect("the sandbox starts");
+    let profile = target_dir().join(format!(
+        "sandbox-chromium-profile-narrow-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&profile);
+    std::fs::create_dir_all(&profile).unwrap();
+    let (driver, web) = start_browser(&profile, 390).await;
+    web.goto(&running.url()).await;
+    web.wait_for(
+        "the page with the bridge running",
+        "document.querySelector('#status.live') && document.querySelector('#channel-customer-service')",
+    )
+    .await;
+    assert_eq!(
+        web.script(&format!("return {OVERFLOWS};")).await,
+        json!(false)
+    );
+
+    // One pane at a time, switched by the tabs.
+    let visible = |id: &str| format!("document.querySelector('#{id}').offsetParent !== null");
+    web.wait_for(
+        "only the Discord pane",
+        &format!("{} && !({})", visible("discord"), visible("flex")),
+    )
+    .await;
+    web.click("#show-flex").await;
+    web.wait_for(
+        "only the Flex pane",
+        &format!("{} && !({})", visible("flex"), visible("discord")),
+    )
+    .await;
+    web.click("#show-discord").await;
+
+    // The story still works at this width.
+    web.click("#channel-customer-service").await;
+    web.click("[data-command=helpme]").await;
+    web.wait_for("the DM channel", "document.querySelector('#channel-dm')")
+        .await;
+    web.click("#channel-dm").await;
+    web.type_into("#composer-text", "How do I reset my password?")
+        .await;
+    web.click("#composer-send").await;
+    web.wait_for(
+        "an article about passwords",
+        "[...document.querySelectorAll('#messages .msg.bot')].some(m => /password/i.test(m.textContent))",
+    )
+    .await;
+    // Discord markdown and mentions render; markup in user text stays text.
+    web.type_into(
+        "#composer-text",
+        "**Hi** <@4242> `code` <img src=x onerror=\"window.pwned=1\">",
+    )
+    .await;
+    web.click("#composer-send").await;
+    web.wait_for(
+        "the rendered message",
+        "[...document.querySelectorAll('#messages .msg.user')].some(m => m.querySelector('strong')?.textContent === 'Hi' && m.querySelector('.mention')?.textContent === '@Sam' && m.querySelector('code')?.textContent === 'code')",
+    )
+    .await;
+    assert_eq!(
+        web.script("return !document.querySelector('#messages img[src=x]') && window.pwned === undefined && document.querySelector('#messages').textContent.includes('<img src=x');").await,
+        json!(true),
+        "user text must be shown, not run"
+    );
+    assert_eq!(
+        web.script(&format!("return {OVERFLOWS};")).await,
+        json!(false)
+    );
+    save_screenshot(&web, "sandbox-phone.png").await;
 
     web.quit().await;
     drop(driver);

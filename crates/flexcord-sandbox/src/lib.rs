@@ -25,6 +25,7 @@
 mod actions;
 mod discord_rest;
 mod error;
+mod sample_kb;
 mod shared;
 mod ui;
 pub mod world;
@@ -43,6 +44,7 @@ use twilio_fake::{TwilioFake, TwilioFakeConfig};
 
 pub use actions::{AGENT_IDENTITY, AGENT_NAME};
 pub use error::{ActionError, SandboxError};
+pub use sample_kb::SAMPLE_KB;
 pub use shared::Bridge;
 
 use crate::shared::Shared;
@@ -187,12 +189,29 @@ impl Sandbox {
         self.data_dir.path()
     }
 
+    /// The bridge's embedded SQLite database (inside [`Sandbox::data_dir`]), for
+    /// `FLEXCORD_DATABASE_URL=sqlite://… flexcord cases list`.
+    #[must_use]
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir().join("sandbox.db")
+    }
+
+    /// Writes the compiled-in sample knowledge base ([`SAMPLE_KB`]) into [`Sandbox::data_dir`]
+    /// and returns its folder, for a [`BridgePlan`] when the user gave none.
+    ///
+    /// # Errors
+    ///
+    /// [`SandboxError`] when the files cannot be written.
+    pub fn write_sample_kb(&self) -> Result<PathBuf, SandboxError> {
+        Ok(sample_kb::write_into(self.data_dir())?)
+    }
+
     /// The environment variables that point a bridge at the emulators — exactly the production
     /// names `docs/configuration.md` lists — with an embedded SQLite database in [`Sandbox::data_dir`].
     #[must_use]
     pub fn bridge_env(&self, plan: &BridgePlan) -> Vec<(String, String)> {
         let public_url = format!("http://{}", plan.listen);
-        let database = self.data_dir().join("sandbox.db");
+        let database = self.database_path();
         [
             ("DISCORD_TOKEN", "sandbox-bot-token".to_owned()),
             ("DISCORD_APPLICATION_ID", world::APPLICATION_ID.to_string()),
@@ -275,8 +294,10 @@ impl Sandbox {
         &self.shared.twilio
     }
 
-    /// Stops the page and waits (at most 5 s) for requests in flight.
+    /// Stops the page and waits (at most 5 s) for requests in flight; open event streams end at
+    /// once, so an open page does not hold the shutdown up.
     pub async fn shutdown(mut self) {
+        self.shared.close_streams();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use discord_fake::FakeGateway;
 use flexcord_core::ports::CaseManagement;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use twilio_fake::TwilioFake;
 
 use crate::world::World;
@@ -30,6 +30,9 @@ pub(crate) struct Shared {
     /// The bearer token the bridge's `/announce` is configured with.
     pub(crate) announce_token: String,
     pub(crate) http: flexcord_http::HttpClient,
+    /// Flipped once on shutdown: every open event stream ends, so graceful shutdown does not wait
+    /// for pages that would otherwise keep their stream open forever.
+    pub(crate) closing: watch::Sender<bool>,
 }
 
 impl Shared {
@@ -48,12 +51,18 @@ impl Shared {
             bridge: OnceLock::new(),
             announce_token,
             http,
+            closing: watch::channel(false).0,
         }
     }
 
     pub(crate) fn world(&self) -> MutexGuard<'_, World> {
         // A panicked handler must not take the whole sandbox down with it.
         self.world.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Ends every open event stream (shutdown).
+    pub(crate) fn close_streams(&self) {
+        self.closing.send_replace(true);
     }
 
     /// Tells the page something changed.

@@ -15,7 +15,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use flexcord_core::case::CaseFilter;
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt as _};
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
@@ -169,6 +169,11 @@ async fn events(
     State(shared): State<Arc<Shared>>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let rx = shared.changed.subscribe();
+    let mut closing = shared.closing.subscribe();
+    let closed = async move {
+        // An error means the sandbox is gone: end the stream too.
+        let _ = closing.wait_for(|closing| *closing).await;
+    };
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         match rx.recv().await {
             // Lagging only means several changes: one "changed" covers them all.
@@ -177,7 +182,8 @@ async fn events(
             }
             Err(broadcast::error::RecvError::Closed) => None,
         }
-    });
+    })
+    .take_until(Box::pin(closed));
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 

@@ -79,21 +79,39 @@ impl RunningSandbox {
 /// Starts the emulators, the page on `listen`, and the bridge; returns once the bridge is
 /// connected.
 ///
+/// `kb` is the knowledge-base folder; without one the sample articles built into the binary are
+/// used. `file` (`--config`) is honoured for everything that is not a connection setting (router
+/// keywords and templates, locales, limits): the sandbox's own variables override its
+/// connection settings, and the process environment is not read at all.
+///
 /// # Errors
 ///
-/// A missing knowledge-base folder, an address in use, or a bridge that fails to start.
-pub async fn start(listen: SocketAddr, kb: PathBuf) -> anyhow::Result<RunningSandbox> {
-    if !kb.is_dir() {
-        anyhow::bail!(
-            "knowledge-base folder {} not found: run from the repository root or pass --kb DIR",
-            kb.display()
-        );
-    }
-    let kb_dir =
-        std::fs::canonicalize(&kb).with_context(|| format!("cannot resolve {}", kb.display()))?;
+/// A knowledge-base folder that does not exist, an address in use, an invalid `file`, or a
+/// bridge that fails to start.
+pub async fn start(
+    listen: SocketAddr,
+    kb: Option<PathBuf>,
+    file: FileConfig,
+) -> anyhow::Result<RunningSandbox> {
+    let kb_dir = match &kb {
+        Some(kb) if !kb.is_dir() => {
+            anyhow::bail!("knowledge-base folder {} not found", kb.display());
+        }
+        Some(kb) => Some(
+            std::fs::canonicalize(kb)
+                .with_context(|| format!("cannot resolve {}", kb.display()))?,
+        ),
+        None => None,
+    };
     let sandbox = Sandbox::start(SandboxConfig { listen })
         .await
         .with_context(|| format!("cannot start the sandbox on {listen}"))?;
+    let kb_dir = match kb_dir {
+        Some(dir) => dir,
+        None => sandbox
+            .write_sample_kb()
+            .context("cannot write the sample knowledge base")?,
+    };
     let bridge_listen = flexcord_sandbox::free_loopback_addr().await?;
     let env = MapEnv(
         sandbox
@@ -104,8 +122,8 @@ pub async fn start(listen: SocketAddr, kb: PathBuf) -> anyhow::Result<RunningSan
             .into_iter()
             .collect(),
     );
-    let settings = Settings::load(FileConfig::default(), &env, Needs::Run)
-        .context("the sandbox built an invalid bridge configuration")?;
+    let settings = Settings::load(file, &env, Needs::Run)
+        .context("the sandbox cannot run the bridge with this configuration")?;
 
     // Opened first so its migrations run before the bridge opens the same file.
     let store = adapters::store(&settings).await?;
@@ -136,9 +154,23 @@ pub async fn start(listen: SocketAddr, kb: PathBuf) -> anyhow::Result<RunningSan
 /// # Errors
 ///
 /// As for [`start`], or the bridge failing while it runs.
-pub async fn run(listen: SocketAddr, kb: PathBuf) -> anyhow::Result<()> {
-    let running = start(listen, kb).await?;
+pub async fn run(listen: SocketAddr, kb: Option<PathBuf>, file: FileConfig) -> anyhow::Result<()> {
+    let ignored = production_variables(std::env::vars().map(|(name, _)| name));
+    if !ignored.is_empty() {
+        println!(
+            "note: ignoring {} from the environment: the sandbox sets its own connection settings",
+            ignored.join(", ")
+        );
+    }
+    let running = start(listen, kb, file).await?;
+    let database = running.sandbox().database_path();
     println!("flexcord sandbox is running: open {}", running.url());
+    println!(
+        "Its database (removed when the sandbox stops): {}\n  read its cases with: \
+         FLEXCORD_DATABASE_URL='sqlite://{}' flexcord cases list",
+        database.display(),
+        database.display()
+    );
     println!(
         "Tour: in #customer-service run /helpme, ask a question in the DM, press \"Talk to a live \
          agent\", accept the task as the Flex agent, chat both ways, close and rate, then see the \
@@ -149,4 +181,43 @@ pub async fn run(listen: SocketAddr, kb: PathBuf) -> anyhow::Result<()> {
     }
     println!("stopping…");
     running.stop().await
+}
+
+/// The names among `names` the sandbox replaces with its own (connections, credentials,
+/// addresses, the database): set for production, they would be wrong here.
+fn production_variables(names: impl Iterator<Item = String>) -> Vec<String> {
+    const OWN: [&str; 5] = [
+        "FLEXCORD_ROUTING",
+        "FLEXCORD_PUBLIC_URL",
+        "FLEXCORD_LISTEN",
+        "FLEXCORD_DATABASE_URL",
+        "FLEXCORD_ANNOUNCE_TOKEN",
+    ];
+    let mut found: Vec<String> = names
+        .filter(|n| {
+            n.starts_with("DISCORD_") || n.starts_with("TWILIO_") || OWN.contains(&n.as_str())
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_variables_are_named_and_others_left_alone() {
+        let names = [
+            "PATH",
+            "DISCORD_GUILD_ID",
+            "FLEXCORD_KB_DIR",
+            "TWILIO_AUTH_TOKEN",
+            "FLEXCORD_LISTEN",
+        ];
+        assert_eq!(
+            production_variables(names.iter().map(|n| (*n).to_owned())),
+            ["DISCORD_GUILD_ID", "FLEXCORD_LISTEN", "TWILIO_AUTH_TOKEN"]
+        );
+    }
 }

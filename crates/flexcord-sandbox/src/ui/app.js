@@ -52,6 +52,99 @@ function readFile(input) {
   });
 }
 
+// ----- Discord markdown -------------------------------------------------------------------
+// What Discord renders in messages and embeds: code blocks, quotes, inline code, bold, italics,
+// underline, strike-through, links and mentions. Everything is built as DOM nodes and text nodes,
+// never as HTML, so user text cannot inject markup.
+
+const INLINE = new RegExp([
+  "(`+)([^`]+?)\\1",                               // 1,2 inline code
+  "\\*\\*([\\s\\S]+?)\\*\\*",                       // 3 bold
+  "__([\\s\\S]+?)__",                               // 4 underline
+  "\\*([^*\\s](?:[^*]*[^*\\s])?)\\*",               // 5 italics
+  "\\b_([^_\\s](?:[^_]*[^_\\s])?)_\\b",             // 6 italics
+  "~~([\\s\\S]+?)~~",                               // 7 strike-through
+  "\\[([^\\]\\n]+)\\]\\((https?://[^\\s)]+)\\)",    // 8,9 masked link
+  "<(https?://[^\\s>]+)>",                          // 10 unfurl-less link
+  "(https?://[^\\s<]*[^\\s<.,:;\"')\\]])",          // 11 bare link
+  "<@!?(\\d+)>",                                    // 12 user mention
+  "<#(\\d+)>",                                      // 13 channel mention
+  "<@&(\\d+)>",                                     // 14 role mention
+].join("|"), "g");
+
+function link(href, ...children) {
+  return el("a", { href, target: "_blank", rel: "noopener noreferrer" }, ...children);
+}
+
+function mention(label) { return el("span", { class: "mention" }, label); }
+
+function inline(text) {
+  const out = [];
+  let last = 0;
+  for (const m of text.matchAll(INLINE)) {
+    if (m.index > last) out.push(text.slice(last, m.index));
+    last = m.index + m[0].length;
+    if (m[2] !== undefined) out.push(el("code", {}, m[2]));
+    else if (m[3] !== undefined) out.push(el("strong", {}, inline(m[3])));
+    else if (m[4] !== undefined) out.push(el("u", {}, inline(m[4])));
+    else if (m[5] !== undefined) out.push(el("em", {}, inline(m[5])));
+    else if (m[6] !== undefined) out.push(el("em", {}, inline(m[6])));
+    else if (m[7] !== undefined) out.push(el("s", {}, inline(m[7])));
+    else if (m[8] !== undefined) out.push(link(m[9], inline(m[8])));
+    else if (m[10] !== undefined) out.push(link(m[10], m[10]));
+    else if (m[11] !== undefined) out.push(link(m[11], m[11]));
+    else if (m[12] !== undefined) out.push(mention("@" + userName(m[12])));
+    else if (m[13] !== undefined) out.push(mention("#" + channelName(m[13])));
+    else out.push(mention("@role"));
+  }
+  if (last < text.length) out.push(text.slice(last));
+  return out;
+}
+
+function userName(id) {
+  const d = view.state && view.state.discord;
+  if (d && String(d.player.id) === id) return d.player.name;
+  return "unknown-user";
+}
+
+function channelName(id) {
+  const d = view.state && view.state.discord;
+  const c = d && d.channels.find((c) => String(c.id) === id);
+  return c ? c.name : "unknown-channel";
+}
+
+// Blocks: ``` fences, then "> " / ">>> " quotes; other lines stay as text (white-space: pre-wrap).
+function markdown(text) {
+  const out = [];
+  const parts = String(text).split(/```(?:[a-z0-9_+-]*\n)?([\s\S]*?)```/);
+  parts.forEach((part, i) => {
+    if (i % 2 === 1) { out.push(el("pre", { class: "codeblock" }, el("code", {}, part))); return; }
+    const lines = part.split("\n");
+    let quote = null;
+    let plain = [];
+    const flush = () => { if (plain.length) { out.push(...inline(plain.join("\n"))); plain = []; } };
+    for (let n = 0; n < lines.length; n++) {
+      const line = lines[n];
+      if (line.startsWith(">>> ")) {
+        flush();
+        out.push(el("blockquote", {}, inline([line.slice(4), ...lines.slice(n + 1)].join("\n"))));
+        return;
+      }
+      if (line.startsWith("> ") || line === ">") {
+        flush();
+        if (!quote) { quote = []; }
+        quote.push(line.slice(2));
+        continue;
+      }
+      if (quote) { out.push(el("blockquote", {}, inline(quote.join("\n")))); quote = null; }
+      plain.push(line);
+    }
+    if (quote) out.push(el("blockquote", {}, inline(quote.join("\n"))));
+    flush();
+  });
+  return out;
+}
+
 // ----- Discord pane -----------------------------------------------------------------------
 
 function renderChannels(d) {
@@ -62,15 +155,17 @@ function renderChannels(d) {
   nav.append(el("div", { class: "group" }, "Direct messages"));
   const dm = d.channels.find((c) => c.dm);
   if (dm) nav.append(channelLink(dm, "@ flexcord"));
-  else nav.append(el("a", { id: "open-dm", onclick: openDm }, "+ message flexcord"));
+  else nav.append(el("button", { type: "button", class: "channel", id: "open-dm", onclick: openDm }, "+ message flexcord"));
 }
 
 function channelLink(c, label) {
   const count = (view.state.discord.messages[c.id] || []).length;
   const unseen = c.id !== view.channel && count > (view.seen[c.id] || 0);
-  return el("a", {
+  return el("button", {
+    type: "button",
     id: c.dm ? "channel-dm" : "channel-" + c.name,
-    class: c.id === view.channel ? "active" : "",
+    class: "channel" + (c.id === view.channel ? " active" : ""),
+    "aria-current": c.id === view.channel ? "page" : null,
     onclick: () => { view.channel = c.id; render(); },
   }, label, unseen ? el("span", { class: "badge" }, count - (view.seen[c.id] || 0)) : null);
 }
@@ -84,21 +179,42 @@ async function openDm() {
 function renderEmbed(e) {
   const color = typeof e.color === "number" ? "#" + e.color.toString(16).padStart(6, "0") : null;
   return el("div", { class: "embed", style: color ? "border-left-color:" + color : null },
-    e.title ? el("div", { class: "title" }, e.url ? el("a", { href: e.url, target: "_blank" }, e.title) : e.title) : null,
-    e.description ? el("div", { class: "content" }, e.description) : null,
+    e.title ? el("div", { class: "title" }, /^https?:\/\//.test(e.url || "") ? link(e.url, e.title) : e.title) : null,
+    e.author && e.author.name ? el("div", { class: "embed-author" }, e.author.name) : null,
+    e.description ? el("div", { class: "content" }, markdown(e.description)) : null,
     (e.fields || []).map((f) => el("div", { class: "field" },
-      el("div", { class: "name" }, f.name), el("div", { class: "content" }, f.value))),
+      el("div", { class: "name" }, inline(f.name)), el("div", { class: "content" }, markdown(f.value)))),
     e.footer && e.footer.text ? el("div", { class: "meta" }, e.footer.text) : null);
 }
 
-function renderComponents(m) {
+// Buttons the player used (a rating is given once) or that no longer apply (End chat after the
+// chat ended), by message id; kept for the tab's life so a reload does not re-enable them.
+const used = new Set(JSON.parse(sessionStorage.getItem("flexcord-used") || "[]"));
+
+function markUsed(id) {
+  used.add(String(id));
+  sessionStorage.setItem("flexcord-used", JSON.stringify([...used]));
+}
+
+function renderComponents(m, ended) {
   return (m.components || []).map((row) => el("div", { class: "row" },
-    (row.components || []).filter((b) => b.type === 2).map((b) => el("button", {
-      class: "style-" + b.style,
-      "data-custom-id": b.custom_id,
-      disabled: b.disabled,
-      onclick: () => post("/ui/button", { channel_id: m.channel_id, custom_id: b.custom_id, label: b.label || "" }, "#discord-error"),
-    }, b.label || b.custom_id))));
+    (row.components || []).filter((b) => b.type === 2).map((b) => {
+      const stale = used.has(String(m.id)) || (ended && b.custom_id === "fc:end");
+      return el("button", {
+        type: "button",
+        class: "style-" + b.style,
+        "data-custom-id": b.custom_id,
+        disabled: b.disabled || stale,
+        title: stale ? "Already used" : null,
+        onclick: async (ev) => {
+          ev.currentTarget.disabled = true;
+          try {
+            await post("/ui/button", { channel_id: m.channel_id, custom_id: b.custom_id, label: b.label || "" }, "#discord-error");
+            if (b.custom_id.startsWith("fc:rate:")) { markUsed(m.id); render(); }
+          } catch (_) { render(); }
+        },
+      }, b.label || b.custom_id);
+    })));
 }
 
 function renderAttachment(a) {
@@ -114,7 +230,13 @@ function renderMessages(d) {
   const list = d.messages[view.channel] || [];
   view.seen[view.channel] = list.length;
   const atBottom = box.scrollTop + box.clientHeight >= box.scrollHeight - 30;
-  box.replaceChildren(...list.map((m) => el("div", {
+  // Follow new messages like Discord: on a channel switch, a new message, or when already at the end.
+  const stick = atBottom || view.shownChannel !== view.channel || list.length > (view.shownCount || 0);
+  view.shownChannel = view.channel;
+  view.shownCount = list.length;
+  // A rating row after "End chat" means that chat has ended.
+  const lastRating = list.map((m) => JSON.stringify(m.components || [])).findLastIndex((c) => c.includes("fc:rate:"));
+  box.replaceChildren(...list.map((m, i) => el("div", {
     class: "msg" + (m.bot ? " bot" : " user") + (m.ephemeral ? " ephemeral" : ""),
     "data-message-id": m.id,
   },
@@ -122,11 +244,17 @@ function renderMessages(d) {
     el("div", { class: "meta" }, el("span", { class: "author" }, m.author + (m.bot ? " BOT" : "")),
       m.ephemeral ? "Only you can see this" : ""),
     m.thinking ? el("div", { class: "thinking" }, "flexcord is thinking…") : null,
-    m.content ? el("div", { class: "content" }, m.content) : null,
+    m.content ? el("div", { class: "content" }, markdown(m.content)) : null,
     (m.embeds || []).map(renderEmbed),
     (m.attachments || []).map(renderAttachment),
-    renderComponents(m))));
-  if (atBottom || list.length <= 3) box.scrollTop = box.scrollHeight;
+    renderComponents(m, i < lastRating))));
+  if (stick) {
+    box.scrollTop = box.scrollHeight;
+    // Images grow the list after they load: stay at the end.
+    box.querySelectorAll("img").forEach((img) => img.addEventListener("load", () => {
+      box.scrollTop = box.scrollHeight;
+    }, { once: true }));
+  }
 }
 
 function renderModal(d) {
@@ -184,11 +312,22 @@ function renderTasks(f) {
   if (!f.tasks.length) { box.replaceChildren(el("p", { class: "hint" }, "No tasks. Ask for a live agent in the DM.")); return; }
   if (!view.task || !f.tasks.some((t) => t.conversation_sid === view.task)) view.task = f.tasks[0].conversation_sid;
   box.replaceChildren(...f.tasks.map((t) => {
-    const name = (t.attributes && (t.attributes.customerName || t.attributes.name)) || t.customer || "customer";
+    const name = customerName(t);
     return el("div", {
       class: "task" + (t.conversation_sid === view.task ? " selected" : "") + (!t.accepted && t.state === "active" ? " incoming" : ""),
       "data-conversation": t.conversation_sid,
+      id: "task-" + t.conversation_sid,
+      tabindex: 0,
+      role: "button",
+      "aria-pressed": t.conversation_sid === view.task ? "true" : "false",
       onclick: () => { view.task = t.conversation_sid; render(); },
+      onkeydown: (ev) => {
+        if (ev.target === ev.currentTarget && (ev.key === "Enter" || ev.key === " ")) {
+          ev.preventDefault();
+          view.task = t.conversation_sid;
+          render();
+        }
+      },
     },
       el("div", { class: "who" }, "Chat with " + name),
       el("div", { class: "state" }, t.accepted ? "accepted · " + t.state : "incoming · " + t.state),
@@ -202,6 +341,15 @@ function renderTasks(f) {
   }));
 }
 
+// The customer as Flex shows them: the name from the task, not the channel identity.
+function customerName(t) {
+  const a = t.attributes || {};
+  const d = view.state.discord;
+  if (a.customerName || a.name) return a.customerName || a.name;
+  if (t.customer === "discord:" + d.player.id) return d.player.name;
+  return t.customer || "customer";
+}
+
 function renderConversation(f) {
   const box = $("#conversation");
   const task = f.tasks.find((t) => t.conversation_sid === view.task);
@@ -211,9 +359,9 @@ function renderConversation(f) {
   if (!task) { box.replaceChildren(el("p", { class: "hint" }, "No task selected.")); return; }
   const atBottom = box.scrollTop + box.clientHeight >= box.scrollHeight - 30;
   box.replaceChildren(
-    el("div", { class: "channel-title" }, "Conversation " + task.conversation_sid + " — " + task.state),
+    el("div", { class: "channel-title" }, "Chat with " + customerName(task) + " — " + task.state),
     ...task.messages.map((m) => el("div", { class: "msg " + (m.agent ? "agent" : m.author === "system" ? "system" : "customer") },
-      el("div", { class: "meta" }, el("span", { class: "author" }, m.agent ? f.agent.name + " (you)" : m.author)),
+      el("div", { class: "meta" }, el("span", { class: "author" }, m.agent ? f.agent.name + " (you)" : m.author === task.customer ? customerName(task) : m.author)),
       m.body ? el("div", { class: "content" }, m.body) : null,
       m.media.map((a) => renderAttachment({ url: a.url, filename: a.filename || "file", content_type: a.content_type })))));
   if (atBottom) box.scrollTop = box.scrollHeight;
@@ -253,6 +401,8 @@ function renderCases(cases) {
 function render() {
   const s = view.state;
   if (!s) return;
+  // Re-rendering replaces elements: keep the keyboard focus on the same control.
+  const focused = document.activeElement && document.activeElement.id;
   const d = s.discord;
   if (view.channel === null || !d.channels.some((c) => c.id === view.channel)) {
     const cs = d.channels.find((c) => c.name === "customer-service");
@@ -266,6 +416,12 @@ function render() {
   renderTasks(s.flex);
   renderConversation(s.flex);
   renderCases(s.cases);
+  const incoming = s.flex.tasks.filter((t) => !t.accepted && t.state === "active").length;
+  $("#show-flex").textContent = incoming ? "Flex (" + incoming + " waiting)" : "Flex";
+  if (focused && document.activeElement && document.activeElement.id !== focused) {
+    const again = document.getElementById(focused);
+    if (again) again.focus();
+  }
   const status = $("#status");
   status.textContent = s.bridge ? "bridge running" : "starting the bridge…";
   status.classList.toggle("live", !!s.bridge);
@@ -296,6 +452,11 @@ function connect() {
 
 document.querySelectorAll("[data-command]").forEach((b) =>
   b.addEventListener("click", () => runCommand(b.dataset.command)));
+document.querySelectorAll("[data-show]").forEach((b) => b.addEventListener("click", () => {
+  $("#main").className = "show-" + b.dataset.show;
+  document.querySelectorAll("[data-show]").forEach((o) =>
+    o.setAttribute("aria-selected", o === b ? "true" : "false"));
+}));
 $("#composer").addEventListener("submit", sendComposer);
 $("#agent-composer").addEventListener("submit", agentSend);
 $("#agent-close").addEventListener("click", () =>
