@@ -106,29 +106,28 @@ impl FakeDiscordRest {
     /// The messages created in `channel`, in order: what was posted, minus what an outage
     /// refused, and a repeat of an enforced nonce once (see [`messages_sent_to`]).
     pub async fn created_in(&self, server: &MockServer, channel: u64) -> Vec<Value> {
-        let mut refused = self
-            .lock()
-            .refused
-            .get(&channel)
-            .cloned()
-            .unwrap_or_default();
-        let bodies: Vec<Value> = requests(
-            server,
-            "POST",
-            &format!("/api/v10/channels/{channel}/messages"),
-        )
-        .await
-        .iter()
-        .filter_map(json_body)
-        .filter(|body| match refused.iter().position(|r| r == body) {
-            Some(at) => {
-                refused.remove(at);
-                false
-            }
-            None => true,
-        })
-        .collect();
-        created_messages(bodies)
+        let mut refused = self.lock().refused.clone();
+        let posts = message_posts(server)
+            .await
+            .into_iter()
+            .filter(|(at, _, body)| {
+                let Some(refused) = refused.get_mut(at) else {
+                    return true;
+                };
+                match refused.iter().position(|r| r == body) {
+                    Some(i) => {
+                        refused.remove(i);
+                        false
+                    }
+                    None => true,
+                }
+            })
+            .collect();
+        created_messages(posts)
+            .into_iter()
+            .filter(|(at, _)| *at == channel)
+            .map(|(_, body)| body)
+            .collect()
     }
 
     fn down(&self) -> bool {
@@ -564,33 +563,60 @@ pub async fn wait_for(
 
 /// The JSON bodies of the messages created in `channel_id`, in order.
 pub async fn messages_sent_to(server: &MockServer, channel_id: u64) -> Vec<Value> {
-    let bodies = requests(
-        server,
-        "POST",
-        &format!("/api/v10/channels/{channel_id}/messages"),
-    )
-    .await
-    .iter()
-    .filter_map(json_body)
-    .collect();
-    created_messages(bodies)
+    // Nonces are checked per author across every channel, so all message creates are read.
+    created_messages(message_posts(server).await)
+        .into_iter()
+        .filter(|(channel, _)| *channel == channel_id)
+        .map(|(_, body)| body)
+        .collect()
 }
 
-/// The message-create bodies that created a message, as Discord decides: a repeat of a nonce
-/// sent with `enforce_nonce: true` returns the earlier message and creates none (what a
-/// bridge re-sending after a crash relies on).
-fn created_messages(bodies: Vec<Value>) -> Vec<Value> {
+/// Every message create received, as `(channel, author's token, body)`, in order.
+async fn message_posts(server: &MockServer) -> Vec<(u64, String, Value)> {
+    requests(server, "POST", "/api/v10/channels/*/messages")
+        .await
+        .iter()
+        .filter_map(|r| {
+            let channel = r.url.path_segments()?.nth(3)?.parse::<u64>().ok()?;
+            let author = r
+                .headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            Some((channel, author, json_body(r)?))
+        })
+        .collect()
+}
+
+/// The message creates, as `(channel, author's token, body)` in order, that created a message
+/// — as `(channel, body)` — as Discord decides: a nonce sent with `enforce_nonce: true` that the
+/// same author (bot token) already used returns the earlier message and creates none, in any
+/// channel (what a bridge re-sending after a crash relies on, and what makes two deployments on
+/// one bot lose each other's messages if their nonces repeat). Discord remembers a nonce for
+/// "the past few minutes"; a test runs well inside that, so here the window is the whole test.
+fn created_messages(posts: Vec<(u64, String, Value)>) -> Vec<(u64, Value)> {
     let mut nonces = std::collections::HashSet::new();
-    bodies
+    posts
         .into_iter()
-        .filter(|body| {
+        .filter(|(_, author, body)| {
             let enforced = body["enforce_nonce"].as_bool() == Some(true);
-            match body["nonce"].as_str() {
-                Some(nonce) if enforced => nonces.insert(nonce.to_owned()),
+            match nonce_text(&body["nonce"]) {
+                Some(nonce) if enforced => nonces.insert((author.clone(), nonce)),
                 _ => true,
             }
         })
+        .map(|(channel, _, body)| (channel, body))
         .collect()
+}
+
+/// A nonce as Discord compares it: an integer or a string.
+fn nonce_text(nonce: &Value) -> Option<String> {
+    match nonce {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
 }
 
 /// The `content` of every message created in `channel_id`, in order: what the user read.
@@ -636,17 +662,36 @@ mod tests {
 
     #[test]
     fn a_repeated_enforced_nonce_creates_no_second_message() {
-        let bodies = vec![
-            json!({"content": "a", "nonce": "1", "enforce_nonce": true}),
-            json!({"content": "a again", "nonce": "1", "enforce_nonce": true}),
-            json!({"content": "b", "nonce": "2"}),
-            json!({"content": "b unenforced", "nonce": "2"}),
-            json!({"content": "c"}),
+        let bot = || "Bot a".to_owned();
+        let posts = vec![
+            (
+                1,
+                bot(),
+                json!({"content": "a", "nonce": "1", "enforce_nonce": true}),
+            ),
+            (
+                1,
+                bot(),
+                json!({"content": "a again", "nonce": "1", "enforce_nonce": true}),
+            ),
+            (
+                2,
+                bot(),
+                json!({"content": "a elsewhere", "nonce": 1, "enforce_nonce": true}),
+            ),
+            (1, bot(), json!({"content": "b", "nonce": "2"})),
+            (1, bot(), json!({"content": "b unenforced", "nonce": "2"})),
+            (1, bot(), json!({"content": "c"})),
+            (
+                1,
+                "Bot b".to_owned(),
+                json!({"content": "other bot", "nonce": "1", "enforce_nonce": true}),
+            ),
         ];
-        let created: Vec<Value> = created_messages(bodies)
+        let created: Vec<Value> = created_messages(posts)
             .into_iter()
-            .map(|b| b["content"].clone())
+            .map(|(_, b)| b["content"].clone())
             .collect();
-        assert_eq!(created, vec!["a", "b", "b unenforced", "c"]);
+        assert_eq!(created, vec!["a", "b", "b unenforced", "c", "other bot"]);
     }
 }

@@ -98,4 +98,27 @@ pub struct ClaimedEntry {
     /// means an earlier attempt may have gone through before a crash: adapters check before
     /// sending again.
     pub attempts: u32,
+    /// The Discord nonce for this entry ([`delivery_nonce`] of the database's salt and `id`):
+    /// the same on every try, so Discord drops a repeat after a crash, and different from any
+    /// other database's entry with the same id, so a reset database or a second deployment on
+    /// the same bot never has Discord answer with another entry's message.
+    pub nonce: u64,
+}
+
+/// The nonce for entry `id` of a database whose random salt is `salt`.
+///
+/// Why not the id alone: Discord checks `enforce_nonce` per author over the past few minutes,
+/// and ids (1, 2, 3…) repeat across databases — staging and production on one bot, a reset
+/// database, the sandbox on a real token. A repeat is answered with the *earlier* message and
+/// nothing is created: the message is lost. For one salt this is a bijection of `id` (no two
+/// entries of one database share a nonce); across salts a clash is a 2⁻⁶⁴ chance. It fits
+/// Discord's 25-character nonce as a decimal (at most 20 digits).
+#[must_use]
+pub fn delivery_nonce(salt: u64, id: i64) -> u64 {
+    // splitmix64: an odd multiple of the id plus the salt, then its bijective finaliser.
+    let id = u64::from_ne_bytes(id.to_ne_bytes());
+    let mut z = salt.wrapping_add(id.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }

@@ -29,7 +29,8 @@ impl Deliverer {
 
     /// Tries to deliver `entry` once. A retried entry (`attempts > 0`) may have gone through
     /// before a crash: Twilio posts are told so (the adapter looks for the earlier post), and
-    /// Discord sends carry the entry id as nonce, so Discord drops a repeat.
+    /// Discord sends carry the entry's nonce (unique per entry and database), so Discord drops a
+    /// repeat.
     ///
     /// Returns what the delivery taught the router, if anything: a DM opened for a message
     /// queued for a user ([`DeliveryEvent::DmOpened`]).
@@ -42,7 +43,7 @@ impl Deliverer {
         &self,
         entry: &ClaimedEntry,
     ) -> Result<Option<DeliveryEvent>, DeliveryError> {
-        let nonce = u64::try_from(entry.id).ok();
+        let nonce = Some(entry.nonce);
         match &entry.message {
             OutboxMessage::ToConversation {
                 conversation,
@@ -128,7 +129,8 @@ impl Deliverer {
                 Err(_) => {}
             }
         }
-        // The entry id is unique, so it is a safe nonce: a repeat after a crash is dropped.
+        // The entry's nonce is unique per entry and database: a repeat after a crash is dropped,
+        // another deployment's entry with the same id is not.
         self.chat
             .send(channel, &message, nonce)
             .await

@@ -36,6 +36,11 @@ const SQLITE: &[Migration] = &[
         name: "processed_events_without_rowid",
         sql: include_str!("../migrations/sqlite/0003_processed_events_without_rowid.sql"),
     },
+    Migration {
+        version: 4,
+        name: "deployment_nonce_salt",
+        sql: include_str!("../migrations/sqlite/0004_deployment_nonce_salt.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -53,6 +58,11 @@ const POSTGRES: &[Migration] = &[
         version: 3,
         name: "processed_events_without_rowid",
         sql: include_str!("../migrations/postgres/0003_processed_events_without_rowid.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "deployment_nonce_salt",
+        sql: include_str!("../migrations/postgres/0004_deployment_nonce_salt.sql"),
     },
 ];
 

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use flexcord_core::outbox::{ClaimedEntry, OutboxMessage};
+use flexcord_core::outbox::{ClaimedEntry, OutboxMessage, delivery_nonce};
 use flexcord_core::ports::StoreError;
 use sqlx::FromRow as _;
 
@@ -123,6 +123,7 @@ impl Store {
                     id: row.id,
                     message,
                     attempts: attempts_from_sql(row.attempts),
+                    nonce: delivery_nonce(self.nonce_salt, row.id),
                 }),
                 Err(e) => {
                     tracing::warn!(id = row.id, error = %e, "dead-lettering undecodable outbox entry");

@@ -367,6 +367,7 @@ impl Store {
                             id,
                             message,
                             attempts: 0,
+                            nonce: flexcord_core::outbox::delivery_nonce(store.nonce_salt, id),
                         });
                     }
                 }

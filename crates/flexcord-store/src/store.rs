@@ -87,6 +87,9 @@ pub struct Store {
     pub(crate) health: std::sync::Arc<Health>,
     /// DM channels with messages held but not recorded (see `unrecorded`).
     pub(crate) unrecorded: std::sync::Arc<Unrecorded>,
+    /// This database's random salt for outbox entries' Discord nonces, drawn once by a
+    /// migration (see [`flexcord_core::outbox::delivery_nonce`]).
+    pub(crate) nonce_salt: u64,
 }
 
 impl Store {
@@ -132,9 +135,19 @@ impl Store {
             presence: std::sync::Arc::default(),
             health,
             unrecorded: std::sync::Arc::new(unrecorded),
+            nonce_salt: 0,
         };
         migrate::run(&store.pool, config.schema.as_deref()).await?;
-        Ok(store)
+        let salt: i64 = on_pool!(&store.pool, |p| {
+            sqlx::query_scalar("SELECT nonce_salt FROM deployment WHERE id = 1")
+                .fetch_one(p)
+                .await
+        })
+        .map_err(|e| OpenError::Migrate(e.to_string()))?;
+        Ok(Self {
+            nonce_salt: u64::from_ne_bytes(salt.to_ne_bytes()),
+            ..store
+        })
     }
 
     /// Opens `url` with the default pool settings ([`StoreConfig::new`]).

@@ -54,6 +54,8 @@ struct Inner {
     seen: HashMap<String, u64>,
     outbox: BTreeMap<i64, StoredEntry>,
     next_id: i64,
+    /// Random per store, like a database's (see [`flexcord_core::outbox::delivery_nonce`]).
+    nonce_salt: u64,
     conflicts_to_inject: usize,
     conflicts_seen: usize,
     commits: usize,
@@ -89,6 +91,7 @@ impl InMemoryStore {
         Self {
             inner: Arc::new(Mutex::new(Inner {
                 next_id: 1,
+                nonce_salt: random_salt(),
                 ..Inner::default()
             })),
             clock,
@@ -330,6 +333,7 @@ impl OutboxStore for InMemoryStore {
             }
         }
         let mut claimed = Vec::new();
+        let salt = inner.nonce_salt;
         for id in heads.into_keys() {
             if claimed.len() >= max {
                 break;
@@ -345,6 +349,7 @@ impl OutboxStore for InMemoryStore {
                 id,
                 message: e.message.clone(),
                 attempts: e.claims,
+                nonce: flexcord_core::outbox::delivery_nonce(salt, id),
             });
             e.claims += 1;
             e.lease = Some((worker.to_owned(), now.saturating_add(ms(lease))));
@@ -385,4 +390,12 @@ impl OutboxStore for InMemoryStore {
             .count();
         Ok(u64::try_from(n).unwrap_or(u64::MAX))
     }
+}
+
+/// A random salt without a dependency: std's hasher keys are seeded from the OS.
+fn random_salt() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish()
 }

@@ -380,6 +380,13 @@ impl TwilioFake {
             .unwrap_or_default()
     }
 
+    /// Makes the set-up of the next interaction created fail with `error_code`: the create
+    /// still answers 200 (Twilio sets channels up asynchronously), the channel reads back
+    /// `status: failed` with that code, and no task is routed.
+    pub fn fail_next_interaction_setup(&self, error_code: i64) {
+        self.shared.lock().failing_setups.push(error_code);
+    }
+
     /// Every interaction (Flex task), oldest first.
     #[must_use]
     pub fn interactions(&self) -> Vec<Interaction> {

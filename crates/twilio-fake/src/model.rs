@@ -248,8 +248,11 @@ pub struct Interaction {
     pub channel: serde_json::Value,
     /// The routing object as posted (`properties.attributes` are the task attributes).
     pub routing: serde_json::Value,
-    /// Channel status: `active`, `closed`, `inactive`.
+    /// Channel status: `active`, `closed`, `inactive`, or `failed` (set-up failed; Twilio
+    /// answers the create 200 all the same and tells only when the channel is read back).
     pub channel_status: String,
+    /// Why the set-up failed, when `channel_status` is `failed`.
+    pub error_code: Option<i64>,
     /// `channel.properties.media_channel_sid`, the conversation this is about.
     pub conversation_sid: Option<String>,
     /// Channel participants (`UT…`): the customer and agents who joined.

@@ -612,12 +612,19 @@ impl Shared {
                 status: None,
             })
             .collect();
+        let error_code = (!store.failing_setups.is_empty()).then(|| store.failing_setups.remove(0));
         let interaction = Interaction {
             sid: store.sids.next("KD"),
             channel_sid: store.sids.next("UO"),
             channel,
             routing,
-            channel_status: "active".to_owned(),
+            channel_status: if error_code.is_some() {
+                "failed"
+            } else {
+                "active"
+            }
+            .to_owned(),
+            error_code,
             conversation_sid: conversation_sid.clone(),
             participants: customers,
             origin,
@@ -688,6 +695,7 @@ impl Shared {
             .find(|i| {
                 i.conversation_sid.as_deref() == Some(conversation_sid)
                     && i.channel_status != "closed"
+                    && i.channel_status != "failed"
             })
             .map(|interaction| {
                 interaction.participants.push(InteractionParticipant {

@@ -188,8 +188,8 @@ impl Shared {
             "interaction_sid": i.sid,
             "type": i.channel.get("type").cloned().unwrap_or(Value::Null),
             "status": i.channel_status,
-            "error_code": Value::Null,
-            "error_message": Value::Null,
+            "error_code": i.error_code,
+            "error_message": i.error_code.map(|_| "Interaction channel set-up failed"),
             "url": url,
             "links": {
                 "participants": format!("{url}/Participants"),

@@ -32,6 +32,9 @@ pub(crate) struct Store {
     pub(crate) queues: HashMap<String, mpsc::UnboundedSender<Job>>,
     /// The last event queued per conversation, for simulated retries.
     pub(crate) last_events: HashMap<String, LastEvent>,
+    /// Error codes for the next interactions' set-up to fail with, in order (see
+    /// [`crate::TwilioFake::fail_next_interaction_setup`]).
+    pub(crate) failing_setups: Vec<i64>,
 }
 
 impl Store {
@@ -49,7 +52,9 @@ impl Store {
     /// The open (not closed) interaction routing `conversation_sid`, if any.
     pub(crate) fn open_interaction_for(&self, conversation_sid: &str) -> Option<&Interaction> {
         self.interactions.values().find(|i| {
-            i.conversation_sid.as_deref() == Some(conversation_sid) && i.channel_status != "closed"
+            i.conversation_sid.as_deref() == Some(conversation_sid)
+                && i.channel_status != "closed"
+                && i.channel_status != "failed"
         })
     }
 }

@@ -430,6 +430,68 @@ async fn interactions_are_created_and_closing_the_channel_closes_the_conversatio
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
+/// Twilio accepts an interaction with 200 and sets its channel up afterwards; a failed set-up
+/// shows only when the channel is read back.
+#[tokio::test]
+async fn a_failed_interaction_set_up_is_accepted_and_reads_back_failed() {
+    let fake = start().await;
+    let conv = conversation_with_customer(&fake, "discord:1").await;
+    fake.fail_next_interaction_setup(45001);
+    let channel = format!(
+        r#"{{"type":"chat","initiated_by":"customer","properties":{{"media_channel_sid":"{conv}"}}}}"#
+    );
+    let routing = r#"{"properties":{"workspace_sid":"WS1","workflow_sid":"WW1","task_channel_unique_name":"chat","attributes":{"from":"Ann"}}}"#;
+    let (status, body) = call(
+        &fake,
+        "POST",
+        "/v1/Interactions",
+        &[("Channel", &channel), ("Routing", routing)],
+        false,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let kd = body["sid"].as_str().unwrap_or_default().to_owned();
+    let uo = body["channel"]["sid"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let (status, ch) = call(
+        &fake,
+        "GET",
+        &format!("/v1/Interactions/{kd}/Channels/{uo}"),
+        &[],
+        false,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (ch["status"].as_str(), ch["error_code"].as_i64()),
+        (Some("failed"), Some(45001))
+    );
+    // Only the next set-up fails: a second try goes through.
+    let (_, again) = call(
+        &fake,
+        "POST",
+        "/v1/Interactions",
+        &[("Channel", &channel), ("Routing", routing)],
+        false,
+    )
+    .await;
+    let (kd, uo) = (
+        again["sid"].as_str().unwrap_or_default(),
+        again["channel"]["sid"].as_str().unwrap_or_default(),
+    );
+    let (_, ch) = call(
+        &fake,
+        "GET",
+        &format!("/v1/Interactions/{kd}/Channels/{uo}"),
+        &[],
+        false,
+    )
+    .await;
+    assert_eq!(ch["status"], "active");
+}
+
 #[tokio::test]
 async fn studio_flows_are_stored_and_revised() {
     let fake = start().await;

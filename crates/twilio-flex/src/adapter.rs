@@ -21,7 +21,7 @@ use tokio::sync::OnceCell;
 use crate::api::conversations::{
     ConversationParams, ConversationState, CreateMessage, CreateScopedWebhook, MessageOrder,
 };
-use crate::api::interactions::{ChatRouting, CreateInteraction};
+use crate::api::interactions::{ChatRouting, CreateInteraction, InteractionChannelStatus};
 use crate::client::Client;
 use crate::core_ids::{customer_identity, identity_to_wire, to_core, to_twilio};
 use crate::error::{Error, ErrorKind};
@@ -413,6 +413,47 @@ fn keep_tail(text: String, max: usize) -> String {
     format!("…{}", &text[start..])
 }
 
+/// Reads of a channel still in `setup` before the hand-off is taken as under way.
+const SETUP_READS: u32 = 3;
+/// Pause between those reads.
+const SETUP_READ_PAUSE: Duration = Duration::from_millis(500);
+
+impl FlexContactCenter {
+    /// Reads the interaction channel back: `POST /v1/Interactions` answering 200 only means
+    /// the request was accepted, and a set-up that failed (`status: failed`, `error_code`)
+    /// would otherwise leave the player waiting for an agent who never comes. A channel still
+    /// in `setup` after a few reads is taken as under way.
+    async fn check_channel_set_up(
+        &self,
+        interaction: &InteractionSid,
+        channel: &InteractionChannelSid,
+    ) -> Result<(), ContactCenterError> {
+        for read in 1..=SETUP_READS {
+            let read_back = self
+                .client
+                .fetch_interaction_channel(interaction, channel)
+                .await
+                .map_err(ContactCenterError::from)?;
+            match read_back.status {
+                Some(InteractionChannelStatus::Failed) => {
+                    return Err(ContactCenterError::Rejected(format!(
+                        "interaction {} channel set-up failed (error code {})",
+                        interaction.as_str(),
+                        read_back
+                            .error_code
+                            .map_or_else(|| "none".to_owned(), |c| c.to_string())
+                    )));
+                }
+                Some(InteractionChannelStatus::Setup) if read < SETUP_READS => {
+                    tokio::time::sleep(SETUP_READ_PAUSE).await;
+                }
+                _ => return Ok(()),
+            }
+        }
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl ContactCenter for FlexContactCenter {
     async fn open_conversation(
@@ -589,6 +630,8 @@ impl ContactCenter for FlexContactCenter {
                 interaction.sid
             ))
         })?;
+        self.check_channel_set_up(&interaction.sid, &channel)
+            .await?;
         Ok(InteractionRef {
             interaction: core_ref(&interaction.sid)?,
             channel: core_ref(&channel)?,

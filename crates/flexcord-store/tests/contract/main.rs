@@ -61,6 +61,7 @@ contract!(
     outbox::a_retried_dead_letter_is_delivered_again_as_maybe_sent,
     outbox::settling_an_unknown_entry_is_not_found,
     outbox::prune_removes_only_old_finished_rows,
+    outbox::entry_nonces_are_stable_per_entry_and_differ_between_databases,
     lifecycle::reopening_keeps_sessions_outbox_and_cases,
     lifecycle::concurrent_opens_migrate_once,
     lifecycle::ping_answers,

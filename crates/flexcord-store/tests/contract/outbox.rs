@@ -8,7 +8,7 @@ use flexcord_core::content::{Announcement, MessageContent, OutgoingMessage, Voic
 use flexcord_core::ids::{ChannelId, Identity, MessageId, UserId};
 use flexcord_core::outbox::OutboxMessage;
 use flexcord_core::ports::{Commit, CommitOutcome, OutboxStore, SessionStore, StoreError};
-use flexcord_store::Store;
+use flexcord_store::{Backend, Store};
 
 use crate::harness::TestDb;
 use crate::sessions::{conversation, notice};
@@ -379,4 +379,39 @@ pub(crate) async fn prune_removes_only_old_finished_rows(db: &TestDb) {
         store.complete(outbox_ids[0]).await,
         Err(StoreError::NotFound(_))
     ));
+}
+
+/// Discord checks `enforce_nonce` per bot: a second database on the same bot (staging beside
+/// production, a reset database) has entries 1, 2, 3… too, and with the id as nonce Discord
+/// would answer its sends with the other database's messages and create nothing.
+pub(crate) async fn entry_nonces_are_stable_per_entry_and_differ_between_databases(db: &TestDb) {
+    let store = db.open().await;
+    let [id] = enqueue(&store, vec![notice(1, "x")]).await[..] else {
+        panic!("one id")
+    };
+    let first = store.claim("w", LEASE, 1).await.unwrap();
+    store.retry_later(id, "502", Duration::ZERO).await.unwrap();
+    drop(store);
+    // A retry, even after a restart, keeps the nonce, so Discord drops a repeat.
+    let reopened = db.open().await;
+    let again = reopened.claim("w", LEASE, 1).await.unwrap();
+    assert_eq!(ids(&again), vec![id]);
+    assert_eq!(again[0].nonce, first[0].nonce);
+
+    let other_db = if matches!(db.config().backend(), Ok(Backend::Postgres)) {
+        TestDb::postgres().await.expect("PostgreSQL is configured")
+    } else {
+        TestDb::sqlite()
+    };
+    let other = other_db.open().await;
+    let [other_id] = enqueue(&other, vec![notice(1, "x")]).await[..] else {
+        panic!("one id")
+    };
+    let theirs = other.claim("w", LEASE, 1).await.unwrap();
+    other_db.drop_schema().await;
+    assert_eq!(other_id, id, "both databases number their entries alike");
+    assert_ne!(
+        theirs[0].nonce, first[0].nonce,
+        "the same entry id in another database must not share its Discord nonce"
+    );
 }

@@ -197,6 +197,26 @@ impl Client {
         self.json(call).await
     }
 
+    /// `GET /v1/Interactions/{KD}/Channels/{UO}`: whether the channel was set up. Creating an
+    /// interaction answers 200 once it is accepted; set-up runs afterwards and may end
+    /// `failed` (with `error_code`), which only this read tells.
+    ///
+    /// # Errors
+    ///
+    /// Any [`Error`].
+    pub async fn fetch_interaction_channel(
+        &self,
+        interaction: &InteractionSid,
+        channel: &InteractionChannelSid,
+    ) -> Result<InteractionChannel, Error> {
+        let path = format!(
+            "/v1/Interactions/{}/Channels/{}",
+            interaction.as_str(),
+            channel.as_str()
+        );
+        self.json(self.get(Service::Flex, &path)).await
+    }
+
     /// `POST /v1/Interactions/{KD}/Channels/{UO}` with `Status=closed` and
     /// `Routing={"status":"closed"}`: the customer side ends the chat and its tasks complete
     /// (without `Routing` they would go to wrapping).

@@ -474,6 +474,11 @@ async fn create_task_posts_customer_initiated_interaction() {
         .expect(1)
         .mount(&server)
         .await;
+    channel_reads_back(
+        &server,
+        json!({"sid": UO, "interaction_sid": KD, "status": "active"}),
+    )
+    .await;
     let task = TaskRequest {
         user: user(),
         case_id: Some(CaseId(12)),
@@ -793,4 +798,48 @@ async fn a_message_saved_after_the_timeout_is_not_posted_twice() {
     }
     assert!(delivered);
     // `expect(1)` on the POST is checked when the server drops.
+}
+
+/// Mounts the read-back of the interaction channel `KD`/`UO`.
+async fn channel_reads_back(server: &MockServer, channel: serde_json::Value) {
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/Interactions/{KD}/Channels/{UO}")))
+        .and(basic_auth())
+        .respond_with(ResponseTemplate::new(200).set_body_json(channel))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+/// Twilio answers `POST /v1/Interactions` 200 once it accepts the request; a channel whose
+/// set-up then failed says so only when read back. Taking the 200 as done left the player
+/// waiting for an agent who never came; now the hand-off fails, so the router tells them.
+#[tokio::test]
+async fn create_task_fails_when_the_channel_set_up_failed() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/Interactions"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(crate::interactions::interaction_json()),
+        )
+        .mount(&server)
+        .await;
+    channel_reads_back(
+        &server,
+        json!({"sid": UO, "interaction_sid": KD, "status": "failed", "error_code": 45001}),
+    )
+    .await;
+    let task = TaskRequest {
+        user: user(),
+        case_id: None,
+        summary: String::new(),
+    };
+    let err = adapter(&server, config())
+        .create_task(&ch(), &task)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ContactCenterError::Rejected(m) if m.contains("45001")),
+        "{err:?}"
+    );
 }
