@@ -14,7 +14,7 @@ use flexcord_store::{Store, StoreConfig};
 use secrecy::SecretString;
 use twilio_flex::{Credentials, FlexConfig, FlexContactCenter};
 
-use crate::config::{RemoteService, Settings};
+use crate::config::{RemoteService, Settings, TwilioConcurrency};
 
 /// Opens the store (running migrations).
 pub async fn store(settings: &Settings) -> anyhow::Result<Store> {
@@ -117,7 +117,18 @@ pub fn twilio_client(settings: &Settings) -> anyhow::Result<twilio_flex::Client>
     if let Some(base) = &settings.twilio.api_base_url {
         builder = builder.base_url(base);
     }
-    builder.build().context("cannot build the Twilio client")
+    // One limit for the process: every clone of this client shares it, and Twilio counts
+    // concurrency per account.
+    let limit = match settings.twilio.concurrency {
+        TwilioConcurrency::Adaptive { ceiling } => {
+            twilio_flex::ConcurrencyLimit::adaptive(twilio_flex::Aimd::new(1, ceiling))
+        }
+        TwilioConcurrency::Fixed(n) => twilio_flex::ConcurrencyLimit::fixed(n),
+    };
+    builder
+        .concurrency(limit)
+        .build()
+        .context("cannot build the Twilio client")
 }
 
 /// The Flex contact-center adapter.

@@ -232,10 +232,11 @@ impl HttpClient {
         loop {
             attempt += 1;
             let result = {
-                let _permit = self.limit.acquire().await?;
-                self.attempt(&request, &uri).await
+                let permit = self.limit.acquire().await;
+                let result = self.attempt(&request, &uri).await;
+                permit.observe(observation(&result));
+                result
             };
-            self.limit.observe(observation(&result));
             let error = match result {
                 Ok(response) => return Ok(response),
                 Err(error) => error,

@@ -2,8 +2,8 @@
 //! (`twilio-flex`), the remote virtual agent (`seachat`), the remote case system (`cases`) and
 //! the Discord adapter's file downloads. One hyper + rustls client with a per-attempt timeout,
 //! a bounded response body, Basic, bearer or API-key-header authentication whose secret never
-//! shows in `Debug`, a concurrency limit ([`ConcurrencyLimit`], the seam an adaptive limiter
-//! will fill), redirects on request, and one pure, unit-tested retry policy (full-jitter
+//! shows in `Debug`, a concurrency limit ([`ConcurrencyLimit`]: fixed, or adaptive by the pure
+//! AIMD rule in [`aimd`]), redirects on request, and one pure, unit-tested retry policy (full-jitter
 //! exponential backoff; `429` always, honouring `Retry-After`; `5xx` and timeouts only for
 //! requests safe to repeat).
 //!
@@ -17,7 +17,9 @@
 //! - [`client`]: [`HttpClient`] and its builder; sends a [`Request`] and returns a [`Response`].
 //! - [`request`]: [`Request`] values and [`endpoint`] for joining a base URL and path segments.
 //! - [`auth`]: [`Auth`] (Basic, bearer or custom header), secret redacted.
-//! - [`limit`]: [`ConcurrencyLimit`], requests in flight per client.
+//! - [`limit`]: [`ConcurrencyLimit`], requests in flight per client (or per set of clients
+//!   sharing it), fixed or adaptive.
+//! - [`aimd`]: [`Aimd`], the adaptive limit's bounds, and [`AimdState::next`], its decision.
 //! - [`retry`]: [`RetryPolicy`], the pure decision of whether and when to try again.
 //! - [`error`]: [`Error`] and [`ErrorKind`].
 //! - [`service`]: [`ServiceConfig`] (URL, bearer key, timeout) of one remote service, and the
@@ -46,6 +48,7 @@
 
 #![warn(missing_docs)]
 
+pub mod aimd;
 pub mod auth;
 pub mod client;
 pub mod error;
@@ -60,6 +63,7 @@ pub mod service;
 pub use http;
 pub use url;
 
+pub use aimd::{Aimd, AimdState};
 pub use auth::Auth;
 pub use client::{HttpClient, HttpClientBuilder, Response};
 pub use error::{Error, ErrorKind};

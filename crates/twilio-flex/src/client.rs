@@ -84,20 +84,21 @@ pub struct ClientBuilder {
     credentials: Credentials,
     base_urls: BaseUrls,
     timeout: Duration,
-    max_concurrency: usize,
+    concurrency: ConcurrencyLimit,
     retry: RetryPolicy,
     max_response_bytes: usize,
 }
 
 impl ClientBuilder {
-    /// Defaults: Twilio's hosts, 15 s timeout per attempt, 8 requests in flight,
+    /// Defaults: Twilio's hosts, 15 s timeout per attempt, 8 requests in flight (fixed; see
+    /// [`ClientBuilder::concurrency`] for an adaptive limit),
     /// [`ClientBuilder::default_retry_policy`], responses up to 4 MiB.
     pub fn new(credentials: Credentials) -> Self {
         Self {
             credentials,
             base_urls: BaseUrls::twilio(),
             timeout: Duration::from_secs(15),
-            max_concurrency: 8,
+            concurrency: ConcurrencyLimit::fixed(8),
             retry: Self::default_retry_policy(),
             max_response_bytes: 4 * 1024 * 1024,
         }
@@ -131,7 +132,15 @@ impl ClientBuilder {
 
     /// Requests in flight at once (at least 1). Twilio's 429s are about account concurrency.
     pub fn max_concurrency(mut self, n: usize) -> Self {
-        self.max_concurrency = n.max(1);
+        self.concurrency = ConcurrencyLimit::fixed(n);
+        self
+    }
+
+    /// Uses `limit` (fixed or adaptive, e.g. `ConcurrencyLimit::adaptive`). Twilio limits
+    /// concurrency per account: give every client of one account clones of the same limit, so
+    /// they share it.
+    pub fn concurrency(mut self, limit: ConcurrencyLimit) -> Self {
+        self.concurrency = limit;
         self
     }
 
@@ -160,12 +169,13 @@ impl ClientBuilder {
             .max_response_bytes(self.max_response_bytes)
             .auth(self.credentials.auth())
             .retry(self.retry)
-            .concurrency(ConcurrencyLimit::fixed(self.max_concurrency))
+            .concurrency(self.concurrency.clone())
             .user_agent(concat!("flexcord-twilio-flex/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(Error::from_http)?;
         Ok(Client {
             http,
+            concurrency: self.concurrency,
             credentials: self.credentials,
             base_urls: self.base_urls,
         })
@@ -177,6 +187,8 @@ impl ClientBuilder {
 #[derive(Debug, Clone)]
 pub struct Client {
     http: HttpClient,
+    /// The limit `http` uses, kept to read its current value and `429` count.
+    concurrency: ConcurrencyLimit,
     credentials: Credentials,
     base_urls: BaseUrls,
 }
@@ -258,6 +270,13 @@ impl Client {
     #[must_use]
     pub fn account_sid(&self) -> &str {
         self.credentials.account_sid()
+    }
+
+    /// The concurrency limit this client (and its clones) sends under: its current value and
+    /// the `429`s it has counted, for metrics.
+    #[must_use]
+    pub const fn concurrency(&self) -> &ConcurrencyLimit {
+        &self.concurrency
     }
 
     pub(crate) fn url(&self, service: Service, path: &str) -> String {

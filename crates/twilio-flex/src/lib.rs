@@ -82,6 +82,6 @@ pub use adapter::{FlexConfig, FlexContactCenter};
 pub use client::{BaseUrls, Client, ClientBuilder};
 pub use credentials::Credentials;
 pub use error::{Error, ErrorKind, TwilioError};
-pub use flexcord_http::RetryPolicy;
+pub use flexcord_http::{Aimd, ConcurrencyLimit, RetryPolicy};
 pub use form::Form;
 pub use page::Page;

@@ -66,6 +66,24 @@ pub struct DiscordSettings {
     pub staff_role: Option<String>,
 }
 
+/// How many Twilio requests the process lets run at once (one limit for the account).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TwilioConcurrency {
+    /// Found by AIMD (grows while Twilio answers, halves on a `429` or a timeout), at most this.
+    Adaptive {
+        /// The ceiling (`FLEXCORD_TWILIO_MAX_CONCURRENCY=100`).
+        ceiling: usize,
+    },
+    /// Exactly this many (`FLEXCORD_TWILIO_MAX_CONCURRENCY=fixed:20`).
+    Fixed(usize),
+}
+
+impl Default for TwilioConcurrency {
+    fn default() -> Self {
+        Self::Adaptive { ceiling: 100 }
+    }
+}
+
 /// Twilio credentials and Flex resources.
 #[derive(Debug, Clone, Default)]
 pub struct TwilioSettings {
@@ -75,6 +93,8 @@ pub struct TwilioSettings {
     pub auth_token: Option<Secret>,
     /// `TWILIO_API_BASE_URL`: replaces every Twilio host.
     pub api_base_url: Option<String>,
+    /// `FLEXCORD_TWILIO_MAX_CONCURRENCY`: Twilio requests in flight for the account.
+    pub concurrency: TwilioConcurrency,
     /// `TWILIO_CHAT_SERVICE_SID`.
     pub chat_service_sid: Option<String>,
     /// `TWILIO_WORKSPACE_SID`.

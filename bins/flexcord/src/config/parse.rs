@@ -45,6 +45,24 @@ pub(crate) fn number(raw: Raw) -> Result<u64, Problems> {
         .map_err(|_| format!("must be a number, got {value:?}").into())
 }
 
+/// `N` (an adaptive limit up to N) or `fixed:N`, N at least 1.
+pub(crate) fn twilio_concurrency(raw: Raw) -> Result<super::TwilioConcurrency, Problems> {
+    let value = raw.into_text();
+    let text = value.trim();
+    let (fixed, n) = match text.strip_prefix("fixed:") {
+        Some(n) => (true, n.trim()),
+        None => (false, text),
+    };
+    match n.parse::<usize>() {
+        Ok(n) if n > 0 && fixed => Ok(super::TwilioConcurrency::Fixed(n)),
+        Ok(n) if n > 0 => Ok(super::TwilioConcurrency::Adaptive { ceiling: n }),
+        _ => Err(format!(
+            "must be a ceiling like 100 or a fixed limit like fixed:20 (at least 1), got {value:?}"
+        )
+        .into()),
+    }
+}
+
 /// `ip:port`.
 pub(crate) fn socket_addr(raw: Raw) -> Result<SocketAddr, Problems> {
     let value = raw.into_text();

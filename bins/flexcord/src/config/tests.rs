@@ -269,3 +269,29 @@ fn the_setting_tables_are_consistent() {
         }
     }
 }
+
+#[test]
+fn twilio_concurrency_is_an_adaptive_ceiling_or_a_fixed_value() {
+    let load = |value: &str| {
+        let mut env = [("FLEXCORD_TWILIO_MAX_CONCURRENCY", value); 11];
+        env[..10].copy_from_slice(&FULL);
+        Settings::load(FileConfig::default(), &env, Needs::Run).map(|s| s.twilio.concurrency)
+    };
+    let default = Settings::load(FileConfig::default(), &FULL, Needs::Run).expect("valid");
+    assert_eq!(
+        default.twilio.concurrency,
+        TwilioConcurrency::Adaptive { ceiling: 100 }
+    );
+    assert_eq!(
+        load("30").ok(),
+        Some(TwilioConcurrency::Adaptive { ceiling: 30 })
+    );
+    assert_eq!(load(" fixed:20 ").ok(), Some(TwilioConcurrency::Fixed(20)));
+    for bad in ["0", "fixed:0", "fixed:", "lots", "-3"] {
+        let err = load(bad).expect_err(bad);
+        assert!(
+            err.to_string().contains("FLEXCORD_TWILIO_MAX_CONCURRENCY"),
+            "{err}"
+        );
+    }
+}

@@ -43,6 +43,17 @@ pub(super) const COMPONENT: Component = Component {
             ..Setting::BASE
         },
         Setting {
+            env: Some("FLEXCORD_TWILIO_MAX_CONCURRENCY"),
+            file: Some(FileKey::new(SECTION, "max_concurrency")),
+            unset: Unset::Default("100"),
+            doc: "Twilio requests in flight for the account: `N` lets the limit adapt up to N \
+                  (grows while Twilio answers, halves on a 429 or a timeout); `fixed:N` holds it at N",
+            sample: Sample::Default,
+            note: "ceiling, or `fixed:N`",
+            apply: apply!(parse::twilio_concurrency => |s, v| s.twilio.concurrency = v),
+            ..Setting::BASE
+        },
+        Setting {
             env: Some("TWILIO_CHAT_SERVICE_SID"),
             file: Some(FileKey::new(SECTION, "chat_service_sid")),
             unset: Unset::Means(

@@ -1,0 +1,182 @@
+//! The adaptive limit's decision, as a pure function: [`AimdState::next`] takes what the limit
+//! is now and what one attempt came to, and returns the new limit. No clock, no I/O, no locks:
+//! [`crate::limit`] holds the state and calls this.
+//!
+//! The rule is AIMD (additive increase, multiplicative decrease), as TCP uses for the same
+//! problem — finding a remote's capacity it never announces: one more request in flight after
+//! every window of successes (a window is as many successes as the limit itself, so the limit
+//! grows by about one per round trip while saturated), half as many after a `429` or an attempt
+//! that got no answer. One burst of `429`s halves the limit once, not once per `429`: a decrease
+//! only counts for attempts that started after the previous decrease (they carry its epoch).
+
+use crate::limit::Observation;
+
+/// The bounds of an adaptive limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Aimd {
+    floor: usize,
+    ceiling: usize,
+    initial: usize,
+}
+
+impl Aimd {
+    /// Between `floor` (at least 1) and `ceiling` (at least `floor`), starting at 8 requests in
+    /// flight, clamped to those bounds (a cautious start: the limit grows from there).
+    #[must_use]
+    pub fn new(floor: usize, ceiling: usize) -> Self {
+        let floor = floor.max(1);
+        let ceiling = ceiling.max(floor);
+        Self {
+            floor,
+            ceiling,
+            initial: 8_usize.clamp(floor, ceiling),
+        }
+    }
+
+    /// Starts at `initial` instead (clamped to the bounds).
+    #[must_use]
+    pub fn starting_at(mut self, initial: usize) -> Self {
+        self.initial = initial.clamp(self.floor, self.ceiling);
+        self
+    }
+
+    /// The least the limit falls to.
+    #[must_use]
+    pub const fn floor(&self) -> usize {
+        self.floor
+    }
+
+    /// The most the limit grows to.
+    #[must_use]
+    pub const fn ceiling(&self) -> usize {
+        self.ceiling
+    }
+
+    /// The state a new limiter starts in.
+    #[must_use]
+    pub const fn start(&self) -> AimdState {
+        AimdState {
+            limit: self.initial,
+            successes: 0,
+            epoch: 0,
+        }
+    }
+}
+
+/// Where an adaptive limit stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AimdState {
+    /// Requests allowed in flight.
+    pub limit: usize,
+    /// Successes counted towards the next increase.
+    pub successes: usize,
+    /// How many decreases happened; an attempt remembers the epoch it started in.
+    pub epoch: u64,
+}
+
+impl AimdState {
+    /// The state after one attempt that started in epoch `started` came to `outcome`.
+    #[must_use]
+    pub fn next(self, bounds: &Aimd, outcome: Observation, started: u64) -> Self {
+        match outcome {
+            Observation::Answered => {
+                let successes = self.successes + 1;
+                if successes >= self.limit {
+                    Self {
+                        limit: (self.limit + 1).min(bounds.ceiling),
+                        successes: 0,
+                        ..self
+                    }
+                } else {
+                    Self { successes, ..self }
+                }
+            }
+            Observation::Overloaded | Observation::NoAnswer => {
+                if started < self.epoch {
+                    // Sent under a larger limit; the decrease it asks for already happened.
+                    return self;
+                }
+                Self {
+                    limit: (self.limit / 2).max(bounds.floor),
+                    successes: 0,
+                    epoch: self.epoch + 1,
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(bounds: &Aimd, mut state: AimdState, outcomes: &[Observation]) -> AimdState {
+        for &o in outcomes {
+            state = state.next(bounds, o, state.epoch);
+        }
+        state
+    }
+
+    #[test]
+    fn a_window_of_successes_grows_the_limit_by_one() {
+        let bounds = Aimd::new(1, 100).starting_at(4);
+        let state = run(&bounds, bounds.start(), &[Observation::Answered; 3]);
+        assert_eq!(
+            state.limit, 4,
+            "three successes are not yet a window of four"
+        );
+        let state = state.next(&bounds, Observation::Answered, 0);
+        assert_eq!(state.limit, 5);
+        let state = run(&bounds, state, &[Observation::Answered; 5]);
+        assert_eq!(state.limit, 6, "the next window is five successes");
+    }
+
+    #[test]
+    fn a_429_or_no_answer_halves_the_limit() {
+        let bounds = Aimd::new(1, 100).starting_at(40);
+        let state = bounds.start().next(&bounds, Observation::Overloaded, 0);
+        assert_eq!(state.limit, 20);
+        let state = state.next(&bounds, Observation::NoAnswer, state.epoch);
+        assert_eq!(state.limit, 10);
+    }
+
+    #[test]
+    fn one_burst_of_429s_halves_once() {
+        let bounds = Aimd::new(1, 100).starting_at(40);
+        let mut state = bounds.start();
+        // Forty requests went out under the same limit and all came back 429.
+        for _ in 0..40 {
+            state = state.next(&bounds, Observation::Overloaded, 0);
+        }
+        assert_eq!(state.limit, 20);
+    }
+
+    #[test]
+    fn the_limit_stays_between_floor_and_ceiling() {
+        let bounds = Aimd::new(3, 6).starting_at(6);
+        let grown = run(&bounds, bounds.start(), &[Observation::Answered; 100]);
+        assert_eq!(grown.limit, 6);
+        let shrunk = run(&bounds, grown, &[Observation::Overloaded; 10]);
+        assert_eq!(shrunk.limit, 3);
+    }
+
+    #[test]
+    fn bounds_are_sane() {
+        let bounds = Aimd::new(0, 0);
+        assert_eq!(
+            (bounds.floor(), bounds.ceiling(), bounds.start().limit),
+            (1, 1, 1)
+        );
+        assert_eq!(Aimd::new(1, 100).start().limit, 8);
+        assert_eq!(Aimd::new(1, 4).start().limit, 4);
+    }
+
+    #[test]
+    fn the_limit_grows_back_after_a_decrease() {
+        let bounds = Aimd::new(1, 100).starting_at(16);
+        let state = bounds.start().next(&bounds, Observation::Overloaded, 0);
+        assert_eq!(state.limit, 8);
+        let state = run(&bounds, state, &[Observation::Answered; 8 + 9 + 10]);
+        assert_eq!(state.limit, 11);
+    }
+}
