@@ -94,10 +94,12 @@ pub async fn run_until(
     let cases = adapters::cases(&settings, &store)?;
     let mut background = Vec::new();
     let virtual_agent = adapters::virtual_agent(&settings, &mut background).await?;
-    let contact_center = Arc::new(adapters::contact_center(
-        &settings,
-        adapters::twilio_client(&settings)?,
-    )?);
+    let twilio = adapters::twilio_client(&settings)?;
+    background.push(crate::twilio_limit::spawn(
+        twilio.concurrency().clone(),
+        Arc::clone(&metrics),
+    ));
+    let contact_center = Arc::new(adapters::contact_center(&settings, twilio)?);
 
     let discord_config = adapters::discord_config(&settings)?;
     let discord_http =

@@ -19,3 +19,4 @@ pub mod metrics;
 pub mod report;
 pub mod store_health;
 pub mod telemetry;
+pub mod twilio_limit;

@@ -64,6 +64,10 @@ pub struct Metrics {
     pub twilio_errors: Family<ReasonLabels, Counter>,
     /// Queued outbox entries (in flight or waiting), sampled every second.
     pub outbox_depth: Gauge<i64, AtomicI64>,
+    /// The Twilio request limit now (adaptive: it grows with successes and halves on a 429).
+    pub twilio_concurrency_limit: Gauge<i64, AtomicI64>,
+    /// Twilio requests answered 429 (too many at once for the account).
+    pub twilio_overloaded: Counter,
     /// 1 while the store's writes fail (disk full, read-only, unreachable), else 0.
     pub store_writes_failing: Gauge<i64, AtomicI64>,
     /// Discord events the store could not record at first, held and retried.
@@ -102,6 +106,8 @@ impl Metrics {
         let discord_errors = Family::<ReasonLabels, Counter>::default();
         let twilio_errors = Family::<ReasonLabels, Counter>::default();
         let outbox_depth = Gauge::<i64, AtomicI64>::default();
+        let twilio_concurrency_limit = Gauge::<i64, AtomicI64>::default();
+        let twilio_overloaded = Counter::default();
         let store_writes_failing = Gauge::<i64, AtomicI64>::default();
         let store_held_events = Counter::default();
         let store_retries = Counter::default();
@@ -149,6 +155,16 @@ impl Metrics {
             outbox_depth.clone(),
         );
         registry.register(
+            "twilio_concurrency_limit",
+            "Twilio requests allowed in flight now (adaptive: grows with successes, halves on a 429)",
+            twilio_concurrency_limit.clone(),
+        );
+        registry.register(
+            "twilio_overloaded",
+            "Twilio requests answered 429 (too many at once for the account)",
+            twilio_overloaded.clone(),
+        );
+        registry.register(
             "store_writes_failing",
             "1 while the database refuses writes (disk full, read-only, unreachable)",
             store_writes_failing.clone(),
@@ -188,6 +204,8 @@ impl Metrics {
             discord_errors,
             twilio_errors,
             outbox_depth,
+            twilio_concurrency_limit,
+            twilio_overloaded,
             store_writes_failing,
             store_held_events,
             store_retries,
