@@ -175,5 +175,6 @@ pub fn discord_config(settings: &Settings) -> anyhow::Result<DiscordConfig> {
         gateway_url: d.gateway_url.clone(),
         api_proxy: d.api_proxy.clone(),
         staff_role: d.staff_role.clone(),
+        global_rate_limit: d.global_rate_limit,
     })
 }

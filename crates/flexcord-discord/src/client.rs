@@ -34,6 +34,12 @@ pub fn build_http(config: &DiscordConfig) -> Result<Client, DiscordError> {
         // Belt and braces: every request also sets its own empty allowed_mentions.
         .default_allowed_mentions(AllowedMentions::default())
         .timeout(std::time::Duration::from_secs(10));
+    if let Some(limit) = config.global_rate_limit {
+        // twilight's limiter assumes Discord's default 50/s; a bot granted more says so here.
+        builder = builder.ratelimiter(Some(twilight_http_ratelimiting::RateLimiter::new(
+            limit.get(),
+        )));
+    }
     if let Some(proxy) = &config.api_proxy {
         if proxy.contains("://") || proxy.contains('/') || proxy.is_empty() {
             return Err(DiscordError::Config(format!(

@@ -19,4 +19,7 @@ pub struct DiscordConfig {
     pub api_proxy: Option<String>,
     /// The name of the role whose members may use `/case` (Manage Server always may).
     pub staff_role: Option<String>,
+    /// Requests per second the bot may make in all (Discord's global limit). `None`: Discord's
+    /// default of 50; large bots can be granted more.
+    pub global_rate_limit: Option<std::num::NonZeroU16>,
 }

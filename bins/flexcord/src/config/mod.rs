@@ -64,6 +64,8 @@ pub struct DiscordSettings {
     pub api_proxy: Option<String>,
     /// `FLEXCORD_STAFF_ROLE`.
     pub staff_role: Option<String>,
+    /// `DISCORD_GLOBAL_RATE_LIMIT` (requests/s; `None` only before the default is applied).
+    pub global_rate_limit: Option<std::num::NonZeroU16>,
 }
 
 /// How many Twilio requests the process lets run at once (one limit for the account).

@@ -45,6 +45,15 @@ pub(crate) fn number(raw: Raw) -> Result<u64, Problems> {
         .map_err(|_| format!("must be a number, got {value:?}").into())
 }
 
+/// A rate in requests per second: a whole number from 1 to 65,535.
+pub(crate) fn requests_per_second(raw: Raw) -> Result<std::num::NonZeroU16, Problems> {
+    let value = raw.into_text();
+    value
+        .trim()
+        .parse::<std::num::NonZeroU16>()
+        .map_err(|_| format!("must be a number from 1 to 65535, got {value:?}").into())
+}
+
 /// `N` (an adaptive limit up to N) or `fixed:N`, N at least 1.
 pub(crate) fn twilio_concurrency(raw: Raw) -> Result<super::TwilioConcurrency, Problems> {
     let value = raw.into_text();

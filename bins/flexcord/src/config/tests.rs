@@ -295,3 +295,28 @@ fn twilio_concurrency_is_an_adaptive_ceiling_or_a_fixed_value() {
         );
     }
 }
+
+#[test]
+fn discord_global_rate_limit_defaults_to_50_and_takes_what_discord_granted() {
+    let load = |value: &str| {
+        let mut env = [("DISCORD_GLOBAL_RATE_LIMIT", value); 11];
+        env[..10].copy_from_slice(&FULL);
+        Settings::load(FileConfig::default(), &env, Needs::Run)
+            .map(|s| s.discord.global_rate_limit.map(std::num::NonZeroU16::get))
+    };
+    let default = Settings::load(FileConfig::default(), &FULL, Needs::Run).expect("valid");
+    assert_eq!(
+        default
+            .discord
+            .global_rate_limit
+            .map(std::num::NonZeroU16::get),
+        Some(50)
+    );
+    assert_eq!(load("1200").ok(), Some(Some(1200)));
+    for bad in ["0", "-1", "70000", "fast"] {
+        let err = load(bad).expect_err(bad);
+        let text = err.to_string();
+        assert!(text.contains("DISCORD_GLOBAL_RATE_LIMIT"), "{text}");
+        assert!(!text.contains("is required"), "{text}");
+    }
+}

@@ -438,3 +438,24 @@ async fn a_user_with_no_mutual_guild_is_like_a_closed_dm_and_opening_dms_too_fas
         Err(ChatError::RateLimited { .. })
     ));
 }
+
+#[tokio::test]
+async fn a_bot_granted_a_higher_global_limit_still_sends() {
+    // DISCORD_GLOBAL_RATE_LIMIT builds twilight's limiter with the granted rate.
+    let server = MockServer::start().await;
+    let _rest = discord_fake::rest::mount_discord_defaults(&server).await;
+    let config = flexcord_discord::DiscordConfig {
+        global_rate_limit: std::num::NonZeroU16::new(1200),
+        ..crate::config(None, &server)
+    };
+    let http = std::sync::Arc::new(flexcord_discord::build_http(&config).expect("config"));
+    let chat = flexcord_discord::DiscordChat::new(http, &config).expect("ids");
+    chat.send(
+        ChannelId(77),
+        &OutgoingMessage::new(Voice::Agent, "hi"),
+        None,
+    )
+    .await
+    .expect("sent");
+    assert_eq!(texts_sent_to(&server, 77).await, ["hi"]);
+}

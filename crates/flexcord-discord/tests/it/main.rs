@@ -32,6 +32,7 @@ pub(crate) fn config(gateway: Option<&FakeGateway>, rest: &MockServer) -> Discor
         gateway_url: gateway.map(|g| g.url().to_owned()),
         api_proxy: Some(rest.address().to_string()),
         staff_role: Some("Support".to_owned()),
+        global_rate_limit: None,
     }
 }
 

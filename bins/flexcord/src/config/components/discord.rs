@@ -68,5 +68,16 @@ pub(super) const COMPONENT: Component = Component {
             apply: apply!(parse::text => |s, v| s.discord.staff_role = Some(v)),
             ..Setting::BASE
         },
+        Setting {
+            env: Some("DISCORD_GLOBAL_RATE_LIMIT"),
+            file: Some(FileKey::new(SECTION, "global_rate_limit")),
+            kind: Kind::Number,
+            unset: Unset::Default("50"),
+            doc: "requests per second the bot may make in all (Discord's global limit; raise it \
+                  only when Discord granted the bot more)",
+            sample: Sample::Default,
+            note: "requests/s, 1 to 65535",
+            apply: apply!(parse::requests_per_second => |s, v| s.discord.global_rate_limit = Some(v)),
+        },
     ],
 };
