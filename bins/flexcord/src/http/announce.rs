@@ -67,10 +67,10 @@ pub(super) async fn announce(
         Ok(body) => body,
         Err(rejection) => return body_rejection(&state, "/announce", &rejection),
     };
-    let request: AnnounceRequest = match serde_json::from_slice(&body) {
-        Ok(request) => request,
-        Err(error) => {
-            let detail = flexcord_core::log_safe::escape_for_log(&error.to_string());
+    let (key, announcement) = match parse_request(&body) {
+        Ok(parsed) => parsed,
+        Err(BodyProblem::Malformed(error)) => {
+            let detail = flexcord_core::log_safe::escape_for_log(&error);
             refuse(&state, "announce_malformed", "/announce", &detail);
             return (
                 StatusCode::BAD_REQUEST,
@@ -78,19 +78,10 @@ pub(super) async fn announce(
             )
                 .into_response();
         }
-    };
-    if let Err(problem) = validate(&request) {
-        refuse(&state, "announce_invalid", "/announce", &problem);
-        return (StatusCode::UNPROCESSABLE_ENTITY, format!("{problem}\n")).into_response();
-    }
-    let key = request
-        .id
-        .clone()
-        .unwrap_or_else(|| content_key(&request.title, &request.body));
-    let announcement = Announcement {
-        title: request.title,
-        body: request.body,
-        url: request.url,
+        Err(BodyProblem::Invalid(problem)) => {
+            refuse(&state, "announce_invalid", "/announce", &problem);
+            return (StatusCode::UNPROCESSABLE_ENTITY, format!("{problem}\n")).into_response();
+        }
     };
     let result = state
         .router
@@ -121,12 +112,22 @@ pub(super) async fn announce(
     }
 }
 
+/// Why an `/announce` body was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyProblem {
+    /// Not the JSON an announcement is (400).
+    Malformed(String),
+    /// JSON, but a field breaks a rule (422).
+    Invalid(String),
+}
+
 /// The body checks `/announce` applies, without the HTTP around it: the announcement and its
-/// deduplication key, or why it was refused. For the fuzz targets in the repository's `fuzz/`.
+/// deduplication key, or why it was refused. The handler and the fuzz targets in `fuzz/` share it.
 #[doc(hidden)]
-pub fn parse_request(body: &[u8]) -> Result<(String, Announcement), String> {
-    let request: AnnounceRequest = serde_json::from_slice(body).map_err(|e| e.to_string())?;
-    validate(&request)?;
+pub fn parse_request(body: &[u8]) -> Result<(String, Announcement), BodyProblem> {
+    let request: AnnounceRequest =
+        serde_json::from_slice(body).map_err(|e| BodyProblem::Malformed(e.to_string()))?;
+    validate(&request).map_err(BodyProblem::Invalid)?;
     let key = request
         .id
         .clone()
