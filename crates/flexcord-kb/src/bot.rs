@@ -16,7 +16,8 @@ use crate::config::KbConfig;
 use crate::error::KbError;
 use crate::handoff::HandoffPhrases;
 use crate::report::IndexReport;
-use crate::{excerpt, query, scan, store};
+use crate::small_talk::{self, SmallTalk};
+use crate::{excerpt, query, relevance, scan, store};
 
 /// An answer must come well inside the few seconds the router waits.
 const ANSWER_DEADLINE: Duration = Duration::from_secs(3);
@@ -122,9 +123,10 @@ impl FaqBot {
         })
     }
 
-    /// The best articles for `text`, best first, at most [`KbConfig::max_results`]. Empty when
-    /// the text has no usable words or nothing matches. Hostile text is safe: it never reaches
-    /// FTS5's query syntax.
+    /// The articles that answer `text`, best first, at most [`KbConfig::max_results`]: only
+    /// those scoring close to the best match, so a clear question gets one article, not three.
+    /// Empty when the text has no usable words or nothing matches. Hostile text is safe: it
+    /// never reaches FTS5's query syntax.
     ///
     /// # Errors
     ///
@@ -136,7 +138,7 @@ impl FaqBot {
         let hits =
             store::search(&self.inner.pool, &fts_query, self.inner.config.max_results).await?;
         let terms = query::terms(text);
-        Ok(hits
+        Ok(relevance::keep_relevant(hits)
             .into_iter()
             .map(|hit| Article {
                 excerpt: excerpt::excerpt(&hit.body, &terms),
@@ -146,8 +148,9 @@ impl FaqBot {
             .collect())
     }
 
-    /// The full answer to `text`: a hand-off when a live-agent phrase is present, otherwise an
-    /// intro line and the best articles, or a "nothing found, ask for an agent" line.
+    /// The full answer to `text`: a hand-off when a live-agent phrase is present; a short reply
+    /// to a greeting or thanks; otherwise an intro line and the matching articles, or a
+    /// "nothing found, ask for an agent" line.
     ///
     /// # Errors
     ///
@@ -158,6 +161,17 @@ impl FaqBot {
             return Ok(Answer {
                 items: Vec::new(),
                 hand_off: true,
+            });
+        }
+        let reply = match small_talk::classify(text) {
+            Some(SmallTalk::Greeting) => Some(&config.greeting_text),
+            Some(SmallTalk::Thanks) => Some(&config.thanks_text),
+            None => None,
+        };
+        if let Some(reply) = reply {
+            return Ok(Answer {
+                items: vec![AnswerItem::Text(reply.clone())],
+                hand_off: false,
             });
         }
         let articles = self.search(text).await?;

@@ -5,8 +5,9 @@
 //! uses SQLite, whatever store the rest of flexcord uses), [`FaqBot::index_dir`] syncs it with the
 //! folder by content hash and returns an [`IndexReport`], and [`FaqBot`] implements
 //! [`flexcord_core::ports::VirtualAgent`]: a question gets a hand-off when it asks for a person,
-//! otherwise an intro line plus up to [`KbConfig::max_results`] articles (title, link, excerpt),
-//! or a friendly "nothing found" offering a live agent.
+//! a greeting or thanks gets a short reply in kind, otherwise an intro line plus up to
+//! [`KbConfig::max_results`] articles (title, link, excerpt) — only those scoring close to the
+//! best match —, or a friendly "nothing found" offering a live agent.
 //!
 //! # Articles
 //!
@@ -44,8 +45,10 @@ mod front_matter;
 pub mod fuzzing;
 mod handoff;
 mod query;
+mod relevance;
 mod report;
 mod scan;
+mod small_talk;
 mod store;
 
 pub use bot::FaqBot;

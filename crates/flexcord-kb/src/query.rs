@@ -56,7 +56,7 @@ pub(crate) fn terms(text: &str) -> Vec<String> {
 /// Lower-cased runs of letters and digits. The apostrophe inside a word ("don't", "can’t")
 /// joins, so contractions can be recognised as stop words rather than leaving "t" behind.
 pub(crate) fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '\u{2019}'))
+    text.split(|c: char| !(c.is_alphanumeric() || is_mark(c) || c == '\'' || c == '\u{2019}'))
         .map(|w| w.trim_matches(|c| c == '\'' || c == '\u{2019}'))
         .filter(|w| !w.is_empty())
         .map(|w| w.replace('\u{2019}', "'").to_lowercase())
@@ -68,6 +68,17 @@ pub(crate) fn words(text: &str) -> impl Iterator<Item = String> + '_ {
                 _ => w,
             }
         })
+}
+
+/// Combining marks belong to the word they sit on: Hindi's vowel signs and virama ("नमस्ते" is
+/// न म स ् त े) are not alphanumeric, and splitting on them would cut every Devanagari word
+/// apart — and FTS5's `unicode61` tokenizer, which the index uses, keeps them inside tokens
+/// too. Covers the combining diacritics and the Indic blocks (Devanagari to Sinhala), whose
+/// only non-letters that are not marks are the danda punctuation marks.
+fn is_mark(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}')
+        || (matches!(c, '\u{0900}'..='\u{0DFF}')
+            && !matches!(c, '\u{0964}' | '\u{0965}' | '\u{0970}'))
 }
 
 fn is_stop_word(word: &str) -> bool {
@@ -216,6 +227,12 @@ const STOP_WORDS: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hindi_words_keep_their_vowel_signs_and_dandas_separate() {
+        let got: Vec<String> = words("मेरा पासवर्ड भूल गया। नमस्ते").collect();
+        assert_eq!(got, ["मेरा", "पासवर्ड", "भूल", "गया", "नमस्ते"]);
+    }
 
     #[test]
     fn stop_words_are_sorted_for_binary_search() {

@@ -20,12 +20,14 @@ const SCHEMA_VERSION: i64 = 1;
 const RANK: &str = "bm25(articles, 10.0, 1.0, 5.0)";
 
 /// A search hit.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Hit {
     pub(crate) title: String,
     pub(crate) url: Option<String>,
     /// The plain-text body, for the excerpt.
     pub(crate) body: String,
+    /// bm25 relevance, higher is better (FTS5's own rank is negated so it reads naturally).
+    pub(crate) score: f64,
 }
 
 /// Opens the pool and makes sure the schema is current.
@@ -203,7 +205,7 @@ pub(crate) async fn search(
 ) -> Result<Vec<Hit>, KbError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let sql = format!(
-        "SELECT f.title, f.url, articles.body AS body
+        "SELECT f.title, f.url, articles.body AS body, -{RANK} AS score
          FROM articles JOIN kb_files f ON f.id = articles.rowid
          WHERE articles MATCH ?1
          ORDER BY {RANK}, f.path
@@ -220,6 +222,7 @@ pub(crate) async fn search(
                 title: row.try_get("title")?,
                 url: row.try_get("url")?,
                 body: row.try_get("body")?,
+                score: row.try_get("score")?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()

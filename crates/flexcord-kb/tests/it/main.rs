@@ -10,5 +10,6 @@ mod answers;
 mod hostile;
 mod indexing;
 mod odd_files;
+mod relevance;
 mod sample_kb;
 mod support;
