@@ -27,6 +27,7 @@ use crate::dispatch::Dispatcher;
 use crate::feeds::FeedPoller;
 use crate::http::{self, AppState};
 use crate::metrics::Metrics;
+use crate::typing::ShowsTyping;
 
 /// How long processed-event ids and finished outbox rows are kept (longer than any Twilio retry).
 const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -117,7 +118,8 @@ pub async fn run_until(
         Ports {
             chat: Arc::new(chat.clone()),
             contact_center,
-            virtual_agent,
+            // "typing…" in the DM while a remote virtual agent thinks.
+            virtual_agent: Arc::new(ShowsTyping::new(virtual_agent, Arc::new(chat.clone()))),
             cases,
             store: Arc::clone(&session_store),
             clock: Arc::new(SystemClock),

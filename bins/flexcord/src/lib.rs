@@ -20,3 +20,4 @@ pub mod report;
 pub mod store_health;
 pub mod telemetry;
 pub mod twilio_limit;
+pub mod typing;

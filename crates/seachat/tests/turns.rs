@@ -37,6 +37,7 @@ fn question() -> Question {
             name: "Nelly".into(),
         },
         text: "How do I reset my password?".into(),
+        reply_in: None,
     }
 }
 

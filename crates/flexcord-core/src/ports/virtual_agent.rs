@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use thiserror::Error;
 
 use crate::event::UserProfile;
+use crate::ids::ChannelId;
 
 /// A user's question.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +15,9 @@ pub struct Question {
     pub user: UserProfile,
     /// What they asked.
     pub text: String,
+    /// Where the answer will be shown (the user's DM), so a slow agent can show "typing…"
+    /// there. `None` when the asker has no channel (a test, a script).
+    pub reply_in: Option<ChannelId>,
 }
 
 /// A knowledge-base article suggestion.

@@ -462,6 +462,7 @@ impl Router {
             session_id: format!("discord:{}", user.id),
             user: user.clone(),
             text: text.to_owned(),
+            reply_in: Some(s.dm_channel),
         };
         let dm = s.dm_channel;
         match self.ports.virtual_agent.answer(&question).await {

@@ -41,6 +41,7 @@ pub(crate) fn question(text: &str) -> Question {
             name: "Ann".into(),
         },
         text: text.into(),
+        reply_in: None,
     }
 }
 
