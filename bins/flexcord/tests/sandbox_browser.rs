@@ -439,6 +439,31 @@ async fn a_player_and_an_agent_go_through_support_and_a_bug_report_in_the_browse
     )
     .await;
 
+    // The moderator looks the support case up with the staff-only /case: the answer shows the
+    // case the player's chat created, rated.
+    web.type_into("#composer-text", "/case 1001").await;
+    web.click("#composer-send").await;
+    web.wait_for(
+        "the moderator's /case answer",
+        "[...document.querySelectorAll('#messages .msg')].some(m => m.textContent.includes('Kai (staff) used /case 1001') && m.textContent.includes('1001') && m.classList.contains('ephemeral'))",
+    )
+    .await;
+
+    // An announcement posted twice: the second is not silently ignored, the page says why.
+    web.click("details.announce summary").await;
+    web.click("#announce-send").await;
+    web.wait_for(
+        "the announcement accepted",
+        "document.querySelector('#announce-notice').textContent.startsWith('Announced')",
+    )
+    .await;
+    web.click("#announce-send").await;
+    web.wait_for(
+        "the repeated announcement explained",
+        "document.querySelector('#announce-notice').textContent.startsWith('Already announced')",
+    )
+    .await;
+
     // Back to the DM for the picture: the whole story on one screen.
     web.click("#channel-dm").await;
     web.wait_for("the DM", "document.querySelector('#channel-dm.active')")

@@ -13,7 +13,9 @@ use twilio_fake::StateChangeReason;
 
 use crate::error::ActionError;
 use crate::shared::Shared;
-use crate::world::{Interaction, Message, PLAYER_ID, PLAYER_NAME, StoredFile};
+use crate::world::{
+    Interaction, MANAGE_GUILD, Message, PLAYER_ID, PLAYER_NAME, STAFF_ID, STAFF_NAME, StoredFile,
+};
 
 /// The Flex agent the page plays.
 pub const AGENT_IDENTITY: &str = "ada@flex.sandbox";
@@ -52,13 +54,17 @@ impl Upload {
     }
 }
 
-/// `/helpme`, `/bug`, `/new_feature` used in a channel.
+/// `/helpme`, `/bug`, `/new_feature` used in a channel by the player, or `/case <id>` by the
+/// server's moderator.
 #[derive(Debug, Deserialize)]
 pub(crate) struct CommandAction {
     /// Command name without the slash.
     pub(crate) name: String,
     /// Where it is used.
     pub(crate) channel_id: u64,
+    /// `/case`'s case number.
+    #[serde(default)]
+    pub(crate) case_id: Option<u64>,
 }
 
 /// The open modal submitted with these values (by field `custom_id`).
@@ -139,6 +145,36 @@ impl Shared {
             id,
             token: fixture.token.clone(),
             channel_id,
+            label: format!("{PLAYER_NAME} used {label}"),
+            original: None,
+        });
+        Ok(fixture)
+    }
+
+    /// The moderator's interaction in a server channel: Manage Server, so flexcord's staff
+    /// check passes as it would for a real moderator.
+    fn staff_interaction_in(
+        &self,
+        channel_id: u64,
+        label: &str,
+    ) -> Result<InteractionFixture, ActionError> {
+        let mut world = self.world();
+        let channel = world
+            .channel(channel_id)
+            .cloned()
+            .ok_or_else(|| ActionError::NotFound(format!("channel {channel_id}")))?;
+        if channel.dm {
+            return Err(ActionError::Invalid(
+                "/case is a server command: use it in a channel of the server".to_owned(),
+            ));
+        }
+        let id = world.fresh_id();
+        let staff = FixtureUser::human(STAFF_ID, STAFF_NAME);
+        let fixture = InteractionFixture::in_guild(id, staff, channel_id, Vec::new(), MANAGE_GUILD);
+        world.remember(Interaction {
+            id,
+            token: fixture.token.clone(),
+            channel_id,
             label: label.to_owned(),
             original: None,
         });
@@ -147,6 +183,18 @@ impl Shared {
 
     /// Uses a slash command.
     pub(crate) fn command(&self, action: &CommandAction) -> Result<(), ActionError> {
+        if action.name == "case" {
+            let id = action.case_id.ok_or_else(|| {
+                ActionError::Invalid("/case needs a case number, e.g. /case 1001".to_owned())
+            })?;
+            let label = format!("{STAFF_NAME} used /case {id}");
+            let fixture = self.staff_interaction_in(action.channel_id, &label)?;
+            self.gateway.dispatch(
+                "INTERACTION_CREATE",
+                fixture.slash_command("case", &[("id", json!(id.to_string()))]),
+            );
+            return Ok(());
+        }
         if !matches!(action.name.as_str(), "helpme" | "bug" | "new_feature") {
             return Err(ActionError::Invalid(format!(
                 "unknown command /{}",
@@ -321,8 +369,10 @@ impl Shared {
         Ok(())
     }
 
-    /// Posts an announcement through the bridge's own endpoint, with its token.
-    pub(crate) async fn announce(&self, action: &AnnounceAction) -> Result<(), ActionError> {
+    /// Posts an announcement through the bridge's own endpoint, with its token. Returns the
+    /// bridge's verdict (`accepted`, or `duplicate` for one it already posted), so the page can
+    /// say why nothing new appeared.
+    pub(crate) async fn announce(&self, action: &AnnounceAction) -> Result<String, ActionError> {
         let bridge = self
             .bridge
             .get()
@@ -341,10 +391,15 @@ impl Shared {
                 )
             })
             .map_err(|e| ActionError::Bridge(e.to_string()))?;
-        self.http
+        let response = self
+            .http
             .send(request)
             .await
             .map_err(|e| ActionError::Bridge(e.detailed()))?;
-        Ok(())
+        let status = serde_json::from_slice::<serde_json::Value>(response.body())
+            .ok()
+            .and_then(|v| v.get("status").and_then(|s| s.as_str()).map(str::to_owned))
+            .unwrap_or_else(|| "accepted".to_owned());
+        Ok(status)
     }
 }

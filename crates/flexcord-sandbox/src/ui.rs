@@ -257,8 +257,8 @@ async fn announce(
     State(shared): State<Arc<Shared>>,
     Json(action): Json<AnnounceAction>,
 ) -> Result<Response, ActionError> {
-    shared.announce(&action).await?;
-    Ok(ok())
+    let status = shared.announce(&action).await?;
+    Ok(Json(json!({ "ok": true, "status": status })).into_response())
 }
 
 async fn file(

@@ -17,6 +17,12 @@ pub const APPLICATION_ID: u64 = discord_fake::fixtures::APPLICATION_ID;
 pub const PLAYER_ID: u64 = 4242;
 /// The player's name.
 pub const PLAYER_NAME: &str = "Sam";
+/// The server's moderator, who may use the staff-only `/case`: the page runs `/case` as them.
+pub const STAFF_ID: u64 = 4343;
+/// The moderator's name.
+pub const STAFF_NAME: &str = "Kai (staff)";
+/// Discord's Manage Server permission bit: flexcord treats its holders as staff.
+pub const MANAGE_GUILD: u64 = 1 << 5;
 /// The guild's text channels, in display order (`flexcord setup discord` creates the same).
 pub const GUILD_CHANNELS: [&str; 4] = [
     "announcements",
@@ -120,7 +126,7 @@ pub struct Interaction {
     pub token: String,
     /// Channel it happened in.
     pub channel_id: u64,
-    /// What the page shows above the answer (`/helpme`).
+    /// What the page shows above the answer (`Sam used /helpme`).
     pub label: String,
     /// The message created by the initial response (type 4 or 5), edited by `@original`.
     pub original: Option<u64>,

@@ -240,7 +240,7 @@ function renderMessages(d) {
     class: "msg" + (m.bot ? " bot" : " user") + (m.ephemeral ? " ephemeral" : ""),
     "data-message-id": m.id,
   },
-    m.reply_to ? el("div", { class: "reply-to" }, "↪ " + d.player.name + " used " + m.reply_to) : null,
+    m.reply_to ? el("div", { class: "reply-to" }, "↪ " + m.reply_to) : null,
     el("div", { class: "meta" }, el("span", { class: "author" }, m.author + (m.bot ? " BOT" : "")),
       m.ephemeral ? "Only you can see this" : ""),
     m.thinking ? el("div", { class: "thinking" }, "flexcord is thinking…") : null,
@@ -281,9 +281,19 @@ function renderModal(d) {
   backdrop.classList.remove("hidden");
 }
 
-async function runCommand(name) {
+async function runCommand(name, caseId) {
   if (view.channel === null) return;
-  await post("/ui/command", { name, channel_id: view.channel }, "#discord-error");
+  if (name === "case" && caseId === undefined) {
+    // /case needs a number: put the command in the composer for the user to complete.
+    const input = $("#composer-text");
+    input.value = "/case ";
+    input.focus();
+    $("#discord-error").textContent = "Type the case number after /case and press Send (runs as the moderator, Kai).";
+    return;
+  }
+  const body = { name, channel_id: view.channel };
+  if (caseId !== undefined) body.case_id = caseId;
+  await post("/ui/command", body, "#discord-error");
 }
 
 async function sendComposer(ev) {
@@ -292,6 +302,13 @@ async function sendComposer(ev) {
   const text = input.value.trim();
   const command = text.match(/^\/(helpme|bug|new_feature)\b/);
   if (command) { input.value = ""; await runCommand(command[1]); return; }
+  const caseCommand = text.match(/^\/case\b\s*#?(\d*)/);
+  if (caseCommand) {
+    if (!caseCommand[1]) { await runCommand("case"); return; }
+    input.value = "";
+    await runCommand("case", Number(caseCommand[1]));
+    return;
+  }
   const d = view.state.discord;
   const channel = d.channels.find((c) => c.id === view.channel);
   if (!channel || !channel.dm) {
@@ -461,9 +478,14 @@ $("#composer").addEventListener("submit", sendComposer);
 $("#agent-composer").addEventListener("submit", agentSend);
 $("#agent-close").addEventListener("click", () =>
   post("/ui/agent/close", { conversation_sid: view.task }, "#flex-error"));
-$("#announce-form").addEventListener("submit", (ev) => {
+$("#announce-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
-  post("/ui/announce", { title: $("#announce-title").value, body: $("#announce-body").value }, "#flex-error");
+  const answer = await post("/ui/announce",
+    { title: $("#announce-title").value, body: $("#announce-body").value }, "#announce-notice");
+  // The bridge posts each announcement once: say so rather than appear to ignore the click.
+  $("#announce-notice").textContent = answer.status === "duplicate"
+    ? "Already announced: the bridge posts the same announcement only once. Change the title or body to post another."
+    : "Announced: see #announcements on the Discord side.";
 });
 connect();
 refresh();
