@@ -314,7 +314,7 @@ impl FlexContactCenter {
             .or(served_type)
             .unwrap_or_else(|| "application/octet-stream".to_owned());
         self.client
-            .upload_media(service, &content_type, bytes)
+            .upload_media(service, &content_type, Some(&attachment.filename), bytes)
             .await
             .map(|media| media.sid)
             .map_err(|e| upload_failure(&e))

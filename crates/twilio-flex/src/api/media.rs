@@ -6,7 +6,7 @@ use crate::sid::MediaSid;
 use bytes::Bytes;
 use serde::Deserialize;
 
-use crate::client::{Client, Service, segment};
+use crate::client::{Client, Service, segment, with_query};
 use crate::error::Error;
 
 /// Links of a media resource.
@@ -43,8 +43,10 @@ pub struct Media {
 }
 
 impl Client {
-    /// `POST /v1/Services/{ChatServiceSid}/Media` with the raw bytes and their MIME type.
-    /// Not retried on 5xx/timeouts (it would store a second copy).
+    /// `POST /v1/Services/{ChatServiceSid}/Media` with the raw bytes and their MIME type, and
+    /// the file's name as the `Filename` query parameter (what Twilio's own Conversations SDK
+    /// sends; it becomes the media's `filename`, which Flex shows on the attachment). Not
+    /// retried on 5xx/timeouts (it would store a second copy).
     ///
     /// # Errors
     ///
@@ -53,9 +55,14 @@ impl Client {
         &self,
         chat_service_sid: &str,
         content_type: &str,
+        filename: Option<&str>,
         bytes: Bytes,
     ) -> Result<Media, Error> {
         let path = format!("/v1/Services/{}/Media", segment(chat_service_sid));
+        let path = match filename.filter(|f| !f.trim().is_empty()) {
+            Some(name) => with_query(&path, &[("Filename", name.to_owned())]),
+            None => path,
+        };
         self.json(self.post(Service::Media, &path).raw(bytes, content_type))
             .await
     }

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use serde_json::json;
 use twilio_flex::api::studio::{FlowParams, FlowStatus};
 use twilio_flex::sid::MediaSid;
-use wiremock::matchers::{body_bytes, header, method, path};
+use wiremock::matchers::{body_bytes, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::helpers::*;
@@ -30,10 +30,32 @@ async fn upload_media_posts_raw_bytes_with_their_type() {
         .mount(&server)
         .await;
     let media = client(&server)
-        .upload_media(IS, "image/png", Bytes::from_static(b"PNG"))
+        .upload_media(IS, "image/png", None, Bytes::from_static(b"PNG"))
         .await
         .unwrap();
     assert_eq!(media.sid.as_str(), ME);
+}
+
+#[tokio::test]
+async fn upload_media_names_the_file_so_flex_shows_it() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/Services/{IS}/Media")))
+        .and(query_param("Filename", "crash report.png"))
+        .and(body_bytes(b"PNG".to_vec()))
+        .respond_with(ResponseTemplate::new(201).set_body_json(media_json(&server)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    client(&server)
+        .upload_media(
+            IS,
+            "image/png",
+            Some("crash report.png"),
+            Bytes::from_static(b"PNG"),
+        )
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
