@@ -25,6 +25,7 @@ mod hostile_server;
 mod live_chat;
 mod outage;
 mod postgres;
+mod readable;
 mod reports;
 mod storage_faults;
 mod studio;

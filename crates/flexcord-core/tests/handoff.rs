@@ -29,9 +29,10 @@ async fn the_button_opens_a_case_posts_the_transcript_and_creates_the_task() {
     let case = h.cases.case(case_id).unwrap();
     assert_eq!(case.kind, CaseKind::Support);
     assert_eq!(case.title, "my game crashes");
-    assert_eq!(
-        case.description, "my game crashes",
-        "what the user said, without the bot's suggestions"
+    assert!(
+        case.description.starts_with("[20") && case.description.ends_with(" UTC] my game crashes"),
+        "what the user said, timestamped, without the bot's suggestions: {:?}",
+        case.description
     );
     assert_eq!(case.priority, Priority::Normal);
     assert_eq!(case.status, CaseStatus::Open);
@@ -65,7 +66,8 @@ async fn a_keyword_hands_off_without_asking_the_bot() {
     assert!(h.bot.questions().is_empty());
     assert_eq!(h.state(&u), Some(SessionState::AwaitingAgent));
     let case = h.cases.case(h.case_of(&u).unwrap()).unwrap();
-    assert_eq!(case.title, "I want to talk to a HUMAN!");
+    // The request is not the problem: with no question asked, the title names the user.
+    assert_eq!(case.title, "Live chat with user1");
 }
 
 #[tokio::test]

@@ -559,7 +559,11 @@ impl ContactCenter for FlexContactCenter {
         }
         let body: String = lines
             .iter()
-            .map(|line| format!("{}: {}", line.name, line.text))
+            // One turn per line; a turn of several lines keeps them indented under it.
+            .map(|line| {
+                let text = line.text.trim().lines().collect::<Vec<_>>().join("\n    ");
+                format!("{}: {text}", line.name)
+            })
             .collect::<Vec<_>>()
             .join("\n");
         let body = format!(

@@ -476,10 +476,17 @@ impl Router {
                 } else {
                     (rendered, answer.hand_off)
                 };
+                // The agent reads the transcript in Flex, which shows Markdown raw: the answer
+                // goes there as plain titles and links.
+                let plain = transcript::render_answer_plain(&answer.items);
                 let line = transcript::line(
                     Speaker::Bot,
                     "Virtual agent",
-                    text.clone(),
+                    if plain.is_empty() {
+                        text.clone()
+                    } else {
+                        plain
+                    },
                     self.ports.clock.now_ms(),
                 );
                 transcript::push_line(&mut s.transcript, line, self.config.transcript_limit);
