@@ -58,6 +58,9 @@ pub(crate) struct NewMessage {
     pub(crate) body: Option<String>,
     pub(crate) attributes: Option<String>,
     pub(crate) media_sids: Vec<String>,
+    /// `DateCreated` as posted (ISO 8601): a message written earlier than it is posted (a
+    /// bridge catching up after an outage) keeps its own time.
+    pub(crate) date_created: Option<String>,
 }
 
 fn conversation_path(key: &str) -> String {
@@ -399,6 +402,13 @@ impl Shared {
         if new.body.is_none() && new.media_sids.is_empty() {
             return Err(ApiError::missing_parameter("Body"));
         }
+        if let Some(raw) = &new.date_created
+            && !crate::clock::is_iso8601_utc(raw)
+        {
+            return Err(ApiError::bad_request(format!(
+                "DateCreated {raw:?} is not an ISO 8601 date-time"
+            )));
+        }
         let mut store = self.lock();
         let sid = resolve(&store, key)?;
         let media = new
@@ -432,7 +442,7 @@ impl Shared {
             attributes: new.attributes.unwrap_or_else(|| "{}".to_owned()),
             media,
             participant_sid,
-            date_created: now_iso8601(),
+            date_created: new.date_created.unwrap_or_else(now_iso8601),
             source: actor.source,
         };
         conversation.messages.push(message.clone());

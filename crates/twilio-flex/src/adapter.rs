@@ -25,6 +25,7 @@ use crate::api::interactions::{ChatRouting, CreateInteraction, InteractionChanne
 use crate::client::Client;
 use crate::core_ids::{customer_identity, identity_to_wire, to_core, to_twilio};
 use crate::error::{Error, ErrorKind};
+use crate::iso_time::iso8601_from_ms;
 use crate::sid::{ConversationSid, InteractionChannelSid, InteractionSid, MediaSid};
 
 /// The events the bridge's webhook subscribes to.
@@ -503,6 +504,9 @@ impl ContactCenter for FlexContactCenter {
                 attributes: Some(attributes.to_string()),
                 media_sid,
                 webhook_enabled: true,
+                // The player's own time of writing, so a message relayed late (caught up after
+                // an outage) sits at the right time in the agent's transcript.
+                date_created: content.sent_at_ms.map(iso8601_from_ms),
             }
         };
         let text = (!content.text.trim().is_empty()).then(|| content.text.clone());

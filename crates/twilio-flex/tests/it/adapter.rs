@@ -333,6 +333,7 @@ async fn attachments_are_uploaded_and_sent_one_message_each_with_text_on_the_fir
             attachment("a.png", Some("image/png")),
             attachment("b.txt", None),
         ],
+        sent_at_ms: None,
     };
     adapter(&server, config())
         .post_user_message(
@@ -384,6 +385,7 @@ async fn an_attachment_that_is_gone_is_relayed_as_a_link_with_the_text_and_repor
             content_type: Some("image/png".into()),
             size: Some(3),
         }],
+        sent_at_ms: None,
     };
     let posted = adapter(&server, config())
         .post_user_message(
@@ -642,6 +644,7 @@ async fn an_empty_file_never_takes_the_text_with_it() {
     let content = MessageContent {
         text: "my save is broken".into(),
         attachments: vec![file("save.dat", Some(0)), file("blank.txt", None)],
+        sent_at_ms: None,
     };
     let posted = adapter(&server, config())
         .post_user_message(
@@ -724,6 +727,7 @@ async fn a_file_twilio_refuses_is_replaced_by_a_note_and_the_others_still_go() {
             file("bad.exe", "application/x-msdownload"),
             file("ok.png", "image/png"),
         ],
+        sent_at_ms: None,
     };
     let posted = adapter(&server, config())
         .post_user_message(
