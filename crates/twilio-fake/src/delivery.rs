@@ -247,9 +247,7 @@ async fn deliver_job(shared: &Arc<Shared>, job: &Job) -> Vec<DeliveryRecord> {
                 }));
             }
             WebhookTarget::Studio if job.run_studio => {
-                if let Some(record) = crate::studio::run_flow(shared, &job.event, webhook).await {
-                    records.push(record);
-                }
+                records.extend(crate::studio::run_flow(shared, &job.event, webhook).await);
             }
             WebhookTarget::Studio | WebhookTarget::Trigger => {}
         }

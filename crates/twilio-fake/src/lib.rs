@@ -49,6 +49,7 @@ mod delivery;
 mod error;
 mod events;
 mod fake;
+mod flow_run;
 mod form;
 mod model;
 mod ops;

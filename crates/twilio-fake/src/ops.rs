@@ -651,25 +651,23 @@ impl Shared {
     }
 
     /// What Studio's Send to Flex widget does for a conversation: create an inbound chat
-    /// interaction whose task attributes start from the conversation's attributes.
+    /// interaction whose task attributes are the widget's (`attributes`, already rendered),
+    /// with `channelType`, `customerAddress`, `from`, `name` and `customerName` added when the
+    /// widget left them out, as Studio does for Conversations — from the message's author,
+    /// which is the customer's identity (`discord:<id>`), not a name.
     pub(crate) fn send_to_flex(
         &self,
         conversation_sid: &str,
         author: &str,
+        mut attributes: Map<String, Value>,
     ) -> Result<Interaction, ApiError> {
-        let conversation_attributes = self
-            .lock()
-            .conversations
-            .get(conversation_sid)
-            .map(|c| c.attributes.clone())
-            .ok_or_else(|| ApiError::not_found(&conversation_path(conversation_sid)))?;
-        let mut attributes = match serde_json::from_str::<Value>(&conversation_attributes) {
-            Ok(Value::Object(map)) => map,
-            _ => Map::new(),
-        };
+        if !self.lock().conversations.contains_key(conversation_sid) {
+            return Err(ApiError::not_found(&conversation_path(conversation_sid)));
+        }
         for (key, value) in [
             ("channelType", "chat"),
             ("from", author),
+            ("name", author),
             ("customerName", author),
             ("customerAddress", author),
             ("conversationSid", conversation_sid),

@@ -84,6 +84,9 @@ impl Router {
             FlexEvent::BotTurn { body, request, .. } => {
                 Ok(self.decide_bot_turn(s, body, request.as_deref()).await)
             }
+            FlexEvent::TaskCreated { interaction, .. } => {
+                Ok(self.decide_task_created(s, interaction).await)
+            }
         }
     }
 

@@ -96,6 +96,7 @@ mod intent;
 mod locks;
 mod refused_files;
 mod step;
+mod studio_task;
 mod transcript;
 
 use std::sync::Arc;
