@@ -199,6 +199,41 @@ async fn post_user_text_costs_exactly_one_request() {
 }
 
 #[tokio::test]
+async fn a_message_written_earlier_is_posted_with_its_own_date_created() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/Conversations/{CH}/Messages")))
+        .and(FormIs::new(&[
+            ("Author", "discord:42"),
+            ("Body", "written during the outage"),
+            ("Attributes", "{\"discord_message_id\":\"9001\"}"),
+            ("DateCreated", "2026-01-02T02:50:45Z"),
+        ]))
+        .respond_with(ResponseTemplate::new(201).set_body_json(message_json(
+            IM,
+            "discord:42",
+            "{}",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let content = MessageContent {
+        sent_at_ms: Some(1_767_322_245_123),
+        ..MessageContent::text("written during the outage")
+    };
+    adapter(&server, config())
+        .post_user_message(
+            &ch(),
+            &Identity::for_user(UserId(42)),
+            MessageId(9001),
+            &content,
+            false,
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
 async fn maybe_sent_skips_a_message_already_posted() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
