@@ -241,6 +241,7 @@ async fn the_same_bot_turn_request_three_times_is_answered_once() {
 }
 
 /// The interaction the flow's Send to Flex created, as the flow reports it.
+#[expect(clippy::unwrap_used, reason = "fixed, valid test sids")]
 fn reported_interaction() -> flexcord_core::session::InteractionRef {
     flexcord_core::session::InteractionRef {
         interaction: "KD00000000000000000000000000000042".parse().unwrap(),
