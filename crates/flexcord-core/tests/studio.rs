@@ -319,3 +319,25 @@ async fn a_failed_detach_is_reported_and_the_interaction_still_kept() {
         Some(reported_interaction())
     );
 }
+
+#[tokio::test]
+async fn a_task_the_flow_made_on_its_own_is_kept_until_its_conversation_closes() {
+    let h = Harness::studio();
+    let u = user(1);
+    h.dm(&u, "hello").await.unwrap();
+    let conv = h.conversation(&u).unwrap();
+    h.flex(FlexEvent::TaskCreated {
+        conversation: conv.clone(),
+        interaction: reported_interaction(),
+    })
+    .await
+    .unwrap();
+    assert_eq!(h.state(&u), Some(SessionState::Bot));
+    assert_eq!(
+        h.session(&u).unwrap().interaction,
+        Some(reported_interaction())
+    );
+    h.closed(&conv).await.unwrap();
+    let s = h.session(&u).unwrap();
+    assert_eq!((s.conversation, s.interaction), (None, None));
+}
