@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::delivery::{ConversationEvent, DeliveryKind, DeliveryRecord, send_signed};
 use serde_json::Map;
 
+use crate::delivery::{ConversationEvent, DeliveryKind, DeliveryRecord, send_signed};
 use crate::model::{EventSource, Message, ScopedWebhook};
 use crate::shared::Shared;
 
