@@ -1,12 +1,13 @@
-//! Twilio's form-encoded webhooks (`/twilio/forward-to-discord`, `/twilio/chatbot-to-discord`):
+//! Twilio's form-encoded webhooks (`/twilio/forward-to-discord`, `/twilio/chatbot-to-discord`,
+//! `/studio-task-created`):
 //! the body is parsed into an event and translated without panicking, and `X-Twilio-Signature`
 //! accepts exactly the bodies whose decoded parameters give the signed text.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use twilio_flex::webhook::{
-    SignatureError, SignatureValidator, StudioTurn, WebhookEvent, dedupe_key, parse_form_body,
-    to_core_event,
+    SignatureError, SignatureValidator, StudioTaskCreated, StudioTurn, WebhookEvent, dedupe_key,
+    parse_form_body, to_core_event,
 };
 
 const TOKEN: &str = "fuzz-auth-token";
@@ -44,6 +45,9 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(turn) = StudioTurn::from_params(&params) {
         let _ = to_core_event(&WebhookEvent::from(turn));
+    }
+    if let Ok(report) = StudioTaskCreated::from_params(&params) {
+        let _ = report.to_core_event();
     }
 
     let v = SignatureValidator::new(TOKEN);

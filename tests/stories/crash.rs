@@ -123,6 +123,41 @@ async fn dms_written_while_the_bridge_was_stopped_reach_the_agent_once_it_is_bac
     wait_relayed(&world, &conversation, "thanks").await;
 }
 
+#[tokio::test]
+async fn a_dm_written_while_the_bridge_was_stopped_keeps_its_own_time_in_the_transcript() {
+    let mut world = World::start().await;
+    let mia = Player::new("Mia");
+    let conversation = hand_off(&world, &mia).await;
+    world
+        .twilio
+        .agent_join(&conversation, "gina", "Gina")
+        .await
+        .expect("join");
+    assert!(world.terminate().await, "clean stop:\n{}", world.log_tail());
+    // Written during the outage, at a time the replay can never be mistaken for.
+    let mut written = discord_fake::fixtures::dm_message(
+        crate::harness::message_id(),
+        mia.dm(),
+        &mia.fixture,
+        "written during the outage",
+        &[],
+    );
+    written["timestamp"] = serde_json::json!("2026-03-04T05:06:07.000000+00:00");
+    world.rest.add_history(written);
+    world.start_again().await;
+
+    wait_relayed(&world, &conversation, "written during the outage").await;
+    let messages = world.twilio.messages(&conversation);
+    let relayed = messages
+        .iter()
+        .find(|m| m.body.as_deref() == Some("written during the outage"));
+    assert_eq!(
+        relayed.map(|m| m.date_created.as_str()),
+        Some("2026-03-04T05:06:07Z"),
+        "the agent sees when Mia wrote it, not when it was replayed: {messages:#?}"
+    );
+}
+
 /// The bodies of the conversation's messages, in order.
 fn bodies(world: &World, conversation: &str) -> Vec<String> {
     world

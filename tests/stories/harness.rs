@@ -23,7 +23,7 @@ pub const WAIT: Duration = Duration::from_secs(20);
 
 pub const WORKSPACE_SID: &str = "WS00000000000000000000000000000001";
 pub const WORKFLOW_SID: &str = "WW00000000000000000000000000000001";
-pub const FLOW_SID: &str = "FW00000000000000000000000000000001";
+pub const TASK_CHANNEL_SID: &str = "TC00000000000000000000000000000001";
 pub const ANNOUNCE_TOKEN: &str = "announce-secret";
 
 static IDS: AtomicU64 = AtomicU64::new(5_000_000);
@@ -217,7 +217,10 @@ impl World {
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
         if options.studio {
-            env.push(("TWILIO_STUDIO_FLOW_SID".to_owned(), FLOW_SID.to_owned()));
+            env.push((
+                "TWILIO_TASK_CHANNEL_SID".to_owned(),
+                TASK_CHANNEL_SID.to_owned(),
+            ));
         }
         env.extend(options.env);
         let bridge = Bridge {
@@ -235,8 +238,27 @@ impl World {
             bridge,
             _dir: dir,
         };
+        if options.studio {
+            world.install_flow().await;
+        }
         world.launch().await;
         world
+    }
+
+    /// Studio mode: `flexcord setup twilio` installs the shipped flow into the fake, as an
+    /// operator would, so the fake runs the real definition; the bridge then uses its sid.
+    async fn install_flow(&mut self) {
+        // No flow sid yet: setup creates the flow and prints its sid.
+        let out = self.cli(&["setup", "twilio"]).await;
+        let sid = out
+            .split("TWILIO_STUDIO_FLOW_SID=")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_else(|| panic!("setup twilio printed no flow sid:\n{out}"))
+            .to_owned();
+        self.bridge
+            .env
+            .push(("TWILIO_STUDIO_FLOW_SID".to_owned(), sid));
     }
 
     /// Starts the binary and waits until it is ready (gateway identified, HTTP answering).

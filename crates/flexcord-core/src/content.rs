@@ -26,6 +26,11 @@ pub struct MessageContent {
     pub text: String,
     /// Attached files, in order.
     pub attachments: Vec<Attachment>,
+    /// When the person wrote it (milliseconds since the Unix epoch), when known: a message
+    /// caught up after an outage is relayed long after it was written, and the agent's
+    /// transcript must show it at its own time. Absent in entries stored before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at_ms: Option<u64>,
 }
 
 impl MessageContent {
@@ -35,6 +40,7 @@ impl MessageContent {
         Self {
             text: text.into(),
             attachments: Vec::new(),
+            sent_at_ms: None,
         }
     }
 

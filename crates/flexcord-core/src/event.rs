@@ -243,6 +243,16 @@ pub enum FlexEvent {
         #[serde(default)]
         request: Option<String>,
     },
+    /// Studio mode: the flow's Send to Flex created the task (the flow's HTTP Request widget
+    /// after it reports the Flex Interaction Flex recorded in the task's attributes). The bridge
+    /// never creates the interaction in this mode, so this is how it learns what "End chat"
+    /// must close, and that the flow is done with the conversation.
+    TaskCreated {
+        /// The conversation.
+        conversation: ConversationSid,
+        /// The interaction and its channel.
+        interaction: crate::session::InteractionRef,
+    },
 }
 
 impl FlexEvent {
@@ -254,7 +264,8 @@ impl FlexEvent {
             | Self::ParticipantAdded { conversation, .. }
             | Self::ParticipantRemoved { conversation, .. }
             | Self::ConversationClosed { conversation }
-            | Self::BotTurn { conversation, .. } => conversation,
+            | Self::BotTurn { conversation, .. }
+            | Self::TaskCreated { conversation, .. } => conversation,
         }
     }
 }

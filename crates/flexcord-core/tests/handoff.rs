@@ -219,6 +219,7 @@ async fn user_messages_while_waiting_reach_the_conversation_without_echo() {
             content_type: Some("image/png".into()),
             size: Some(10),
         }],
+        sent_at_ms: None,
     };
     let handled = h
         .dm_with(&u, MessageId(500), content.clone())

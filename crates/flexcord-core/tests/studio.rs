@@ -239,3 +239,105 @@ async fn the_same_bot_turn_request_three_times_is_answered_once() {
     assert_eq!(answers.len(), 1, "{answers:?}");
     assert_eq!(answers[0].text, "Open the market tab.");
 }
+
+/// The interaction the flow's Send to Flex created, as the flow reports it.
+#[expect(clippy::unwrap_used, reason = "fixed, valid test sids")]
+fn reported_interaction() -> flexcord_core::session::InteractionRef {
+    flexcord_core::session::InteractionRef {
+        interaction: "KD00000000000000000000000000000042".parse().unwrap(),
+        channel: "UO00000000000000000000000000000043".parse().unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn the_reported_task_detaches_the_flow_and_end_chat_closes_its_interaction() {
+    let h = Harness::studio();
+    let u = user(1);
+    h.dm(&u, "agent").await.unwrap();
+    let conv = h.conversation(&u).unwrap();
+    assert_eq!(h.state(&u), Some(SessionState::AwaitingAgent));
+
+    let report = FlexEvent::TaskCreated {
+        conversation: conv.clone(),
+        interaction: reported_interaction(),
+    };
+    assert_eq!(h.flex(report.clone()).await.unwrap().outcome, Outcome::Done);
+    assert_eq!(
+        h.contact_center
+            .calls()
+            .iter()
+            .filter(|c| matches!(c,
+            flexcord_testkit::CcCall::DetachFlow(c) if *c == conv))
+            .count(),
+        1,
+        "the flow is detached"
+    );
+    // A repeat is recorded once (it may ask to detach again: removing no webhook is fine).
+    assert_eq!(h.flex(report).await.unwrap().outcome, Outcome::Duplicate);
+    assert_eq!(
+        h.session(&u).unwrap().interaction,
+        Some(reported_interaction())
+    );
+
+    h.agent_joins(&conv).await.unwrap();
+    h.press(&u, ButtonAction::EndChat).await.unwrap();
+    let closes: Vec<_> = h
+        .contact_center
+        .calls()
+        .into_iter()
+        .filter_map(|c| match c {
+            flexcord_testkit::CcCall::Close { interaction, .. } => Some(interaction),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(closes, [Some(reported_interaction())]);
+}
+
+#[tokio::test]
+async fn a_failed_detach_is_reported_and_the_interaction_still_kept() {
+    let h = Harness::studio();
+    let u = user(1);
+    h.dm(&u, "agent").await.unwrap();
+    let conv = h.conversation(&u).unwrap();
+    h.contact_center.fail_once(
+        CcOp::DetachFlow,
+        ContactCenterError::Transient("503".into()),
+    );
+    let handled = h
+        .flex(FlexEvent::TaskCreated {
+            conversation: conv,
+            interaction: reported_interaction(),
+        })
+        .await
+        .unwrap();
+    assert!(matches!(
+        handled.incidents.as_slice(),
+        [Incident::ContactCenter(ContactCenterError::Transient(_))]
+    ));
+    assert_eq!(
+        h.session(&u).unwrap().interaction,
+        Some(reported_interaction())
+    );
+}
+
+#[tokio::test]
+async fn a_task_the_flow_made_on_its_own_is_kept_until_its_conversation_closes() {
+    let h = Harness::studio();
+    let u = user(1);
+    h.dm(&u, "hello").await.unwrap();
+    let conv = h.conversation(&u).unwrap();
+    h.flex(FlexEvent::TaskCreated {
+        conversation: conv.clone(),
+        interaction: reported_interaction(),
+    })
+    .await
+    .unwrap();
+    assert_eq!(h.state(&u), Some(SessionState::Bot));
+    assert_eq!(
+        h.session(&u).unwrap().interaction,
+        Some(reported_interaction())
+    );
+    h.closed(&conv).await.unwrap();
+    let s = h.session(&u).unwrap();
+    assert_eq!((s.conversation, s.interaction), (None, None));
+}

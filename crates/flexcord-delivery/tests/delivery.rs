@@ -210,6 +210,7 @@ async fn a_file_that_cannot_go_is_reported_to_the_user_once_and_the_text_still_g
             content_type: None,
             size: Some(0),
         }],
+        sent_at_ms: None,
     };
     h.dm_with(&u, MessageId(4242), content).await.unwrap();
     // The relay is delivered, not dead-lettered; the notice it queues goes out too.

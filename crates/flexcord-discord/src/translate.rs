@@ -108,6 +108,9 @@ pub fn translate_message(message: &Message, bot_user: Option<UserId>) -> Inbound
                 size: Some(a.size),
             })
             .collect(),
+        // Discord's own time of writing: a DM read back at catch-up is relayed long after it
+        // was written, and the agent's transcript must show when the player wrote it.
+        sent_at_ms: u64::try_from(message.timestamp.as_micros() / 1000).ok(),
     };
     if content.is_empty() {
         return Inbound::Ignore;

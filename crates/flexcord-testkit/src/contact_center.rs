@@ -69,6 +69,8 @@ pub enum CcCall {
     },
     /// `media_url`.
     MediaUrl(MediaSid),
+    /// `detach_flow`.
+    DetachFlow(ConversationSid),
 }
 
 /// Which call a scripted failure applies to.
@@ -88,6 +90,8 @@ pub enum CcOp {
     Close,
     /// `media_url`.
     MediaUrl,
+    /// `detach_flow`.
+    DetachFlow,
 }
 
 #[derive(Debug, Default)]
@@ -271,6 +275,7 @@ fn op_of(call: &CcCall) -> CcOp {
         CcCall::CreateTask { .. } => CcOp::CreateTask,
         CcCall::Close { .. } => CcOp::Close,
         CcCall::MediaUrl(_) => CcOp::MediaUrl,
+        CcCall::DetachFlow(_) => CcOp::DetachFlow,
     }
 }
 
@@ -387,6 +392,11 @@ impl ContactCenter for FakeContactCenter {
         inner.closed.insert(conversation.clone());
         inner.open.retain(|_, c| c != conversation);
         Ok(())
+    }
+
+    async fn detach_flow(&self, conversation: &ConversationSid) -> Result<(), ContactCenterError> {
+        let inner = self.begin(CcCall::DetachFlow(conversation.clone()))?;
+        gone(&inner, conversation)
     }
 
     async fn media_url(&self, media: &MediaSid) -> Result<String, ContactCenterError> {

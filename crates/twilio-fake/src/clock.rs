@@ -13,6 +13,36 @@ pub(crate) fn now_iso8601() -> String {
     format_unix(secs)
 }
 
+/// Whether `raw` is a UTC ISO 8601 date-time as Twilio's `DateCreated` takes it:
+/// `YYYY-MM-DDTHH:MM:SSZ`, optionally with fractional seconds.
+pub(crate) fn is_iso8601_utc(raw: &str) -> bool {
+    let Some(rest) = raw.strip_suffix('Z') else {
+        return false;
+    };
+    let (whole, fraction) = rest.split_once('.').unwrap_or((rest, "0"));
+    let shape = whole.len() == 19
+        && whole.char_indices().all(|(i, c)| match i {
+            4 | 7 => c == '-',
+            10 => c == 'T',
+            13 | 16 => c == ':',
+            _ => c.is_ascii_digit(),
+        });
+    let in_range = |from: usize, to: usize, max: u32| {
+        whole
+            .get(from..to)
+            .and_then(|d| d.parse::<u32>().ok())
+            .is_some_and(|v| v <= max)
+    };
+    shape
+        && !fraction.is_empty()
+        && fraction.chars().all(|c| c.is_ascii_digit())
+        && in_range(5, 7, 12)
+        && in_range(8, 10, 31)
+        && in_range(11, 13, 23)
+        && in_range(14, 16, 59)
+        && in_range(17, 19, 60)
+}
+
 /// Formats seconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ`.
 fn format_unix(secs: u64) -> String {
     let days = i64::try_from(secs / 86_400).unwrap_or(0);
@@ -46,7 +76,17 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 
 #[cfg(test)]
 mod tests {
-    use super::format_unix;
+    use super::{format_unix, is_iso8601_utc};
+
+    #[test]
+    fn recognises_date_created_values() {
+        assert!(is_iso8601_utc("2026-01-02T03:04:05Z"));
+        assert!(is_iso8601_utc("2026-01-02T03:04:05.678Z"));
+        assert!(!is_iso8601_utc("2026-01-02 03:04:05Z"));
+        assert!(!is_iso8601_utc("2026-13-02T03:04:05Z"));
+        assert!(!is_iso8601_utc("1767322245"));
+        assert!(!is_iso8601_utc("2026-01-02T03:04:05."));
+    }
 
     #[test]
     fn formats_known_instants() {

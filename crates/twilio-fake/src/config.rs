@@ -60,7 +60,8 @@ impl fmt::Debug for TwilioFakeConfig {
 /// Real flexcord deployments use a flow of the shape "split on live-agent keywords → Send to
 /// Flex, else → HTTP Request to the bridge's chatbot endpoint". The fake plays that flow for
 /// every `onMessageAdded` event that came from the REST API (the customer side) while the
-/// conversation has no open interaction yet:
+/// `Target=studio` webhook is on the conversation — when no flow with the webhook's
+/// `FlowSid` was stored through `POST /v2/Flows`; a stored flow is run as defined instead:
 ///
 /// * the body contains one of [`live_agent_keywords`](Self::live_agent_keywords) as whole
 ///   words (case-insensitive) → an Interaction is created for the conversation, exactly what
@@ -69,8 +70,9 @@ impl fmt::Debug for TwilioFakeConfig {
 ///   `{ConversationSid, Body, Author}` goes there (the *Make HTTP Request* widget).
 ///
 /// The flow runs on `onMessageAdded` whatever the webhook's `Configuration.Filters` say.
-/// Agent (SDK) messages never run the flow, and once an interaction is open the flow is done:
-/// later customer messages go to the agent only.
+/// Agent (SDK) messages never run the flow. As with Twilio, Send to Flex does not take the
+/// webhook off the conversation: later customer messages run the flow again (a hand-off word
+/// creates another interaction) until whoever attached the webhook deletes it.
 #[derive(Debug, Clone)]
 pub struct StudioEmulation {
     /// Turns the emulation off entirely (studio webhooks are then stored but inert).

@@ -36,7 +36,8 @@ pub(crate) fn http_client() -> HttpClient {
 pub enum DeliveryKind {
     /// A conversation-scoped `Target=webhook` request.
     Webhook,
-    /// The Studio emulation's HTTP request to the configured chatbot URL.
+    /// The Studio flow's HTTP Request widget: to the configured chatbot URL (built-in
+    /// emulation), or wherever a stored flow's `make-http-request` widget points.
     Chatbot,
     /// The Studio emulation's Send to Flex (an interaction was created; no HTTP request).
     SendToFlex,
@@ -247,9 +248,7 @@ async fn deliver_job(shared: &Arc<Shared>, job: &Job) -> Vec<DeliveryRecord> {
                 }));
             }
             WebhookTarget::Studio if job.run_studio => {
-                if let Some(record) = crate::studio::run_flow(shared, &job.event, webhook).await {
-                    records.push(record);
-                }
+                records.extend(crate::studio::run_flow(shared, &job.event, webhook).await);
             }
             WebhookTarget::Studio | WebhookTarget::Trigger => {}
         }

@@ -252,6 +252,7 @@ impl TwilioFake {
             body: (!body.is_empty()).then(|| body.to_owned()),
             attributes: None,
             media_sids,
+            date_created: None,
         };
         let (message, receipt) =
             self.shared

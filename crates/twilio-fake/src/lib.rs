@@ -8,7 +8,9 @@
 //!   `Page`/`PageSize` paging), `…/{CH}/Webhooks[/{WH}]`, `/v1/ParticipantConversations`,
 //!   `/v1/Users/{US or identity}`;
 //! * Flex v1 — `/v1/Interactions`, `…/{KD}/Channels/{UO}`, `…/Participants[/{UT}]`;
-//! * Studio v2 — `/v2/Flows`, `/v2/Flows/{FW}` (stored; see [`StudioEmulation`]);
+//! * Studio v2 — `/v2/Flows`, `/v2/Flows/{FW}` (stored, and run for `Target=studio`
+//!   webhooks that name them; see [`StudioEmulation`]);
+//! * `/v1/Configuration` (the account's Conversations configuration);
 //! * Media — `/v1/Services/{IS}/Media[/{ME}[/Content]]`, plus an unauthenticated
 //!   `/media/{ME}/content` returned as `links.content_direct_temporary`.
 //!
@@ -22,8 +24,9 @@
 //! state and logs for assertions, offers bounded waiters, and broadcasts [`FakeEvent`]s for
 //! a future browser sandbox.
 //!
-//! **What it is not.** Not a Twilio simulator: no TaskRouter, no real Studio engine (a fixed
-//! keyword/chatbot flow is emulated), no timers (they are stored, and
+//! **What it is not.** Not a Twilio simulator: no TaskRouter, no full Studio engine (a stored
+//! flow runs its split, Send to Flex and HTTP Request widgets with a Liquid subset; without one
+//! a fixed keyword/chatbot flow is emulated), no timers (they are stored, and
 //! [`TwilioFake::close_conversation`] plays them), no multi-service `/v1/Services/{IS}/Conversations`
 //! paths, no TLS. Webhooks go to `http://` URLs only.
 //!
@@ -49,6 +52,7 @@ mod delivery;
 mod error;
 mod events;
 mod fake;
+mod flow_run;
 mod form;
 mod model;
 mod ops;

@@ -58,6 +58,9 @@ pub(crate) struct NewMessage {
     pub(crate) body: Option<String>,
     pub(crate) attributes: Option<String>,
     pub(crate) media_sids: Vec<String>,
+    /// `DateCreated` as posted (ISO 8601): a message written earlier than it is posted (a
+    /// bridge catching up after an outage) keeps its own time.
+    pub(crate) date_created: Option<String>,
 }
 
 fn conversation_path(key: &str) -> String {
@@ -399,6 +402,13 @@ impl Shared {
         if new.body.is_none() && new.media_sids.is_empty() {
             return Err(ApiError::missing_parameter("Body"));
         }
+        if let Some(raw) = &new.date_created
+            && !crate::clock::is_iso8601_utc(raw)
+        {
+            return Err(ApiError::bad_request(format!(
+                "DateCreated {raw:?} is not an ISO 8601 date-time"
+            )));
+        }
         let mut store = self.lock();
         let sid = resolve(&store, key)?;
         let media = new
@@ -432,7 +442,7 @@ impl Shared {
             attributes: new.attributes.unwrap_or_else(|| "{}".to_owned()),
             media,
             participant_sid,
-            date_created: now_iso8601(),
+            date_created: new.date_created.unwrap_or_else(now_iso8601),
             source: actor.source,
         };
         conversation.messages.push(message.clone());
@@ -641,25 +651,23 @@ impl Shared {
     }
 
     /// What Studio's Send to Flex widget does for a conversation: create an inbound chat
-    /// interaction whose task attributes start from the conversation's attributes.
+    /// interaction whose task attributes are the widget's (`attributes`, already rendered),
+    /// with `channelType`, `customerAddress`, `from`, `name` and `customerName` added when the
+    /// widget left them out, as Studio does for Conversations — from the message's author,
+    /// which is the customer's identity (`discord:<id>`), not a name.
     pub(crate) fn send_to_flex(
         &self,
         conversation_sid: &str,
         author: &str,
+        mut attributes: Map<String, Value>,
     ) -> Result<Interaction, ApiError> {
-        let conversation_attributes = self
-            .lock()
-            .conversations
-            .get(conversation_sid)
-            .map(|c| c.attributes.clone())
-            .ok_or_else(|| ApiError::not_found(&conversation_path(conversation_sid)))?;
-        let mut attributes = match serde_json::from_str::<Value>(&conversation_attributes) {
-            Ok(Value::Object(map)) => map,
-            _ => Map::new(),
-        };
+        if !self.lock().conversations.contains_key(conversation_sid) {
+            return Err(ApiError::not_found(&conversation_path(conversation_sid)));
+        }
         for (key, value) in [
             ("channelType", "chat"),
             ("from", author),
+            ("name", author),
             ("customerName", author),
             ("customerAddress", author),
             ("conversationSid", conversation_sid),

@@ -48,15 +48,6 @@ impl Store {
             .find(|c| c.unique_name.as_deref() == Some(sid_or_name))
             .map(|c| c.sid.clone())
     }
-
-    /// The open (not closed) interaction routing `conversation_sid`, if any.
-    pub(crate) fn open_interaction_for(&self, conversation_sid: &str) -> Option<&Interaction> {
-        self.interactions.values().find(|i| {
-            i.conversation_sid.as_deref() == Some(conversation_sid)
-                && i.channel_status != "closed"
-                && i.channel_status != "failed"
-        })
-    }
 }
 
 /// The fake's shared core.

@@ -20,11 +20,13 @@ use tokio::sync::OnceCell;
 
 use crate::api::conversations::{
     ConversationParams, ConversationState, CreateMessage, CreateScopedWebhook, MessageOrder,
+    WebhookTarget,
 };
 use crate::api::interactions::{ChatRouting, CreateInteraction, InteractionChannelStatus};
 use crate::client::Client;
 use crate::core_ids::{customer_identity, identity_to_wire, to_core, to_twilio};
 use crate::error::{Error, ErrorKind};
+use crate::iso_time::iso8601_from_ms;
 use crate::sid::{ConversationSid, InteractionChannelSid, InteractionSid, MediaSid};
 
 /// The events the bridge's webhook subscribes to.
@@ -503,6 +505,9 @@ impl ContactCenter for FlexContactCenter {
                 attributes: Some(attributes.to_string()),
                 media_sid,
                 webhook_enabled: true,
+                // The player's own time of writing, so a message relayed late (caught up after
+                // an outage) sits at the right time in the agent's transcript.
+                date_created: content.sent_at_ms.map(iso8601_from_ms),
             }
         };
         let text = (!content.text.trim().is_empty()).then(|| content.text.clone());
@@ -670,6 +675,37 @@ impl ContactCenter for FlexContactCenter {
                     .map(drop)
             }
         }
+    }
+
+    async fn detach_flow(
+        &self,
+        conversation: &core::ConversationSid,
+    ) -> Result<(), ContactCenterError> {
+        let conversation: ConversationSid = to_twilio(conversation)?;
+        // Twilio gives no way to find the webhook but listing them (five at most per
+        // conversation); the bridge attached one `Target=studio` webhook, an operator may have
+        // attached more: every flow is done once Flex has the conversation.
+        let page = self
+            .client
+            .list_scoped_webhooks(&conversation)
+            .await
+            .map_err(ContactCenterError::from)?;
+        for webhook in page
+            .items
+            .iter()
+            .filter(|w| w.target == Some(WebhookTarget::Studio))
+        {
+            match self
+                .client
+                .delete_scoped_webhook(&conversation, &webhook.sid)
+                .await
+            {
+                // Gone already (a retry, a concurrent detach): what was wanted.
+                Err(error) if error.status() == Some(404) => {}
+                other => other.map_err(ContactCenterError::from)?,
+            }
+        }
+        Ok(())
     }
 
     async fn media_url(&self, media: &core::MediaSid) -> Result<String, ContactCenterError> {

@@ -73,6 +73,7 @@ pub mod core_ids;
 mod credentials;
 mod error;
 mod form;
+pub mod iso_time;
 mod page;
 pub mod sid;
 pub mod webhook;

@@ -160,6 +160,7 @@ mod tests {
             .expect("valid");
         let text = flow.to_string();
         assert!(text.contains("https://b.example/chatbot-to-discord"));
+        assert!(text.contains("https://b.example/studio-task-created"));
         assert!(text.contains("\"WW1\""));
         assert!(text.contains("live\\\\s+agent"), "{text}");
         assert_eq!(flow["initial_state"], "Trigger");

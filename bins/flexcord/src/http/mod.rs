@@ -74,6 +74,7 @@ pub fn routes(state: AppState) -> HttpRouter {
     HttpRouter::new()
         .route(twilio::FORWARD_PATH, post(twilio::forward_to_discord))
         .route(twilio::CHATBOT_PATH, post(twilio::chatbot_to_discord))
+        .route(twilio::STUDIO_TASK_PATH, post(twilio::studio_task_created))
         .route("/announce", post(announce::announce))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -1,5 +1,6 @@
 //! Twilio-facing endpoints: `POST /forward-to-discord` (conversation-scoped webhooks) and
-//! `POST /chatbot-to-discord` (the Studio flow's HTTP Request widget).
+//! `POST /chatbot-to-discord` (the Studio flow's HTTP Request widget) and
+//! `POST /studio-task-created` (the flow's report after Send to Flex).
 //!
 //! Order of checks, each with its own answer and counter: body size (413) and read time (408),
 //! signature against `FLEXCORD_PUBLIC_URL` + path + query (403), payload (400). The signature
@@ -18,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use flexcord_core::event::{FlexEvent, MessageOrigin};
 use flexcord_core::log_safe::escape_for_log;
 use twilio_flex::webhook::{
-    StudioTurn, WebhookEvent, parse_form_body, signs_body_by_hash, to_core_event,
+    StudioTaskCreated, StudioTurn, WebhookEvent, parse_form_body, signs_body_by_hash, to_core_event,
 };
 
 use super::order::AgentOrder;
@@ -28,6 +29,8 @@ use super::{AppState, body_rejection, refuse};
 pub(super) const FORWARD_PATH: &str = "/forward-to-discord";
 /// Where the Studio flow asks for bot answers.
 pub(super) const CHATBOT_PATH: &str = "/chatbot-to-discord";
+/// Where the Studio flow reports the task its Send to Flex created.
+pub(super) const STUDIO_TASK_PATH: &str = "/studio-task-created";
 
 /// Longest request identity (a `MessageSid`, an idempotency token) kept as a dedupe key.
 const MAX_REQUEST_ID: usize = 128;
@@ -242,6 +245,45 @@ impl Drop for Turn<'_> {
     fn drop(&mut self) {
         self.order.handled(&self.conversation, self.index);
     }
+}
+
+/// Handles the Studio flow's report that Send to Flex created the task: the router learns
+/// the interaction (what "End chat" closes) and detaches the flow from the conversation.
+pub(super) async fn studio_task_created(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let params = match authenticate(&state, STUDIO_TASK_PATH, uri.query(), &headers, body) {
+        Ok(params) => params,
+        Err(response) => return response,
+    };
+    let report = match StudioTaskCreated::from_params(&params) {
+        Ok(report) => report,
+        Err(error) => {
+            let detail = escape_for_log(&error.to_string());
+            refuse(&state, "malformed", STUDIO_TASK_PATH, &detail);
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("malformed request: {error}\n"),
+            )
+                .into_response();
+        }
+    };
+    let Some(event) = report.to_core_event() else {
+        // A flow edited to send other attributes, or a Flex that did not record the
+        // interaction: nothing to act on, and retrying would not help. "End chat" then closes
+        // the conversation, as before the flow reported tasks.
+        tracing::warn!(
+            conversation = %report.conversation,
+            task = %escape_for_log(report.task.as_deref().unwrap_or("")),
+            "the Studio flow reported a task without flexInteractionSid / flexInteractionChannelSid"
+        );
+        state.metrics.event("studio", "ignored");
+        return StatusCode::OK.into_response();
+    };
+    handle(&state, "studio", event).await
 }
 
 async fn handle(state: &AppState, source: &'static str, event: FlexEvent) -> Response {

@@ -174,6 +174,16 @@ pub trait ContactCenter: Send + Sync + std::fmt::Debug {
         interaction: Option<&InteractionRef>,
     ) -> Result<(), ContactCenterError>;
 
+    /// Studio mode, once the flow has handed the conversation to Flex: removes the
+    /// conversation's `Target=studio` webhooks, so the user's later messages reach the agent
+    /// without running the flow again (Twilio leaves the webhook on the conversation after
+    /// Send to Flex; a hand-off word would otherwise create a second task). None left is fine.
+    ///
+    /// # Errors
+    ///
+    /// As for [`ContactCenter::post_user_message`].
+    async fn detach_flow(&self, conversation: &ConversationSid) -> Result<(), ContactCenterError>;
+
     /// A temporary download URL for an agent's media.
     ///
     /// # Errors

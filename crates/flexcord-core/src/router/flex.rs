@@ -84,6 +84,9 @@ impl Router {
             FlexEvent::BotTurn { body, request, .. } => {
                 Ok(self.decide_bot_turn(s, body, request.as_deref()).await)
             }
+            FlexEvent::TaskCreated { interaction, .. } => {
+                Ok(self.decide_task_created(s, interaction).await)
+            }
         }
     }
 
@@ -218,7 +221,10 @@ impl Router {
             SessionState::Bot => {
                 // Studio mode keeps a conversation while with the bot: forget it so the next DM
                 // opens a fresh one. When a relay found it gone, that message was lost: say so.
+                // An interaction the flow reported for it (Send to Flex before any agent
+                // joined) goes with it.
                 s.conversation = None;
+                s.interaction = None;
                 let dm = s.dm_channel;
                 let name = s.user_name.clone();
                 let mut plan = Plan::with_session(key, s);

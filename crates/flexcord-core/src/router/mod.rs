@@ -68,6 +68,10 @@
 //!   the user, but the task is created by the flow's "Send to Flex", never by flexcord. The
 //!   "Talk to a live agent" button posts the first hand-off keyword as the user's message so the
 //!   flow routes it.
+//!   The flow then reports the task ([`FlexEvent::TaskCreated`], `tw:task:<interaction>`):
+//!   the router keeps its interaction, so "End chat" closes the interaction channel as in
+//!   bridge mode, and detaches the flow from the conversation (Twilio leaves its webhook on,
+//!   and a hand-off word would run Send to Flex again).
 //! - Delivery (`flexcord-delivery`): Discord sends carry the outbox entry id as nonce; a DM the
 //!   user closed is dead-lettered and reported back ([`DeliveryEvent::DmClosed`]), and the
 //!   router tells the agent through the outbox; agent media that cannot be resolved for good is
@@ -96,6 +100,7 @@ mod intent;
 mod locks;
 mod refused_files;
 mod step;
+mod studio_task;
 mod transcript;
 
 use std::sync::Arc;

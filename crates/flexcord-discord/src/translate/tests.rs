@@ -63,6 +63,8 @@ fn user_dm_becomes_direct_message_with_attachments() {
     assert_eq!((user.id, user.name.as_str()), (UserId(42), "alice"));
     assert_eq!((channel, message), (ChannelId(601), MessageId(501)));
     assert_eq!(content.text, "my order is late");
+    // The fixture's `timestamp`, 2026-01-01T00:00:00Z: when alice wrote it, whenever it is read.
+    assert_eq!(content.sent_at_ms, Some(1_767_225_600_000));
     let a = &content.attachments[0];
     assert_eq!(a.filename, "crash.log");
     assert_eq!(a.url, "https://cdn.discordapp.com/a/crash.log");

@@ -275,6 +275,7 @@ async fn add_message(
         body: form.get("Body").map(str::to_owned),
         attributes: form.get("Attributes").map(str::to_owned),
         media_sids: form.get_all("MediaSid"),
+        date_created: form.get("DateCreated").map(str::to_owned),
     };
     let (message, _receipt) =
         shared.add_message(&sid, new, &Actor::rest(webhook_enabled(&headers)))?;

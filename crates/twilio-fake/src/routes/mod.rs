@@ -1,5 +1,6 @@
 //! The HTTP surface: one axum router for every Twilio host the fake replaces.
 
+mod configuration;
 mod conversations;
 mod flex;
 mod media;
@@ -26,6 +27,7 @@ use crate::shared::Shared;
 /// (it stands in for a pre-signed storage URL).
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let api = Router::new()
+        .merge(configuration::routes())
         .merge(conversations::routes())
         .merge(flex::routes())
         .merge(studio::routes())

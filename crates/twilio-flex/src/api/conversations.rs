@@ -219,6 +219,9 @@ pub struct CreateMessage {
     pub media_sid: Option<MediaSid>,
     /// Sends `X-Twilio-Webhook-Enabled: true`, so scoped webhooks and Studio see the message.
     pub webhook_enabled: bool,
+    /// `DateCreated` (ISO 8601, [`crate::iso_time::iso8601_from_ms`]): when the message was
+    /// written, for one posted later than that (Twilio uses the time of the request otherwise).
+    pub date_created: Option<String>,
 }
 
 impl CreateMessage {
@@ -232,7 +235,8 @@ impl CreateMessage {
             .push_opt(
                 "MediaSid",
                 self.media_sid.as_ref().map(|m| m.as_str().to_owned()),
-            );
+            )
+            .push_opt("DateCreated", self.date_created.clone());
         f
     }
 }

@@ -3,6 +3,7 @@
 
 mod payload;
 mod signature;
+mod studio_task;
 #[cfg(feature = "flexcord")]
 mod translate;
 
@@ -11,5 +12,6 @@ pub use payload::{
     StudioTurn, WebhookEvent, parse_form_body,
 };
 pub use signature::{SignatureError, SignatureValidator, compute_signature, signs_body_by_hash};
+pub use studio_task::StudioTaskCreated;
 #[cfg(feature = "flexcord")]
 pub use translate::{dedupe_key, to_core_event};

@@ -199,6 +199,41 @@ async fn post_user_text_costs_exactly_one_request() {
 }
 
 #[tokio::test]
+async fn a_message_written_earlier_is_posted_with_its_own_date_created() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/Conversations/{CH}/Messages")))
+        .and(FormIs::new(&[
+            ("Author", "discord:42"),
+            ("Body", "written during the outage"),
+            ("Attributes", "{\"discord_message_id\":\"9001\"}"),
+            ("DateCreated", "2026-01-02T02:50:45Z"),
+        ]))
+        .respond_with(ResponseTemplate::new(201).set_body_json(message_json(
+            IM,
+            "discord:42",
+            "{}",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let content = MessageContent {
+        sent_at_ms: Some(1_767_322_245_123),
+        ..MessageContent::text("written during the outage")
+    };
+    adapter(&server, config())
+        .post_user_message(
+            &ch(),
+            &Identity::for_user(UserId(42)),
+            MessageId(9001),
+            &content,
+            false,
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
 async fn maybe_sent_skips_a_message_already_posted() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
@@ -333,6 +368,7 @@ async fn attachments_are_uploaded_and_sent_one_message_each_with_text_on_the_fir
             attachment("a.png", Some("image/png")),
             attachment("b.txt", None),
         ],
+        sent_at_ms: None,
     };
     adapter(&server, config())
         .post_user_message(
@@ -384,6 +420,7 @@ async fn an_attachment_that_is_gone_is_relayed_as_a_link_with_the_text_and_repor
             content_type: Some("image/png".into()),
             size: Some(3),
         }],
+        sent_at_ms: None,
     };
     let posted = adapter(&server, config())
         .post_user_message(
@@ -642,6 +679,7 @@ async fn an_empty_file_never_takes_the_text_with_it() {
     let content = MessageContent {
         text: "my save is broken".into(),
         attachments: vec![file("save.dat", Some(0)), file("blank.txt", None)],
+        sent_at_ms: None,
     };
     let posted = adapter(&server, config())
         .post_user_message(
@@ -724,6 +762,7 @@ async fn a_file_twilio_refuses_is_replaced_by_a_note_and_the_others_still_go() {
             file("bad.exe", "application/x-msdownload"),
             file("ok.png", "image/png"),
         ],
+        sent_at_ms: None,
     };
     let posted = adapter(&server, config())
         .post_user_message(

@@ -160,6 +160,7 @@ async fn create_message_sends_webhook_header_and_fields() {
             ("Body", "hello & bye"),
             ("Attributes", "{\"discord_message_id\":\"7\"}"),
             ("MediaSid", ME),
+            ("DateCreated", "2026-01-02T02:50:45Z"),
         ]))
         .respond_with(ResponseTemplate::new(201).set_body_json(message_json(
             IM,
@@ -175,6 +176,7 @@ async fn create_message_sends_webhook_header_and_fields() {
         attributes: Some("{\"discord_message_id\":\"7\"}".into()),
         media_sid: Some(MediaSid::parse(ME).unwrap()),
         webhook_enabled: true,
+        date_created: Some("2026-01-02T02:50:45Z".into()),
     };
     let created = client(&server).create_message(&ch(), &msg).await.unwrap();
     assert_eq!(created.sid.as_str(), IM);
