@@ -73,6 +73,8 @@ pub mod core_ids;
 mod credentials;
 mod error;
 mod form;
+#[cfg(feature = "flexcord")]
+pub mod handoff;
 mod page;
 pub mod sid;
 pub mod webhook;
