@@ -93,6 +93,11 @@ async fn each_report_moves_the_hand_off_on_and_the_user_hears_once() {
 /// Drains until the next hand-off step is the `n`th (0: open, 1: transcript, 2: task), then
 /// has a worker carry it out and die before settling or reporting it; then the restarted
 /// worker drains everything.
+#[expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test helper: failing it fails the test"
+)]
 async fn crash_after_step(n: usize) -> Harness {
     let h = Harness::new();
     let u = user(1);
