@@ -725,10 +725,19 @@ impl ContactCenter for FlexContactCenter {
         key: &str,
         task: &TaskRequest,
     ) -> Result<InteractionRef, ContactCenterError> {
-        if let Some(workspace) = self.config.workspace_sid.as_deref()
-            && let Some(found) = self.handoff_task_found(workspace, key).await?
-        {
-            return Ok(found);
+        if let Some(workspace) = self.config.workspace_sid.as_deref() {
+            match self.handoff_task_found(workspace, key).await {
+                Ok(Some(found)) => return Ok(found),
+                Ok(None) => {}
+                // Credentials that may create interactions but not read TaskRouter: the
+                // hand-off goes on (without the look, a crash between the create and its
+                // record could give a second task) rather than fail every time.
+                Err(ContactCenterError::Unauthorized(error)) => tracing::warn!(
+                    error = %flexcord_core::log_safe::escape_for_log(&error),
+                    "cannot read TaskRouter tasks; creating the hand-off's task without looking for an earlier one"
+                ),
+                Err(e) => return Err(e),
+            }
         }
         self.create_task_keyed(conversation, task, Some(key)).await
     }
