@@ -22,7 +22,8 @@
 //! Dedupe keys: `dc:msg:<message id>`, `dc:int:<interaction id>`, `tw:msg:<MessageSid>`,
 //! `tw:padd:<conv>:<identity>`, `tw:prem:<conv>:<identity>`, `tw:closed:<conv>`,
 //! `tw:bot:req:<MessageSid or idempotency token>` (Studio bot turns), `ann:<key>`,
-//! `dc:refused:<message id>` (the notice about files that did not reach the agent).
+//! `dc:refused:<message id>` (the notice about files that did not reach the agent),
+//! `dl:handoff:{opened,routed,failed}:<hand-off key>` (a hand-off step's report).
 //!
 //! Calls to other systems made while deciding may repeat when a step is decided again after a
 //! conflict (rare: it needs two instances handling the same user at once). Those are idempotent
