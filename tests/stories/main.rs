@@ -20,6 +20,7 @@ mod announcements;
 mod attachments;
 mod bot;
 mod crash;
+mod handoff_crash;
 mod hostile;
 mod hostile_server;
 mod live_chat;

@@ -17,6 +17,7 @@ mod harness;
 mod announcements;
 mod bot;
 mod crash;
+mod handoff_crash;
 mod hostile;
 mod live_chat;
 mod outage;

@@ -113,7 +113,11 @@ pub async fn run_until(
     }
 
     // The router decides and records; the outbox worker delivers over the same adapters.
-    let deliverer = Deliverer::new(Arc::new(chat.clone()), contact_center.clone());
+    let deliverer = Deliverer::new(
+        Arc::new(chat.clone()),
+        contact_center.clone(),
+        Arc::clone(&cases),
+    );
     let router = Arc::new(Router::new(
         Ports {
             chat: Arc::new(chat.clone()),

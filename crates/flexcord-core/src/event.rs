@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::case::{CaseKind, Rating};
 use crate::content::{AgentMedia, MessageContent};
 use crate::ids::{CaseId, ChannelId, ConversationSid, Identity, MessageId, MessageSid, UserId};
+use crate::session::InteractionRef;
 
 /// The Discord user behind an event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -315,6 +316,38 @@ pub enum DeliveryEvent {
         /// The files that did not go, and why.
         files: Vec<crate::ports::RefusedFile>,
     },
+    /// A hand-off's first step ([`crate::outbox::HandOffStep::Open`]) is done: the case (when
+    /// the case system could open one) and the conversation exist.
+    HandOffOpened {
+        /// The user handed off.
+        user: UserId,
+        /// The hand-off's key (the event that asked for it).
+        key: String,
+        /// The case, when the case system managed to open one.
+        case: Option<CaseId>,
+        /// The conversation opened for the hand-off.
+        conversation: ConversationSid,
+    },
+    /// A hand-off's Flex task exists ([`crate::outbox::HandOffStep::Task`]).
+    HandOffRouted {
+        /// The user handed off.
+        user: UserId,
+        /// The hand-off's key.
+        key: String,
+        /// The conversation routed.
+        conversation: ConversationSid,
+        /// The Flex Interaction routing it.
+        interaction: InteractionRef,
+    },
+    /// A hand-off step failed for good (refused, or retried until the outbox gave up).
+    HandOffFailed {
+        /// The user handed off.
+        user: UserId,
+        /// The hand-off's key.
+        key: String,
+        /// The step's conversation: `None` when opening it failed.
+        conversation: Option<ConversationSid>,
+    },
 }
 
 impl DeliveryEvent {
@@ -330,6 +363,10 @@ impl DeliveryEvent {
             Self::DmOpened { entry, .. } => format!("dl:dm_opened:{entry}"),
             // One notice per Discord message, however often its relay is retried.
             Self::FilesRefused { source, .. } => format!("dc:refused:{source}"),
+            // One of each per hand-off, however often its step is retried.
+            Self::HandOffOpened { key, .. } => format!("dl:handoff:opened:{key}"),
+            Self::HandOffRouted { key, .. } => format!("dl:handoff:routed:{key}"),
+            Self::HandOffFailed { key, .. } => format!("dl:handoff:failed:{key}"),
         }
     }
 }

@@ -9,11 +9,14 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::case::NewCase;
 use crate::content::{
     AgentMedia, Announcement, GuildChannel, MessageContent, OutgoingMessage, ReportCard,
 };
 use crate::event::UserProfile;
 use crate::ids::{ChannelId, ConversationSid, Identity, MessageId};
+use crate::ports::TaskRequest;
+use crate::session::TranscriptLine;
 
 /// One send waiting in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +71,66 @@ pub enum OutboxMessage {
         /// The card.
         card: ReportCard,
     },
+    /// One step of a hand-off to a live agent (bridge mode).
+    HandOff {
+        /// Which step, with what it needs.
+        step: HandOffStep,
+    },
+}
+
+/// The steps of a bridge-mode hand-off. Each is an outbox entry: recorded in the commit of
+/// the event that caused it and carried out (with retries, across crashes) by the delivery
+/// worker, which reports each step's result back to the router as a
+/// [`crate::event::DeliveryEvent`]; the router then records it and enqueues the next steps.
+///
+/// Every step is keyed by the hand-off's `key` (the identity of the event that asked for it)
+/// and may run more than once (a crash before it was settled): the adapters find what an
+/// earlier run created instead of creating it again — the case by its idempotency key, the
+/// conversation by a unique name made from the key, the transcript by the key in its
+/// message's attributes, the Flex task by the key in its attributes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HandOffStep {
+    /// Open the case, then the conversation. Reported as
+    /// [`crate::event::DeliveryEvent::HandOffOpened`].
+    Open {
+        /// The hand-off's key.
+        key: String,
+        /// The user.
+        user: UserProfile,
+        /// Their DM channel (in the conversation's attributes).
+        dm: ChannelId,
+        /// The case to open (its idempotency key is the hand-off's key).
+        case: NewCase,
+    },
+    /// Post the transcript so far into the conversation. Not reported: without it the agent
+    /// lacks context but can still help.
+    Transcript {
+        /// The hand-off's key.
+        key: String,
+        /// The conversation.
+        conversation: ConversationSid,
+        /// What the user and the virtual agent said.
+        lines: Vec<TranscriptLine>,
+    },
+    /// Create the Flex task. Reported as [`crate::event::DeliveryEvent::HandOffRouted`].
+    Task {
+        /// The hand-off's key.
+        key: String,
+        /// The conversation to route.
+        conversation: ConversationSid,
+        /// What the task carries.
+        task: TaskRequest,
+    },
+}
+
+impl HandOffStep {
+    /// The hand-off's key.
+    #[must_use]
+    pub fn key(&self) -> &str {
+        match self {
+            Self::Open { key, .. } | Self::Transcript { key, .. } | Self::Task { key, .. } => key,
+        }
+    }
 }
 
 impl OutboxMessage {
@@ -77,12 +140,23 @@ impl OutboxMessage {
     #[must_use]
     pub fn ordering_key(&self) -> String {
         match self {
+            // A hand-off's transcript and task go with the conversation, before anything the
+            // user writes to the agent afterwards.
             Self::ToConversation { conversation, .. }
-            | Self::NoticeToConversation { conversation, .. } => format!("conv:{conversation}"),
+            | Self::NoticeToConversation { conversation, .. }
+            | Self::HandOff {
+                step:
+                    HandOffStep::Transcript { conversation, .. }
+                    | HandOffStep::Task { conversation, .. },
+            } => format!("conv:{conversation}"),
             Self::ToDiscord { channel, .. } => format!("dm:{channel}"),
             Self::Announce { .. } => "announcements".to_owned(),
             Self::ToUser { user, .. } => format!("user:{}", user.id),
             Self::Report { channel, .. } => format!("report:{}", channel.name()),
+            // Opening has the user's own queue (their hand-offs, one at a time).
+            Self::HandOff {
+                step: HandOffStep::Open { user, .. },
+            } => format!("handoff:{}", user.id),
         }
     }
 }

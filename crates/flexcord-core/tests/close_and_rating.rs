@@ -257,6 +257,7 @@ async fn a_new_chat_after_returning_to_the_bot_opens_a_new_conversation_and_case
     let first_case = h.case_of(&u).unwrap();
     h.rate(&u, first_case, 5).await.unwrap();
     h.press(&u, ButtonAction::TalkToAgent).await.unwrap();
+    h.drain().await.unwrap();
     let second = h.conversation(&u).unwrap();
     assert_ne!(first, second);
     assert_ne!(h.case_of(&u).unwrap(), first_case);

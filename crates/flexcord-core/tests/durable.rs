@@ -92,6 +92,7 @@ async fn the_greetings_button_works_for_a_user_whose_dm_was_opened_by_the_delive
     )
     .await
     .unwrap();
+    h.drain().await.unwrap();
     assert!(h.conversation(&u).is_some(), "handed off to an agent");
 }
 

@@ -6,7 +6,7 @@ use flexcord_core::event::ButtonAction;
 use flexcord_core::ids::{CaseId, Identity, MessageId};
 use flexcord_core::outbox::OutboxMessage;
 use flexcord_core::ports::{Answer, AnswerItem, CaseError, ContactCenterError};
-use flexcord_core::router::{Incident, Outcome};
+use flexcord_core::router::Outcome;
 use flexcord_core::session::SessionState;
 use flexcord_testkit::{CcOp, FIRST_CASE, Harness, user};
 
@@ -21,6 +21,7 @@ async fn the_button_opens_a_case_posts_the_transcript_and_creates_the_task() {
     let handled = h.press(&u, ButtonAction::TalkToAgent).await.unwrap();
     assert_eq!(handled.outcome, Outcome::Done);
     assert!(handled.incidents.is_empty());
+    h.drain().await.unwrap();
 
     let s = h.session(&u).unwrap();
     assert_eq!(s.state, SessionState::AwaitingAgent);
@@ -48,7 +49,6 @@ async fn the_button_opens_a_case_posts_the_transcript_and_creates_the_task() {
     assert_eq!(tasks[0].1.case_id, Some(case_id));
     assert_eq!(tasks[0].1.summary, "my game crashes");
     assert!(s.interaction.is_some());
-    h.drain().await.unwrap();
 
     assert_eq!(
         h.dm_texts(&u).last().unwrap(),
@@ -63,6 +63,7 @@ async fn a_keyword_hands_off_without_asking_the_bot() {
     let h = Harness::new();
     let u = user(1);
     h.dm(&u, "I want to talk to a HUMAN!").await.unwrap();
+    h.drain().await.unwrap();
     assert!(h.bot.questions().is_empty());
     assert_eq!(h.state(&u), Some(SessionState::AwaitingAgent));
     let case = h.cases.case(h.case_of(&u).unwrap()).unwrap();
@@ -76,6 +77,7 @@ async fn a_bare_keyword_titles_the_case_with_the_previous_question() {
     let u = user(1);
     h.dm(&u, "refund for order 12").await.unwrap();
     h.dm(&u, "agent").await.unwrap();
+    h.drain().await.unwrap();
     let case = h.cases.case(h.case_of(&u).unwrap()).unwrap();
     assert_eq!(case.title, "refund for order 12");
 }
@@ -86,6 +88,7 @@ async fn without_any_question_the_title_names_the_user() {
     let u = user(1);
     h.helpme(&u).await.unwrap();
     h.press(&u, ButtonAction::TalkToAgent).await.unwrap();
+    h.drain().await.unwrap();
     let case = h.cases.case(h.case_of(&u).unwrap()).unwrap();
     assert_eq!(case.title, "Live chat with user1");
 }
@@ -116,17 +119,13 @@ async fn a_failing_case_system_still_routes_the_user() {
     let u = user(1);
     h.cases
         .fail_with(Some(CaseError::Unavailable("503".into())));
-    let handled = h.dm(&u, "agent").await.unwrap();
+    h.dm(&u, "agent").await.unwrap();
+    h.drain().await.unwrap();
 
-    assert_eq!(
-        handled.incidents,
-        [Incident::CaseSystem(CaseError::Unavailable("503".into()))]
-    );
     assert_eq!(h.state(&u), Some(SessionState::AwaitingAgent));
     assert_eq!(h.case_of(&u), None);
     assert_eq!(h.contact_center.tasks().len(), 1);
     assert_eq!(h.contact_center.tasks()[0].1.case_id, None);
-    h.drain().await.unwrap();
     assert_eq!(
         h.dm_texts(&u).last().unwrap(),
         &h.router.config().templates.transferring_without_case
@@ -134,27 +133,23 @@ async fn a_failing_case_system_still_routes_the_user() {
 }
 
 #[tokio::test]
-async fn a_failing_contact_center_keeps_the_user_with_the_bot() {
+async fn a_refusing_contact_center_keeps_the_user_with_the_bot() {
     let h = Harness::new();
     let u = user(1);
     h.contact_center.fail_once(
         CcOp::CreateTask,
-        ContactCenterError::Transient("429".into()),
+        ContactCenterError::Rejected("bad workflow".into()),
     );
     let handled = h.press(&u, ButtonAction::TalkToAgent).await.unwrap();
     // No session yet: the button is ignored without one.
     assert_eq!(handled.outcome, Outcome::Ignored);
 
     h.helpme(&u).await.unwrap();
-    let handled = h.press(&u, ButtonAction::TalkToAgent).await.unwrap();
-    assert_eq!(
-        handled.incidents,
-        [Incident::ContactCenter(ContactCenterError::Transient(
-            "429".into()
-        ))]
-    );
+    h.press(&u, ButtonAction::TalkToAgent).await.unwrap();
+    let drained = h.drain().await.unwrap();
+    assert_eq!(drained.dead.len(), 1, "the task step, refused for good");
     assert_eq!(h.state(&u), Some(SessionState::Bot));
-    h.drain().await.unwrap();
+    assert_eq!(h.conversation(&u), None);
     assert_eq!(
         h.dm_texts(&u).last().unwrap(),
         &h.router.config().templates.relay_failed
@@ -162,7 +157,32 @@ async fn a_failing_contact_center_keeps_the_user_with_the_bot() {
 
     // Pressing again works once Flex is back.
     h.press(&u, ButtonAction::TalkToAgent).await.unwrap();
+    h.drain().await.unwrap();
     assert_eq!(h.state(&u), Some(SessionState::AwaitingAgent));
+    assert_eq!(h.contact_center.tasks().len(), 1);
+}
+
+#[tokio::test]
+async fn a_contact_center_outage_delays_the_hand_off_instead_of_failing_it() {
+    let h = Harness::new();
+    let u = user(1);
+    h.helpme(&u).await.unwrap();
+    h.contact_center.fail_once(
+        CcOp::CreateTask,
+        ContactCenterError::Transient("429".into()),
+    );
+    h.press(&u, ButtonAction::TalkToAgent).await.unwrap();
+    let drained = h.drain().await.unwrap();
+    assert_eq!(drained.retried.len(), 1);
+    assert_eq!(h.state(&u), Some(SessionState::AwaitingAgent));
+    h.advance_past_retries();
+    h.drain().await.unwrap();
+    assert!(h.session(&u).unwrap().interaction.is_some());
+    assert_eq!(h.contact_center.tasks().len(), 1);
+    assert!(
+        !h.dm_texts(&u)
+            .contains(&h.router.config().templates.relay_failed)
+    );
 }
 
 #[tokio::test]
@@ -195,6 +215,7 @@ async fn the_same_button_press_twice_hands_off_once() {
         .await
         .unwrap();
     assert_eq!(again.outcome, Outcome::Duplicate);
+    h.drain().await.unwrap();
     assert_eq!(h.cases.all().len(), 1);
     assert_eq!(h.contact_center.tasks().len(), 1);
     h.drain().await.unwrap();

@@ -213,13 +213,18 @@ async fn main() -> Result<(), BoxError> {
     );
     let store = InMemoryStore::new();
     let chat = Arc::new(ConsoleChat::default());
-    let deliverer = Deliverer::new(chat.clone(), Arc::new(contact_center.clone()));
+    let cases = Arc::new(InMemoryCases::new());
+    let deliverer = Deliverer::new(
+        chat.clone(),
+        Arc::new(contact_center.clone()),
+        cases.clone(),
+    );
     let router = Router::new(
         Ports {
             chat,
             contact_center: Arc::new(contact_center.clone()),
             virtual_agent: Arc::new(virtual_agent),
-            cases: Arc::new(InMemoryCases::new()),
+            cases,
             store: Arc::new(store.clone()),
             clock: Arc::new(FixedClock::default()),
         },

@@ -5,25 +5,34 @@ use std::sync::Arc;
 use flexcord_core::content::{AgentMedia, OutgoingFile, OutgoingMessage};
 use flexcord_core::event::DeliveryEvent;
 use flexcord_core::ids::ChannelId;
-use flexcord_core::outbox::{ClaimedEntry, OutboxMessage};
-use flexcord_core::ports::{ChatSurface, ContactCenter};
+use flexcord_core::outbox::{ClaimedEntry, HandOffStep, OutboxMessage};
+use flexcord_core::ports::{CaseManagement, ChatSurface, ContactCenter};
 
+use crate::decision::{Decision, after_attempt};
 use crate::error::DeliveryError;
 
-/// Sends outbox entries through the chat surface and the contact center.
+/// Sends outbox entries through the chat surface and the contact center, and carries out
+/// hand-off steps (which open cases too).
 #[derive(Debug, Clone)]
 pub struct Deliverer {
     chat: Arc<dyn ChatSurface>,
     contact_center: Arc<dyn ContactCenter>,
+    cases: Arc<dyn CaseManagement>,
 }
 
 impl Deliverer {
-    /// A deliverer over Discord (`chat`) and Flex (`contact_center`).
+    /// A deliverer over Discord (`chat`), Flex (`contact_center`) and the case system
+    /// (`cases`, for hand-offs).
     #[must_use]
-    pub fn new(chat: Arc<dyn ChatSurface>, contact_center: Arc<dyn ContactCenter>) -> Self {
+    pub fn new(
+        chat: Arc<dyn ChatSurface>,
+        contact_center: Arc<dyn ContactCenter>,
+        cases: Arc<dyn CaseManagement>,
+    ) -> Self {
         Self {
             chat,
             contact_center,
+            cases,
         }
     }
 
@@ -105,6 +114,69 @@ impl Deliverer {
                 .await
                 .map(|_| None)
                 .map_err(|e| DeliveryError::from(&e)),
+            OutboxMessage::HandOff { step } => self.hand_off(step).await,
+        }
+    }
+
+    /// One hand-off step. Every call is keyed by the hand-off, so running a step again (a
+    /// crash before it was settled) finds what the earlier run created.
+    async fn hand_off(&self, step: &HandOffStep) -> Result<Option<DeliveryEvent>, DeliveryError> {
+        match step {
+            HandOffStep::Open {
+                key,
+                user,
+                dm,
+                case,
+            } => {
+                // A case system that fails does not keep the user from an agent: routed
+                // without a case, as the user is told. (Creation is idempotent by key, so a
+                // run after a crash finds the case an earlier run opened.)
+                let case = match self.cases.create(case).await {
+                    Ok(created) => Some(created.id),
+                    Err(error) => {
+                        tracing::warn!(%error, "could not open the hand-off's case; routing without one");
+                        None
+                    }
+                };
+                let conversation = self
+                    .contact_center
+                    .open_handoff_conversation(user, *dm, key)
+                    .await
+                    .map_err(|e| DeliveryError::from(&e))?;
+                Ok(Some(DeliveryEvent::HandOffOpened {
+                    user: user.id,
+                    key: key.clone(),
+                    case,
+                    conversation,
+                }))
+            }
+            HandOffStep::Transcript {
+                key,
+                conversation,
+                lines,
+            } => self
+                .contact_center
+                .post_handoff_transcript(conversation, key, lines)
+                .await
+                .map(|()| None)
+                .map_err(|e| DeliveryError::from(&e)),
+            HandOffStep::Task {
+                key,
+                conversation,
+                task,
+            } => {
+                let interaction = self
+                    .contact_center
+                    .create_handoff_task(conversation, key, task)
+                    .await
+                    .map_err(|e| DeliveryError::from(&e))?;
+                Ok(Some(DeliveryEvent::HandOffRouted {
+                    user: task.user.id,
+                    key: key.clone(),
+                    conversation: conversation.clone(),
+                    interaction,
+                }))
+            }
         }
     }
 
@@ -163,6 +235,31 @@ pub fn report(entry: &ClaimedEntry, error: &DeliveryError) -> Option<DeliveryEve
             channel: Some(*channel),
             conversation: conversation.clone(),
         }),
+        // A hand-off step that will not be tried again: the user is told and back with the
+        // bot. (A transcript that did not go only costs the agent context.)
+        (
+            _,
+            OutboxMessage::HandOff {
+                step: step @ (HandOffStep::Open { .. } | HandOffStep::Task { .. }),
+            },
+        ) if matches!(
+            after_attempt(entry.attempts, error),
+            Decision::DeadLetter { .. }
+        ) =>
+        {
+            let (user, conversation) = match step {
+                HandOffStep::Open { user, .. } => (user.id, None),
+                HandOffStep::Task {
+                    task, conversation, ..
+                } => (task.user.id, Some(conversation.clone())),
+                HandOffStep::Transcript { .. } => return None,
+            };
+            Some(DeliveryEvent::HandOffFailed {
+                user,
+                key: step.key().to_owned(),
+                conversation,
+            })
+        }
         // Nobody to tell: the DM was never set up, or the notice was for the agent side.
         _ => None,
     }

@@ -16,6 +16,8 @@ pub enum MessageKind {
     Announcement,
     /// A report card in `#bug-report` / `#feature-request`.
     ReportCard,
+    /// A step of a hand-off to a live agent (case, conversation, transcript, Flex task).
+    HandOff,
 }
 
 /// Which remote system an entry goes to (whose failures it counts as).
@@ -37,6 +39,7 @@ impl MessageKind {
             OutboxMessage::NoticeToConversation { .. } => Self::NoticeToFlex,
             OutboxMessage::Announce { .. } => Self::Announcement,
             OutboxMessage::Report { .. } => Self::ReportCard,
+            OutboxMessage::HandOff { .. } => Self::HandOff,
         }
     }
 
@@ -49,6 +52,7 @@ impl MessageKind {
             Self::NoticeToFlex => "notice_to_flex",
             Self::Announcement => "announcement",
             Self::ReportCard => "report_card",
+            Self::HandOff => "handoff",
         }
     }
 
@@ -57,7 +61,8 @@ impl MessageKind {
     pub const fn side(self) -> Side {
         match self {
             Self::ToDiscord | Self::Announcement | Self::ReportCard => Side::Discord,
-            Self::ToFlex | Self::NoticeToFlex => Side::Twilio,
+            // A hand-off step is mostly Twilio calls (the case system's failures do not fail it).
+            Self::ToFlex | Self::NoticeToFlex | Self::HandOff => Side::Twilio,
         }
     }
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use flexcord_core::event::DeliveryEvent;
-use flexcord_core::outbox::ClaimedEntry;
+use flexcord_core::outbox::{ClaimedEntry, OutboxMessage};
 use flexcord_core::ports::{OutboxStore, StoreError};
 use flexcord_core::router::RouterError;
 use tokio::sync::{Notify, mpsc, watch};
@@ -179,9 +179,19 @@ impl OutboxWorker {
                     .attempt(kind, AttemptOutcome::Delivered, elapsed);
                 if let Some(event) = learned {
                     // Sent already, so settled either way: a lost report only means the user's
-                    // session is made by their next DM instead.
+                    // session is made by their next DM instead. Except a hand-off step's: the
+                    // next step waits on it, so the step stays to be run (it finds what it
+                    // created) and reported again.
                     if let Err(report_error) = self.report(event).await {
                         tracing::warn!(id = entry.id, %report_error, "could not record what a delivery taught");
+                        if matches!(entry.message, OutboxMessage::HandOff { .. }) {
+                            let released = self
+                                .outbox
+                                .retry_later(entry.id, &report_error.to_string(), REPORT_RETRY)
+                                .await;
+                            self.settled(entry.id, released);
+                            return;
+                        }
                     }
                 }
                 // The settler is gone only at shutdown; then the lease expires and the next

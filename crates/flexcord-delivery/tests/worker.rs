@@ -14,7 +14,9 @@ use flexcord_core::router::{Handled, RouterError};
 use flexcord_delivery::{
     AttemptOutcome, Deliverer, DeliveryMetrics, EventSink, MessageKind, OutboxWorker,
 };
-use flexcord_testkit::{EntryStatus, FakeChat, FakeContactCenter, InMemoryStore, ManualClock};
+use flexcord_testkit::{
+    EntryStatus, FakeChat, FakeContactCenter, InMemoryCases, InMemoryStore, ManualClock,
+};
 use tokio::sync::{Notify, Semaphore, watch};
 
 /// A Discord whose sends wait until the test lets them through (as behind a rate limit).
@@ -131,7 +133,11 @@ fn start(
 ) -> Running {
     let (stop, stopped) = watch::channel(false);
     let worker = OutboxWorker {
-        deliverer: Deliverer::new(chat, Arc::new(FakeContactCenter::new())),
+        deliverer: Deliverer::new(
+            chat,
+            Arc::new(FakeContactCenter::new()),
+            Arc::new(InMemoryCases::new()),
+        ),
         outbox: Arc::new(store.clone()),
         events,
         wake: Arc::new(Notify::new()),

@@ -103,6 +103,13 @@ struct Inner {
     next: u64,
     once: HashMap<CcOp, VecDeque<ContactCenterError>>,
     always: HashMap<CcOp, ContactCenterError>,
+    /// Hand-off objects by key, as Twilio finds them again (unique name, attributes).
+    handoff_conversations: HashMap<String, ConversationSid>,
+    handoff_transcripts: HashSet<String>,
+    handoff_tasks: HashMap<String, InteractionRef>,
+    /// What was created (a call that found an earlier try's object creates nothing).
+    created_transcripts: Vec<(ConversationSid, Vec<TranscriptLine>)>,
+    created_tasks: Vec<(ConversationSid, TaskRequest)>,
 }
 
 /// A fake Flex. `open_conversation` is find-or-open per user; a conversation closed with
@@ -213,35 +220,22 @@ impl FakeContactCenter {
             .collect()
     }
 
-    /// Tasks created, in order.
+    /// Tasks created, in order (a hand-off retry that found its task creates none).
     #[must_use]
     pub fn tasks(&self) -> Vec<(ConversationSid, TaskRequest)> {
-        self.lock()
-            .calls
-            .iter()
-            .filter_map(|c| match c {
-                CcCall::CreateTask { conversation, task } => {
-                    Some((conversation.clone(), task.clone()))
-                }
-                _ => None,
-            })
-            .collect()
+        self.lock().created_tasks.clone()
     }
 
-    /// Transcripts posted, in order.
+    /// Transcripts posted, in order (a hand-off retry that found its transcript posts none).
     #[must_use]
     pub fn transcripts(&self) -> Vec<(ConversationSid, Vec<TranscriptLine>)> {
-        self.lock()
-            .calls
-            .iter()
-            .filter_map(|c| match c {
-                CcCall::PostTranscript {
-                    conversation,
-                    lines,
-                } => Some((conversation.clone(), lines.clone())),
-                _ => None,
-            })
-            .collect()
+        self.lock().created_transcripts.clone()
+    }
+
+    /// Conversations opened for hand-offs (one per key however often asked).
+    #[must_use]
+    pub fn handoff_conversations(&self) -> usize {
+        self.lock().handoff_conversations.len()
     }
 
     fn begin(&self, call: CcCall) -> Result<MutexGuard<'_, Inner>, ContactCenterError> {
@@ -255,6 +249,22 @@ impl FakeContactCenter {
             return Err(e.clone());
         }
         Ok(inner)
+    }
+
+    fn new_task(
+        inner: &mut Inner,
+        conversation: &ConversationSid,
+        task: &TaskRequest,
+    ) -> Result<InteractionRef, ContactCenterError> {
+        let interaction: InteractionSid = Self::next_sid(inner, "KD")?;
+        let channel: InteractionChannelSid = Self::next_sid(inner, "UO")?;
+        inner
+            .created_tasks
+            .push((conversation.clone(), task.clone()));
+        Ok(InteractionRef {
+            interaction,
+            channel,
+        })
     }
 
     fn next_sid<T: TryFrom<String>>(
@@ -342,11 +352,15 @@ impl ContactCenter for FakeContactCenter {
         conversation: &ConversationSid,
         lines: &[TranscriptLine],
     ) -> Result<(), ContactCenterError> {
-        let inner = self.begin(CcCall::PostTranscript {
+        let mut inner = self.begin(CcCall::PostTranscript {
             conversation: conversation.clone(),
             lines: lines.to_vec(),
         })?;
-        gone(&inner, conversation)
+        gone(&inner, conversation)?;
+        inner
+            .created_transcripts
+            .push((conversation.clone(), lines.to_vec()));
+        Ok(())
     }
 
     async fn post_notice(
@@ -371,12 +385,66 @@ impl ContactCenter for FakeContactCenter {
             task: task.clone(),
         })?;
         gone(&inner, conversation)?;
-        let interaction: InteractionSid = Self::next_sid(&mut inner, "KD")?;
-        let channel: InteractionChannelSid = Self::next_sid(&mut inner, "UO")?;
-        Ok(InteractionRef {
-            interaction,
-            channel,
-        })
+        Self::new_task(&mut inner, conversation, task)
+    }
+
+    async fn open_handoff_conversation(
+        &self,
+        user: &UserProfile,
+        dm: ChannelId,
+        key: &str,
+    ) -> Result<ConversationSid, ContactCenterError> {
+        let mut inner = self.begin(CcCall::OpenConversation {
+            user: user.clone(),
+            dm,
+        })?;
+        if let Some(c) = inner.handoff_conversations.get(key) {
+            return Ok(c.clone());
+        }
+        let c: ConversationSid = Self::next_sid(&mut inner, "CH")?;
+        inner
+            .handoff_conversations
+            .insert(key.to_owned(), c.clone());
+        inner.open.insert(user.id, c.clone());
+        Ok(c)
+    }
+
+    async fn post_handoff_transcript(
+        &self,
+        conversation: &ConversationSid,
+        key: &str,
+        lines: &[TranscriptLine],
+    ) -> Result<(), ContactCenterError> {
+        let mut inner = self.begin(CcCall::PostTranscript {
+            conversation: conversation.clone(),
+            lines: lines.to_vec(),
+        })?;
+        gone(&inner, conversation)?;
+        if inner.handoff_transcripts.insert(key.to_owned()) {
+            inner
+                .created_transcripts
+                .push((conversation.clone(), lines.to_vec()));
+        }
+        Ok(())
+    }
+
+    async fn create_handoff_task(
+        &self,
+        conversation: &ConversationSid,
+        key: &str,
+        task: &TaskRequest,
+    ) -> Result<InteractionRef, ContactCenterError> {
+        let mut inner = self.begin(CcCall::CreateTask {
+            conversation: conversation.clone(),
+            task: task.clone(),
+        })?;
+        gone(&inner, conversation)?;
+        if let Some(found) = inner.handoff_tasks.get(key) {
+            return Ok(found.clone());
+        }
+        let created = Self::new_task(&mut inner, conversation, task)?;
+        inner.handoff_tasks.insert(key.to_owned(), created.clone());
+        Ok(created)
     }
 
     async fn close(

@@ -94,7 +94,11 @@ impl HarnessBuilder {
             clock: clock.clone(),
         };
         Harness {
-            deliverer: Deliverer::new(Arc::new(chat.clone()), Arc::new(contact_center.clone())),
+            deliverer: Deliverer::new(
+                Arc::new(chat.clone()),
+                Arc::new(contact_center.clone()),
+                Arc::new(cases.clone()),
+            ),
             router: Arc::new(Router::new(ports, self.config)),
             chat,
             contact_center,

@@ -10,7 +10,9 @@
 //!   repeated nonce, as the real API does), and one it did not accept never does;
 //! - per-user order holds in each place;
 //! - no echo: nothing a user said ever comes back to Discord in an agent's voice;
-//! - the state machine never gets stuck: a live session always has a conversation, and at the end
+//! - a hand-off posts one transcript and creates one task, whatever crashed when;
+//! - the state machine never gets stuck: a live session always has a conversation (or the step
+//!   opening it is in the outbox), and at the end
 //!   every user can still reach an agent and, after the agent closes, the bot again.
 //!
 //! A crash is modelled as a worker that claims outbox entries, maybe sends some of them, and dies
@@ -29,10 +31,10 @@ use flexcord_core::config::RouterConfig;
 use flexcord_core::content::{MessageContent, Voice};
 use flexcord_core::event::{ButtonAction, DiscordEvent, FlexEvent, MessageOrigin, UserProfile};
 use flexcord_core::ids::{ConversationSid, Identity, MessageId};
-use flexcord_core::outbox::OutboxMessage;
+use flexcord_core::outbox::{HandOffStep, OutboxMessage};
 use flexcord_core::ports::OutboxStore;
 use flexcord_core::router::{Outcome, Ports};
-use flexcord_testkit::{CcCall, ChatCall, Harness, user};
+use flexcord_testkit::{CcCall, ChatCall, EntryStatus, Harness, user};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
@@ -340,6 +342,7 @@ impl World {
     fn check(&self, settled: bool) -> Result<(), TestCaseError> {
         let asked: Vec<String> = self.h.bot.questions().into_iter().map(|q| q.text).collect();
         let relayed: Vec<(ConversationSid, String)> = self.h.contact_center.user_messages();
+        let transcripts = self.h.contact_center.transcripts();
         let entries = self.h.store.entries();
 
         // Exactly one place, exactly once. The bot side counts answers the user got: a
@@ -377,7 +380,12 @@ impl World {
                     } => *source == dm.id && open.as_ref() != Some(conversation),
                     _ => false,
                 });
-                if !to_closed {
+                // Written while the hand-off was being opened: the agent reads it in the
+                // transcript.
+                let in_transcript = transcripts
+                    .iter()
+                    .any(|(_, lines)| lines.iter().any(|l| l.text == dm.token));
+                if !to_closed && !in_transcript {
                     return Err(fail(format!("{} was lost", dm.token)));
                 }
             }
@@ -471,13 +479,35 @@ impl World {
                     last = Some((at, i));
                 }
             }
-            // A live session always has a conversation to talk to.
+            // A live session always has a conversation to talk to, or the step opening it is
+            // in the outbox.
+            let opening = entries.iter().any(|e| {
+                matches!(
+                    &e.message,
+                    OutboxMessage::HandOff {
+                        step: HandOffStep::Open { user, .. }
+                    } if user.id == self.users[u].id
+                ) && e.status == EntryStatus::Pending
+            });
             if let Some(s) = self.h.session(&self.users[u])
                 && s.state.is_live()
                 && s.conversation.is_none()
+                && (settled || !opening)
             {
                 return Err(fail(format!("user {u} live without a conversation")));
             }
+        }
+        // Exactly-once hand-off, whatever crashed when: one transcript and one task per
+        // conversation.
+        let mut per_conversation: HashMap<ConversationSid, (usize, usize)> = HashMap::new();
+        for (c, _) in &transcripts {
+            per_conversation.entry(c.clone()).or_default().0 += 1;
+        }
+        for (c, _) in self.h.contact_center.tasks() {
+            per_conversation.entry(c).or_default().1 += 1;
+        }
+        if let Some((c, n)) = per_conversation.iter().find(|(_, (t, k))| *t > 1 || *k > 1) {
+            return Err(fail(format!("{c}: {n:?} transcripts and tasks")));
         }
         Ok(())
     }

@@ -388,6 +388,27 @@ impl TwilioFake {
         self.shared.lock().failing_setups.push(error_code);
     }
 
+    /// Holds the next request to `route` (axum template, e.g. `/v1/Interactions`) with
+    /// `method` unanswered for good, without carrying it out: the client waits until it gives
+    /// up or its process dies. Tests stop a process at a known step this way.
+    pub fn hold_next(&self, method: &str, route: &str) {
+        self.shared
+            .lock()
+            .holds
+            .push((method.to_owned(), route.to_owned()));
+    }
+
+    /// Requests held by [`TwilioFake::hold_next`] so far, in order.
+    #[must_use]
+    pub fn held(&self) -> Vec<RecordedRequest> {
+        self.shared.lock().held.clone()
+    }
+
+    /// Removes holds not used yet.
+    pub fn release_holds(&self) {
+        self.shared.lock().holds.clear();
+    }
+
     /// Every interaction (Flex task), oldest first.
     #[must_use]
     pub fn interactions(&self) -> Vec<Interaction> {

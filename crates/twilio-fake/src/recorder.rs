@@ -107,6 +107,11 @@ pub(crate) async fn record(
         status: 0,
     };
 
+    if shared.take_hold(&recorded) {
+        // Never answered and never carried out: the caller waits until it gives up or dies
+        // (a crash landing while this request is in flight).
+        return std::future::pending().await;
+    }
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;

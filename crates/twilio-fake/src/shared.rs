@@ -35,6 +35,11 @@ pub(crate) struct Store {
     /// Error codes for the next interactions' set-up to fail with, in order (see
     /// [`crate::TwilioFake::fail_next_interaction_setup`]).
     pub(crate) failing_setups: Vec<i64>,
+    /// Requests to hold unanswered, as `(method, route)` (see
+    /// [`crate::TwilioFake::hold_next`]); each is used once.
+    pub(crate) holds: Vec<(String, String)>,
+    /// The requests held so far, never answered.
+    pub(crate) held: Vec<RecordedRequest>,
 }
 
 impl Store {
@@ -90,6 +95,26 @@ impl Shared {
         // No subscribers is normal; the event is then simply dropped.
         let _ = self.events.send(event);
         self.changed.notify_waiters();
+    }
+
+    /// Whether `request` is to be held (using up the hold); if so it is noted as held.
+    pub(crate) fn take_hold(&self, request: &RecordedRequest) -> bool {
+        let held = {
+            let mut store = self.lock();
+            let found = store
+                .holds
+                .iter()
+                .position(|(method, route)| request.is(method, route));
+            if let Some(at) = found {
+                store.holds.remove(at);
+                store.held.push(request.clone());
+            }
+            found.is_some()
+        };
+        if held {
+            self.changed.notify_waiters();
+        }
+        held
     }
 
     pub(crate) fn record_request(&self, mut request: RecordedRequest) {

@@ -166,6 +166,32 @@ impl FlexContactCenter {
             .map(String::as_str)
     }
 
+    /// Creates a conversation under `unique_name` for `user` (not yet set up: see
+    /// [`FlexContactCenter::set_up_conversation`]).
+    pub(crate) async fn create_conversation_named(
+        &self,
+        user: &UserProfile,
+        dm: ChannelId,
+        unique_name: String,
+    ) -> Result<ConversationSid, Error> {
+        let attributes = json!({
+            "discord_user_id": user.id.to_string(),
+            "discord_channel_id": dm.to_string(),
+            "display_name": user.name,
+            "from": user.name,
+        });
+        let params = ConversationParams {
+            friendly_name: Some(user.name.chars().take(256).collect()),
+            unique_name: Some(unique_name),
+            attributes: Some(attributes.to_string()),
+            state: Some(ConversationState::Active),
+            timers_inactive: self.config.inactive_timer.clone(),
+            timers_closed: self.config.close_timer.clone(),
+            messaging_service_sid: None,
+        };
+        Ok(self.client.create_conversation(&params).await?.sid)
+    }
+
     async fn create_conversation_for(
         &self,
         user: &UserProfile,
@@ -175,31 +201,30 @@ impl FlexContactCenter {
         let now_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());
-        let attributes = json!({
-            "discord_user_id": user.id.to_string(),
-            "discord_channel_id": dm.to_string(),
-            "display_name": user.name,
-            "from": user.name,
-        });
-        let params = ConversationParams {
-            friendly_name: Some(user.name.chars().take(256).collect()),
-            unique_name: Some(format!("{identity}:{now_ms}")),
-            attributes: Some(attributes.to_string()),
-            state: Some(ConversationState::Active),
-            timers_inactive: self.config.inactive_timer.clone(),
-            timers_closed: self.config.close_timer.clone(),
-            messaging_service_sid: None,
-        };
-        let conversation = self
-            .client
-            .create_conversation(&params)
+        let sid = self
+            .create_conversation_named(user, dm, format!("{identity}:{now_ms}"))
             .await
             .map_err(ContactCenterError::from)?;
-        let sid = conversation.sid;
-        self.client
-            .add_participant(&sid, identity, None)
-            .await
-            .map_err(ContactCenterError::from)?;
+        self.set_up_conversation(&sid, user, identity, false)
+            .await?;
+        Ok(sid)
+    }
+
+    /// Adds the user as participant and the conversation's webhooks. With `resume`, an
+    /// earlier try may have done part of it: what is there already is not added again.
+    pub(crate) async fn set_up_conversation(
+        &self,
+        sid: &ConversationSid,
+        user: &UserProfile,
+        identity: &str,
+        resume: bool,
+    ) -> Result<(), ContactCenterError> {
+        match self.client.add_participant(sid, identity, None).await {
+            Ok(_) => {}
+            // Twilio's answer when the identity is a participant already (an earlier try).
+            Err(e) if resume && e.status() == Some(409) => {}
+            Err(e) => return Err(ContactCenterError::from(e)),
+        }
         // The user resource exists once the participant does. Its friendly name is only
         // cosmetic (what agents see), so a failure here must not fail the hand-off.
         if let Err(error) = self
@@ -213,19 +238,40 @@ impl FlexContactCenter {
                 "could not set the user's friendly name"
             );
         }
-        let forward = CreateScopedWebhook::webhook(self.config.forward_url(), &FORWARD_FILTERS);
-        self.client
-            .create_scoped_webhook(&sid, &forward)
-            .await
-            .map_err(ContactCenterError::from)?;
+        let mut wanted = vec![CreateScopedWebhook::webhook(
+            self.config.forward_url(),
+            &FORWARD_FILTERS,
+        )];
         if let Some(flow) = &self.config.studio_flow_sid {
-            let studio = CreateScopedWebhook::studio(flow.clone(), &["onMessageAdded"]);
-            self.client
-                .create_scoped_webhook(&sid, &studio)
-                .await
-                .map_err(ContactCenterError::from)?;
+            wanted.push(CreateScopedWebhook::studio(
+                flow.clone(),
+                &["onMessageAdded"],
+            ));
         }
-        Ok(sid)
+        let existing = if resume {
+            self.client
+                .list_scoped_webhooks(sid)
+                .await
+                .map_err(ContactCenterError::from)?
+                .items
+        } else {
+            Vec::new()
+        };
+        for webhook in wanted {
+            let there = existing.iter().any(|w| {
+                let config = w.configuration.as_ref();
+                w.target == Some(webhook.target.clone())
+                    && config.and_then(|c| c.url.as_ref()) == webhook.url.as_ref()
+                    && config.and_then(|c| c.flow_sid.as_ref()) == webhook.flow_sid.as_ref()
+            });
+            if !there {
+                self.client
+                    .create_scoped_webhook(sid, &webhook)
+                    .await
+                    .map_err(ContactCenterError::from)?;
+            }
+        }
+        Ok(())
     }
 
     /// Whether a message from Discord message `source` is among the latest ones; with `part`,
@@ -322,15 +368,18 @@ impl FlexContactCenter {
             .map_err(|e| upload_failure(&e))
     }
 
-    async fn post_as_bridge(
+    /// Posts `body` as the bridge, with `attributes` (a JSON object) when given.
+    pub(crate) async fn post_as_bridge(
         &self,
         conversation: &core::ConversationSid,
         body: String,
+        attributes: Option<String>,
     ) -> Result<(), ContactCenterError> {
         let conversation: ConversationSid = to_twilio(conversation)?;
         let message = CreateMessage {
             author: Some(self.config.bridge_author.clone()),
             body: Some(body),
+            attributes,
             // No X-Twilio-Webhook-Enabled: bridge messages must not trigger webhooks (Studio
             // would treat them as user input, and they would echo back to the bridge).
             webhook_enabled: false,
@@ -404,7 +453,7 @@ const MAX_TRANSCRIPT_BYTES: usize = 30 * 1024;
 
 /// Keeps at most `max` bytes of `text`, dropping from the front (the latest lines matter most
 /// to an agent) at a char boundary.
-fn keep_tail(text: String, max: usize) -> String {
+pub(crate) fn keep_tail(text: String, max: usize) -> String {
     if text.len() <= max {
         return text;
     }
@@ -419,6 +468,72 @@ fn keep_tail(text: String, max: usize) -> String {
 const SETUP_READS: u32 = 3;
 /// Pause between those reads.
 const SETUP_READ_PAUSE: Duration = Duration::from_millis(500);
+
+impl FlexContactCenter {
+    /// Creates the Flex interaction for `conversation`; with `key`, the task carries it (see
+    /// `handoff`).
+    async fn create_task_keyed(
+        &self,
+        conversation: &core::ConversationSid,
+        task: &TaskRequest,
+        key: Option<&str>,
+    ) -> Result<InteractionRef, ContactCenterError> {
+        let conversation: ConversationSid = to_twilio(conversation)?;
+        let (Some(workspace_sid), Some(workflow_sid)) = (
+            self.config.workspace_sid.clone(),
+            self.config.workflow_sid.clone(),
+        ) else {
+            return Err(ContactCenterError::Rejected(
+                "bridge mode needs workspace_sid and workflow_sid".into(),
+            ));
+        };
+        let name = &task.user.name;
+        let mut attributes = json!({
+            "from": name,
+            "customerName": name,
+            "customerAddress": customer_identity(task.user.id),
+            // Flex UI knows a fixed set of channel types; "chat" renders as a chat task.
+            "channelType": "chat",
+            "customChannelType": "discord",
+            "conversationSid": conversation.as_str(),
+            "summary": task.summary.chars().take(200).collect::<String>(),
+        });
+        if let (Some(case), Some(map)) = (task.case_id, attributes.as_object_mut()) {
+            map.insert("caseId".into(), json!(case.0));
+        }
+        // How a later try finds this task instead of creating another (`handoff`).
+        if let (Some(key), Some(map)) = (key, attributes.as_object_mut()) {
+            map.insert(crate::handoff::HANDOFF_ATTR.into(), json!(key));
+        }
+        let request = CreateInteraction::customer_chat(
+            &conversation,
+            &ChatRouting {
+                workspace_sid,
+                workflow_sid,
+                task_channel_unique_name: self.config.task_channel.clone(),
+                attributes,
+            },
+        );
+        let interaction = self
+            .client
+            .create_interaction(&request)
+            .await
+            .map_err(ContactCenterError::from)?;
+        let channel: Option<InteractionChannelSid> = interaction.channel.and_then(|c| c.sid);
+        let channel = channel.ok_or_else(|| {
+            ContactCenterError::Rejected(format!(
+                "interaction {} was created without a channel sid",
+                interaction.sid
+            ))
+        })?;
+        self.check_channel_set_up(&interaction.sid, &channel)
+            .await?;
+        Ok(InteractionRef {
+            interaction: core_ref(&interaction.sid)?,
+            channel: core_ref(&channel)?,
+        })
+    }
+}
 
 impl FlexContactCenter {
     /// Reads the interaction channel back: `POST /v1/Interactions` answering 200 only means
@@ -562,20 +677,8 @@ impl ContactCenter for FlexContactCenter {
         if lines.is_empty() {
             return Ok(());
         }
-        let body: String = lines
-            .iter()
-            // One turn per line; a turn of several lines keeps them indented under it.
-            .map(|line| {
-                let text = line.text.trim().lines().collect::<Vec<_>>().join("\n    ");
-                format!("{}: {text}", line.name)
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
-        let body = format!(
-            "Conversation so far:\n{}",
-            keep_tail(body, MAX_TRANSCRIPT_BYTES)
-        );
-        self.post_as_bridge(conversation, body).await
+        let body = crate::handoff::transcript_body(lines, MAX_TRANSCRIPT_BYTES);
+        self.post_as_bridge(conversation, body, None).await
     }
 
     async fn post_notice(
@@ -586,6 +689,7 @@ impl ContactCenter for FlexContactCenter {
         self.post_as_bridge(
             conversation,
             keep_tail(text.to_owned(), MAX_TRANSCRIPT_BYTES),
+            None,
         )
         .await
     }
@@ -595,56 +699,52 @@ impl ContactCenter for FlexContactCenter {
         conversation: &core::ConversationSid,
         task: &TaskRequest,
     ) -> Result<InteractionRef, ContactCenterError> {
-        let conversation: ConversationSid = to_twilio(conversation)?;
-        let (Some(workspace_sid), Some(workflow_sid)) = (
-            self.config.workspace_sid.clone(),
-            self.config.workflow_sid.clone(),
-        ) else {
-            return Err(ContactCenterError::Rejected(
-                "bridge mode needs workspace_sid and workflow_sid".into(),
-            ));
-        };
-        let name = &task.user.name;
-        let mut attributes = json!({
-            "from": name,
-            "customerName": name,
-            "customerAddress": customer_identity(task.user.id),
-            // Flex UI knows a fixed set of channel types; "chat" renders as a chat task.
-            "channelType": "chat",
-            "customChannelType": "discord",
-            "conversationSid": conversation.as_str(),
-            "summary": task.summary.chars().take(200).collect::<String>(),
-        });
-        if let (Some(case), Some(map)) = (task.case_id, attributes.as_object_mut()) {
-            map.insert("caseId".into(), json!(case.0));
+        self.create_task_keyed(conversation, task, None).await
+    }
+
+    async fn open_handoff_conversation(
+        &self,
+        user: &UserProfile,
+        dm: ChannelId,
+        key: &str,
+    ) -> Result<core::ConversationSid, ContactCenterError> {
+        self.handoff_conversation(user, dm, key).await
+    }
+
+    async fn post_handoff_transcript(
+        &self,
+        conversation: &core::ConversationSid,
+        key: &str,
+        lines: &[TranscriptLine],
+    ) -> Result<(), ContactCenterError> {
+        if lines.is_empty() {
+            return Ok(());
         }
-        let request = CreateInteraction::customer_chat(
-            &conversation,
-            &ChatRouting {
-                workspace_sid,
-                workflow_sid,
-                task_channel_unique_name: self.config.task_channel.clone(),
-                attributes,
-            },
-        );
-        let interaction = self
-            .client
-            .create_interaction(&request)
-            .await
-            .map_err(ContactCenterError::from)?;
-        let channel: Option<InteractionChannelSid> = interaction.channel.and_then(|c| c.sid);
-        let channel = channel.ok_or_else(|| {
-            ContactCenterError::Rejected(format!(
-                "interaction {} was created without a channel sid",
-                interaction.sid
-            ))
-        })?;
-        self.check_channel_set_up(&interaction.sid, &channel)
-            .await?;
-        Ok(InteractionRef {
-            interaction: core_ref(&interaction.sid)?,
-            channel: core_ref(&channel)?,
-        })
+        let body = crate::handoff::transcript_body(lines, MAX_TRANSCRIPT_BYTES);
+        self.handoff_transcript(conversation, key, body).await
+    }
+
+    async fn create_handoff_task(
+        &self,
+        conversation: &core::ConversationSid,
+        key: &str,
+        task: &TaskRequest,
+    ) -> Result<InteractionRef, ContactCenterError> {
+        if let Some(workspace) = self.config.workspace_sid.as_deref() {
+            match self.handoff_task_found(workspace, key).await {
+                Ok(Some(found)) => return Ok(found),
+                Ok(None) => {}
+                // Credentials that may create interactions but not read TaskRouter: the
+                // hand-off goes on (without the look, a crash between the create and its
+                // record could give a second task) rather than fail every time.
+                Err(ContactCenterError::Unauthorized(error)) => tracing::warn!(
+                    error = %flexcord_core::log_safe::escape_for_log(&error),
+                    "cannot read TaskRouter tasks; creating the hand-off's task without looking for an earlier one"
+                ),
+                Err(e) => return Err(e),
+            }
+        }
+        self.create_task_keyed(conversation, task, Some(key)).await
     }
 
     async fn close(

@@ -73,6 +73,8 @@ pub mod core_ids;
 mod credentials;
 mod error;
 mod form;
+#[cfg(feature = "flexcord")]
+pub mod handoff;
 pub mod iso_time;
 mod page;
 pub mod sid;

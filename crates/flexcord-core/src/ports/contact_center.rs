@@ -9,7 +9,7 @@ use crate::ids::{CaseId, ChannelId, ConversationSid, Identity, MediaSid, Message
 use crate::session::{InteractionRef, TranscriptLine};
 
 /// What the agent's task should carry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TaskRequest {
     /// The customer.
     pub user: UserProfile,
@@ -183,6 +183,49 @@ pub trait ContactCenter: Send + Sync + std::fmt::Debug {
     ///
     /// As for [`ContactCenter::post_user_message`].
     async fn detach_flow(&self, conversation: &ConversationSid) -> Result<(), ContactCenterError>;
+
+    /// The hand-off's conversation: found by `key` when an earlier try created it (Twilio's
+    /// `UniqueName`), else created like [`ContactCenter::open_conversation`] creates one, under
+    /// that unique name. Whatever an interrupted earlier try left undone (the participant, the
+    /// webhooks) is completed. Safe to call again with the same key: one conversation.
+    ///
+    /// # Errors
+    ///
+    /// As for [`ContactCenter::open_conversation`].
+    async fn open_handoff_conversation(
+        &self,
+        user: &UserProfile,
+        dm: ChannelId,
+        key: &str,
+    ) -> Result<ConversationSid, ContactCenterError>;
+
+    /// Posts the hand-off transcript like [`ContactCenter::post_transcript`], carrying `key`,
+    /// unless a message carrying `key` is already there (an earlier try). Safe to call again
+    /// with the same key: one transcript message.
+    ///
+    /// # Errors
+    ///
+    /// As for [`ContactCenter::post_transcript`].
+    async fn post_handoff_transcript(
+        &self,
+        conversation: &ConversationSid,
+        key: &str,
+        lines: &[TranscriptLine],
+    ) -> Result<(), ContactCenterError>;
+
+    /// Creates the hand-off's Flex task like [`ContactCenter::create_task`], carrying `key`,
+    /// unless a task carrying `key` already exists (an earlier try), whose interaction is then
+    /// returned. Safe to call again with the same key: one task.
+    ///
+    /// # Errors
+    ///
+    /// As for [`ContactCenter::create_task`].
+    async fn create_handoff_task(
+        &self,
+        conversation: &ConversationSid,
+        key: &str,
+        task: &TaskRequest,
+    ) -> Result<InteractionRef, ContactCenterError>;
 
     /// A temporary download URL for an agent's media.
     ///

@@ -50,6 +50,30 @@ impl Router {
                 files,
                 ..
             } => self.files_refused(&conversation, source, &files).await,
+            DeliveryEvent::HandOffOpened {
+                user,
+                key: handoff,
+                case,
+                conversation,
+            } => {
+                self.on_handoff_opened(user, key, &handoff, case, &conversation)
+                    .await
+            }
+            DeliveryEvent::HandOffRouted {
+                user,
+                conversation,
+                interaction,
+                ..
+            } => {
+                self.on_handoff_routed(user, key, &conversation, &interaction)
+                    .await
+            }
+            DeliveryEvent::HandOffFailed {
+                user, conversation, ..
+            } => {
+                self.on_handoff_failed(user, key, conversation.as_ref())
+                    .await
+            }
         }
     }
 

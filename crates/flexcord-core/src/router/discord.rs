@@ -427,7 +427,12 @@ impl Router {
                 });
                 return Ok(plan);
             }
-            // Live without a conversation cannot happen through this router; recover to the bot.
+            if super::handoff_steps::opening(&s) {
+                // The hand-off is under way: kept for the agent's transcript, not for the bot.
+                self.push(&mut s, Speaker::User, &user.name, line_text);
+                return Ok(Plan::with_session(Some(key), s));
+            }
+            // Live without a conversation otherwise cannot happen; recover to the bot.
             back_to_bot(&mut s);
         }
         self.push(&mut s, Speaker::User, &user.name, line_text);

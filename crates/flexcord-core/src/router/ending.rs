@@ -69,7 +69,10 @@ impl Router {
         let Some(mut s) = self.ports.store.session(user.id).await? else {
             return Ok(Plan::outcome(Outcome::Ignored));
         };
-        if !s.state.is_live() {
+        // While a hand-off is being opened there is no chat to end yet (any "End chat" button
+        // is a stale one): ending then would let a new hand-off start while the old one's
+        // steps still report back.
+        if !s.state.is_live() || super::handoff_steps::opening(&s) {
             return Ok(Plan::outcome(Outcome::Ignored));
         }
         let mut plan = Plan::default();

@@ -5,7 +5,7 @@ use crate::content::{MessageContent, OutgoingMessage, Voice};
 use crate::event::UserProfile;
 use crate::ids::{ConversationSid, Identity, MessageId};
 use crate::outbox::OutboxMessage;
-use crate::ports::{Commit, CommitOutcome, TaskRequest};
+use crate::ports::{Commit, CommitOutcome};
 use crate::session::SessionState;
 
 use super::discord::case_label;
@@ -18,7 +18,8 @@ const TITLE_MAX: usize = 100;
 /// What asked for the hand-off, which decides how the conversation reaches Flex.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Trigger {
-    /// Bridge mode: post the transcript and create the Flex task ourselves.
+    /// Bridge mode: the case, the conversation, the transcript and the Flex task are durable
+    /// steps from the outbox (`handoff_steps`).
     Bridge,
     /// Studio mode, a user message: the message itself is posted (by the caller) and the
     /// flow's split routes it.
@@ -84,6 +85,11 @@ impl Router {
             priority: Priority::Normal,
             idempotency_key: key.to_owned(),
         };
+        if let Trigger::Bridge = trigger {
+            // Every remote step runs from the outbox, keyed: see `handoff_steps`.
+            self.plan_handoff(plan, user, key, new_case);
+            return;
+        }
         let case_id = match self.ports.cases.create(&new_case).await {
             Ok(case) => Some(case.id),
             Err(e) => {
@@ -95,49 +101,12 @@ impl Router {
         let Some(conversation) = self.ensure_conversation(plan, user).await else {
             return;
         };
-        let mut interaction = None;
-        if let Trigger::Bridge = trigger {
-            let Some(s) = plan.session.as_ref() else {
-                return;
-            };
-            if !s.transcript.is_empty() {
-                // Without it the agent lacks context, but can still help: not a reason to fail.
-                if let Err(e) = self
-                    .ports
-                    .contact_center
-                    .post_transcript(&conversation, &s.transcript)
-                    .await
-                {
-                    plan.incidents.push(Incident::ContactCenter(e));
-                }
-            }
-            let task = TaskRequest {
-                user: user.clone(),
-                case_id,
-                summary: question.unwrap_or(title),
-            };
-            match self
-                .ports
-                .contact_center
-                .create_task(&conversation, &task)
-                .await
-            {
-                Ok(i) => interaction = Some(i),
-                Err(e) => {
-                    plan.incidents.push(Incident::ContactCenter(e));
-                    let text = self.text(&t.relay_failed, &[("user", &user.name)]);
-                    plan.send(dm, OutgoingMessage::new(Voice::System, text));
-                    return;
-                }
-            }
-        }
-
         let Some(s) = plan.session.as_mut() else {
             return;
         };
         s.state = SessionState::AwaitingAgent;
         s.case_id = case_id;
-        s.interaction = interaction;
+        s.interaction = None;
         s.agent_name = None;
         let text = match case_id {
             Some(c) => self.text(

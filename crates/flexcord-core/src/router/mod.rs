@@ -22,12 +22,15 @@
 //! Dedupe keys: `dc:msg:<message id>`, `dc:int:<interaction id>`, `tw:msg:<MessageSid>`,
 //! `tw:padd:<conv>:<identity>`, `tw:prem:<conv>:<identity>`, `tw:closed:<conv>`,
 //! `tw:bot:req:<MessageSid or idempotency token>` (Studio bot turns), `ann:<key>`,
-//! `dc:refused:<message id>` (the notice about files that did not reach the agent).
+//! `dc:refused:<message id>` (the notice about files that did not reach the agent),
+//! `dl:handoff:{opened,routed,failed}:<hand-off key>` (a hand-off step's report).
 //!
 //! Calls to other systems made while deciding may repeat when a step is decided again after a
 //! conflict (rare: it needs two instances handling the same user at once). Those are idempotent
-//! (case creation by idempotency key, find-or-open of a conversation) except posting the
-//! hand-off transcript and creating the Flex task, which may then happen twice.
+//! (case creation by idempotency key, find-or-open of a conversation). The bridge-mode hand-off
+//! makes none while deciding: its case, conversation, transcript and Flex task are outbox
+//! steps keyed by the hand-off (`handoff_steps`), so a retry or a crash at any point creates
+//! one of each.
 //!
 //! # Everything owed to a person is in the outbox
 //!
@@ -46,8 +49,11 @@
 //! - A second `/helpme` while waiting for or talking to an agent changes nothing and answers
 //!   `already_with_agent`; in `Ended` it returns to `Bot` and greets again.
 //! - When the case system fails, the user is routed anyway (`transferring_without_case`,
-//!   [`Incident::CaseSystem`]). When the contact center fails, the user is told
-//!   `relay_failed` and stays with the bot.
+//!   [`Incident::CaseSystem`]). When the contact center fails (for good, in bridge mode: after
+//!   the outbox's retries), the user is told `relay_failed` and stays with the bot.
+//! - Bridge-mode hand-off: the user sees `case_created` (or `transferring_without_case`) once
+//!   the case and the conversation exist, normally a moment after asking; until then what they
+//!   write is kept for the agent's transcript and the bot stays quiet.
 //! - An agent's first message before the "joined" event counts as the join. An agent joining a
 //!   `Bot` session (a Studio flow routed it on its own) also makes it `WithAgent`.
 //! - An agent leaving tells the user; if it was *the* agent, the session goes back to
@@ -96,6 +102,7 @@ mod discord;
 mod ending;
 mod flex;
 mod handoff;
+mod handoff_steps;
 mod intent;
 mod locks;
 mod refused_files;

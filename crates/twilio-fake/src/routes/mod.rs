@@ -5,6 +5,7 @@ mod conversations;
 mod flex;
 mod media;
 mod studio;
+mod taskrouter;
 
 use std::sync::Arc;
 
@@ -32,6 +33,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .merge(flex::routes())
         .merge(studio::routes())
         .merge(media::routes())
+        .merge(taskrouter::routes())
         .route_layer(from_fn_with_state(Arc::clone(&shared), require_auth));
     api.route("/media/{sid}/content", get(media::temporary_content))
         .fallback(not_found)

@@ -619,6 +619,26 @@ impl Client {
     }
 }
 
+impl Client {
+    /// `GET /v1/Conversations/{UniqueName}` (Twilio takes a unique name where a SID goes):
+    /// `None` when there is no such conversation.
+    ///
+    /// # Errors
+    ///
+    /// Any [`Error`] but not-found.
+    pub async fn find_conversation_by_unique_name(
+        &self,
+        unique_name: &str,
+    ) -> Result<Option<Conversation>, Error> {
+        let path = format!("/v1/Conversations/{}", segment(unique_name));
+        match self.json(self.get(Service::Conversations, &path)).await {
+            Ok(found) => Ok(Some(found)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

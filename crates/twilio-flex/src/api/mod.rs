@@ -5,3 +5,4 @@ pub mod conversations;
 pub mod interactions;
 pub mod media;
 pub mod studio;
+pub mod taskrouter;

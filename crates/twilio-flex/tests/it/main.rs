@@ -12,6 +12,7 @@
 mod adapter;
 mod conversations;
 mod errors;
+mod handoff;
 mod helpers;
 mod interactions;
 mod media_studio;
