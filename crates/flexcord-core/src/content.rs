@@ -104,6 +104,14 @@ pub struct OutgoingMessage {
     pub files: Vec<OutgoingFile>,
     /// Buttons under the (last chunk of the) message.
     pub buttons: Vec<Buttons>,
+    /// The reader's locale, for the buttons' labels and the speaker's label (the text is
+    /// already in their language).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// A live agent's display name ([`Voice::Agent`]): the chat surface shows it on the message
+    /// (the `agent_message` template), so the player knows a person is talking and who.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
 }
 
 impl OutgoingMessage {
@@ -115,7 +123,23 @@ impl OutgoingMessage {
             text: text.into(),
             files: Vec::new(),
             buttons: Vec::new(),
+            locale: None,
+            author: None,
         }
+    }
+
+    /// Names the live agent who wrote it.
+    #[must_use]
+    pub fn by(mut self, author: &str) -> Self {
+        self.author = Some(author.to_owned());
+        self
+    }
+
+    /// Sets the reader's locale (for button labels).
+    #[must_use]
+    pub fn with_locale(mut self, locale: Option<&str>) -> Self {
+        self.locale = locale.map(str::to_owned);
+        self
     }
 
     /// Adds a button group.

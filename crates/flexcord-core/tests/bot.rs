@@ -30,7 +30,8 @@ async fn a_question_gets_articles_with_title_link_and_excerpt() {
     assert_eq!(last.voice, Voice::VirtualAgent);
     assert_eq!(
         last.text,
-        "**Resetting your password**\nhttps://kb.example/reset\n> Open Settings → Account."
+        "Here's what I found:\n\n**Resetting your password**\nhttps://kb.example/reset\n> \
+         Open Settings → Account."
     );
     assert_eq!(last.buttons, [Buttons::TalkToAgent]);
     let q = h.bot.questions().pop().unwrap();

@@ -14,6 +14,9 @@ pub struct Question {
     pub user: UserProfile,
     /// What they asked.
     pub text: String,
+    /// The language to answer in (`hi`, `pt-BR`), when known: a bot with articles in it answers
+    /// in it.
+    pub locale: Option<String>,
 }
 
 /// A knowledge-base article suggestion.

@@ -57,11 +57,17 @@ pub(crate) fn render_user_lines(lines: &[TranscriptLine]) -> String {
 }
 
 /// The virtual agent's answer as one Discord message: text items as they are, articles as a bold
-/// title, the link on its own line (Discord previews it) and the excerpt quoted.
-pub(crate) fn render_answer(items: &[AnswerItem]) -> String {
-    items
-        .iter()
-        .map(|item| match item {
+/// title, the link on its own line (Discord previews it) and the excerpt quoted. An answer that
+/// starts with an article gets `intro` (the `answer_intro` template, in the reader's language)
+/// above it.
+pub(crate) fn render_answer(items: &[AnswerItem], intro: &str) -> String {
+    let intro = match items.first() {
+        Some(AnswerItem::Article(_)) => Some(intro.trim().to_owned()),
+        _ => None,
+    };
+    intro
+        .into_iter()
+        .chain(items.iter().map(|item| match item {
             AnswerItem::Text(t) => t.trim().to_owned(),
             AnswerItem::Article(a) => {
                 let mut s = format!("**{}**", a.title.trim());
@@ -78,7 +84,7 @@ pub(crate) fn render_answer(items: &[AnswerItem]) -> String {
                 }
                 s
             }
-        })
+        }))
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join("\n\n")
@@ -127,18 +133,25 @@ mod tests {
 
     #[test]
     fn articles_render_title_link_excerpt() {
-        let s = render_answer(&[
-            AnswerItem::Text("Maybe this helps:".into()),
-            AnswerItem::Article(Article {
-                title: "Reset password".into(),
-                url: Some("https://kb.example/reset".into()),
-                excerpt: "Go to settings.".into(),
-            }),
-        ]);
+        let article = AnswerItem::Article(Article {
+            title: "Reset password".into(),
+            url: Some("https://kb.example/reset".into()),
+            excerpt: "Go to settings.".into(),
+        });
+        let s = render_answer(
+            &[AnswerItem::Text("Maybe this helps:".into()), article.clone()],
+            "Intro:",
+        );
         assert_eq!(
             s,
             "Maybe this helps:\n\n**Reset password**\nhttps://kb.example/reset\n> Go to settings."
         );
+        // Articles alone get the intro template above them.
+        assert_eq!(
+            render_answer(&[article], "यह मिला:"),
+            "यह मिला:\n\n**Reset password**\nhttps://kb.example/reset\n> Go to settings."
+        );
+        assert_eq!(render_answer(&[], "Intro:"), "");
     }
 
     #[test]
