@@ -173,12 +173,16 @@ impl FlexContactCenter {
         let now_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());
-        let attributes = json!({
+        let mut attributes = json!({
             "discord_user_id": user.id.to_string(),
             "discord_channel_id": dm.to_string(),
             "display_name": user.name,
             "from": user.name,
         });
+        // The customer's language (BCP-47, as Discord gives it), for Studio and the agent.
+        if let (Some(language), Some(map)) = (&user.locale, attributes.as_object_mut()) {
+            map.insert("language".into(), json!(language));
+        }
         let params = ConversationParams {
             friendly_name: Some(user.name.chars().take(256).collect()),
             unique_name: Some(format!("{identity}:{now_ms}")),
@@ -608,6 +612,10 @@ impl ContactCenter for FlexContactCenter {
         });
         if let (Some(case), Some(map)) = (task.case_id, attributes.as_object_mut()) {
             map.insert("caseId".into(), json!(case.0));
+        }
+        // What a TaskRouter workflow routes on: `language == "hi"` to Hindi-speaking agents.
+        if let (Some(language), Some(map)) = (&task.language, attributes.as_object_mut()) {
+            map.insert("language".into(), json!(language));
         }
         let request = CreateInteraction::customer_chat(
             &conversation,

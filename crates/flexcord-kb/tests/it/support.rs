@@ -39,8 +39,10 @@ pub(crate) fn question(text: &str) -> Question {
         user: UserProfile {
             id: UserId(42),
             name: "Ann".into(),
+            locale: None,
         },
         text: text.into(),
+        locale: None,
     }
 }
 
