@@ -130,11 +130,31 @@ impl FaqBot {
     ///
     /// [`KbError::Db`] when the index cannot be read.
     pub async fn search(&self, text: &str) -> Result<Vec<Article>, KbError> {
+        self.search_in(text, None).await
+    }
+
+    /// Like [`FaqBot::search`] for a reader whose language is `locale` (`hi`, `pt-BR`):
+    /// articles in it (`lang: hi`, or `lang: pt` for `pt-BR`) and articles for every language
+    /// (no `lang`); when none of those match, any article that does, rather than nothing.
+    ///
+    /// # Errors
+    ///
+    /// As for [`FaqBot::search`].
+    pub async fn search_in(
+        &self,
+        text: &str,
+        locale: Option<&str>,
+    ) -> Result<Vec<Article>, KbError> {
         let Some(fts_query) = query::fts_query(text) else {
             return Ok(Vec::new());
         };
-        let hits =
-            store::search(&self.inner.pool, &fts_query, self.inner.config.max_results).await?;
+        let pool = &self.inner.pool;
+        let max = self.inner.config.max_results;
+        let languages = locale.map(languages_of);
+        let mut hits = store::search(pool, &fts_query, max, languages.as_deref()).await?;
+        if hits.is_empty() && languages.is_some() {
+            hits = store::search(pool, &fts_query, max, None).await?;
+        }
         let terms = query::terms(text);
         Ok(hits
             .into_iter()
@@ -146,30 +166,32 @@ impl FaqBot {
             .collect())
     }
 
-    /// The full answer to `text`: a hand-off when a live-agent phrase is present, otherwise an
-    /// intro line and the best articles, or a "nothing found, ask for an agent" line.
+    /// The full answer to `text`: a hand-off when a live-agent phrase is present, otherwise the
+    /// best articles; no items when nothing matches. What the user reads around them (the
+    /// intro above articles, the "nothing found" text) is the router's, in their language.
     ///
     /// # Errors
     ///
     /// As for [`FaqBot::search`].
     pub async fn ask(&self, text: &str) -> Result<Answer, KbError> {
-        let config = &self.inner.config;
+        self.ask_in(text, None).await
+    }
+
+    /// [`FaqBot::ask`] for a reader whose language is `locale` ([`FaqBot::search_in`]).
+    ///
+    /// # Errors
+    ///
+    /// As for [`FaqBot::search`].
+    pub async fn ask_in(&self, text: &str, locale: Option<&str>) -> Result<Answer, KbError> {
         if self.inner.handoff.matches(text) {
             return Ok(Answer {
                 items: Vec::new(),
                 hand_off: true,
             });
         }
-        let articles = self.search(text).await?;
-        let items = if articles.is_empty() {
-            vec![AnswerItem::Text(config.no_match_text.clone())]
-        } else {
-            std::iter::once(AnswerItem::Text(config.intro_text.clone()))
-                .chain(articles.into_iter().map(AnswerItem::Article))
-                .collect()
-        };
+        let articles = self.search_in(text, locale).await?;
         Ok(Answer {
-            items,
+            items: articles.into_iter().map(AnswerItem::Article).collect(),
             hand_off: false,
         })
     }
@@ -188,10 +210,21 @@ impl FaqBot {
     }
 }
 
+/// The `lang` values an article for `locale` may carry: the locale itself and its language
+/// (`pt-BR` → `pt-br`, `pt`), lower-cased as the index stores them.
+fn languages_of(locale: &str) -> Vec<String> {
+    let locale = locale.trim().to_ascii_lowercase();
+    let language = locale
+        .split_once(['-', '_'])
+        .map_or_else(|| locale.clone(), |(language, _)| language.to_owned());
+    vec![locale, language]
+}
+
 #[async_trait]
 impl VirtualAgent for FaqBot {
     async fn answer(&self, question: &Question) -> Result<Answer, VirtualAgentError> {
-        match tokio::time::timeout(ANSWER_DEADLINE, self.ask(&question.text)).await {
+        let asked = self.ask_in(&question.text, question.locale.as_deref());
+        match tokio::time::timeout(ANSWER_DEADLINE, asked).await {
             Err(_elapsed) => Err(VirtualAgentError::Timeout),
             Ok(Ok(answer)) => Ok(answer),
             Ok(Err(error)) => {
