@@ -469,13 +469,7 @@ impl World {
 
     /// A slash command from a Discord client set to `locale` (`hi`, `pt-BR`); returns the
     /// interaction id.
-    pub fn slash_in_locale(
-        &self,
-        player: &Player,
-        name: &str,
-        in_dm: bool,
-        locale: &str,
-    ) -> u64 {
+    pub fn slash_in_locale(&self, player: &Player, name: &str, in_dm: bool, locale: &str) -> u64 {
         let i = self.interaction(player, in_dm);
         let mut event = i.slash_command(name, &[]);
         event["locale"] = Value::String(locale.to_owned());

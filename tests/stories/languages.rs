@@ -15,10 +15,7 @@ async fn a_hindi_helpme_is_answered_in_hindi_and_the_flex_task_carries_the_langu
     let priya = Player::new("Priya");
     let asked = world.slash_in_locale(&priya, "helpme", false, "hi");
     let reply = world.interaction_reply(asked).await;
-    assert_eq!(
-        reply["content"],
-        "अपने DM देखें — मैंने आपको वहाँ एक संदेश भेजा है।"
-    );
+    assert_eq!(reply["content"], "अपने DM देखें — मैंने आपको वहाँ एक संदेश भेजा है।");
     let dm = world.dm_messages(&priya, 1).await;
     assert!(content(&dm[0]).starts_with("नमस्ते Priya!"), "{}", dm[0]);
     assert_eq!(
@@ -51,7 +48,8 @@ async fn a_hindi_helpme_is_answered_in_hindi_and_the_flex_task_carries_the_langu
     assert_eq!(attributes["language"], "hi");
     let dm = world.dm_messages(&priya, 3).await;
     assert!(
-        dm.iter().any(|m| content(m).starts_with("केस #1001 बनाया गया।")),
+        dm.iter()
+            .any(|m| content(m).starts_with("केस #1001 बनाया गया।")),
         "{dm:#?}"
     );
 }
@@ -108,6 +106,12 @@ async fn an_agent_message_shows_the_agents_name_and_the_bots_answers_look_differ
         .find(|t| t.contains("see https://help.example/clans"))
         .expect("relayed");
     // The Flex friendly name, never the identity.
-    assert_eq!(said, "**Alice Agent**\nHi Dan, see https://help.example/clans");
-    assert!(dm.iter().all(|m| !content(m).contains("alice@support.example")));
+    assert_eq!(
+        said,
+        "**Alice Agent**\nHi Dan, see https://help.example/clans"
+    );
+    assert!(
+        dm.iter()
+            .all(|m| !content(m).contains("alice@support.example"))
+    );
 }

@@ -43,7 +43,11 @@ pub fn english_file() -> String {
 /// Every problem, one line each: an unreadable folder or file, a file that is not TOML, an
 /// unknown key (a typo would otherwise be silently English), a file name that is not a locale,
 /// a default locale without texts.
-pub fn build(english: &Templates, default: &str, dir: Option<&Path>) -> Result<Locales, Vec<String>> {
+pub fn build(
+    english: &Templates,
+    default: &str,
+    dir: Option<&Path>,
+) -> Result<Locales, Vec<String>> {
     let mut problems = Vec::new();
     let mut tables: BTreeMap<String, toml::Table> = BTreeMap::new();
     for (tag, text) in SHIPPED {
@@ -66,7 +70,9 @@ pub fn build(english: &Templates, default: &str, dir: Option<&Path>) -> Result<L
     let base = match toml::Table::try_from(english) {
         Ok(table) => table,
         Err(error) => {
-            problems.push(format!("the English texts cannot be written as TOML: {error}"));
+            problems.push(format!(
+                "the English texts cannot be written as TOML: {error}"
+            ));
             toml::Table::new()
         }
     };
@@ -115,7 +121,10 @@ fn read_dir(dir: &Path, tables: &mut BTreeMap<String, toml::Table>, problems: &m
         .collect();
     paths.sort();
     for path in paths {
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
         let Some(tag) = checked_tag(stem) else {
             problems.push(format!(
                 "{}: the file name is not a locale (like `hi.toml` or `pt-BR.toml`)",
@@ -224,8 +233,7 @@ mod tests {
     fn a_folder_adds_a_language_and_changes_a_key_of_a_shipped_one() {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("pt.toml"), "greeting = \"Olá {user}!\"\n").expect("write");
-        std::fs::write(dir.path().join("hi.toml"), "answer_intro = \"यह देखें:\"\n")
-            .expect("write");
+        std::fs::write(dir.path().join("hi.toml"), "answer_intro = \"यह देखें:\"\n").expect("write");
         let locales = build(&Templates::default(), "pt", Some(dir.path())).expect("builds");
         let pt = locales.find(Some("pt-BR")).expect("pt");
         assert_eq!(pt.greeting, "Olá {user}!");
@@ -248,7 +256,10 @@ mod tests {
         std::fs::write(dir.path().join("not a locale.toml"), "").expect("write");
         let problems = build(&Templates::default(), "fr", Some(dir.path())).expect_err("refused");
         let all = problems.join("\n");
-        assert!(all.contains("locale es") && all.contains("greting"), "{all}");
+        assert!(
+            all.contains("locale es") && all.contains("greting"),
+            "{all}"
+        );
         assert!(all.contains("not a locale"), "{all}");
         assert!(all.contains("FLEXCORD_DEFAULT_LOCALE `fr`"), "{all}");
     }

@@ -44,7 +44,9 @@ impl Locales {
     /// default, the default's language.
     #[must_use]
     pub fn resolve(&self, locale: Option<&str>) -> Option<&str> {
-        let wanted = locale.into_iter().chain(std::iter::once(self.default.as_str()));
+        let wanted = locale
+            .into_iter()
+            .chain(std::iter::once(self.default.as_str()));
         for tag in wanted {
             let tag = tag.trim();
             if tag.is_empty() {
@@ -137,8 +139,14 @@ mod tests {
         assert_eq!(greeting(&l, Some("xx")).as_deref(), Some("hello"));
         assert_eq!(greeting(&l, None).as_deref(), Some("hello"));
         let hindi_first = locales("hi");
-        assert_eq!(greeting(&hindi_first, Some("sv-SE")).as_deref(), Some("नमस्ते"));
-        assert_eq!(greeting(&hindi_first, Some("en-GB")).as_deref(), Some("hello"));
+        assert_eq!(
+            greeting(&hindi_first, Some("sv-SE")).as_deref(),
+            Some("नमस्ते")
+        );
+        assert_eq!(
+            greeting(&hindi_first, Some("en-GB")).as_deref(),
+            Some("hello")
+        );
         assert_eq!(Locales::default().find(Some("hi")), None);
     }
 

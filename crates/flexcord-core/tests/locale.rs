@@ -75,7 +75,12 @@ async fn a_dm_after_a_hindi_interaction_is_answered_in_hindi() {
     // DMs carry no locale: the one remembered from the interaction is used.
     let u = user(1);
     h.dm(&u, "something the bot does not know").await.unwrap();
-    h.bot.on_article("password", "पासवर्ड रीसेट", "https://kb.example/hi/reset", "…");
+    h.bot.on_article(
+        "password",
+        "पासवर्ड रीसेट",
+        "https://kb.example/hi/reset",
+        "…",
+    );
     h.dm(&u, "password").await.unwrap();
     h.drain().await.unwrap();
     let sent = h.chat.sent_to(h.dm_of(&u));
@@ -85,7 +90,9 @@ async fn a_dm_after_a_hindi_interaction_is_answered_in_hindi() {
         .collect();
     assert_eq!(answers[0].text, "मुझे इस बारे में कोई लेख नहीं मिला।");
     assert!(
-        answers[1].text.starts_with("मुझे यह मिला:\n\n**पासवर्ड रीसेट**"),
+        answers[1]
+            .text
+            .starts_with("मुझे यह मिला:\n\n**पासवर्ड रीसेट**"),
         "{}",
         answers[1].text
     );
@@ -118,7 +125,10 @@ async fn the_latest_interaction_decides_the_language() {
     h.helpme(&speaking(1, "pt-BR")).await.unwrap();
     h.dm(&user(1), "anything").await.unwrap();
     h.drain().await.unwrap();
-    assert_eq!(h.session(&user(1)).unwrap().locale.as_deref(), Some("pt-BR"));
+    assert_eq!(
+        h.session(&user(1)).unwrap().locale.as_deref(),
+        Some("pt-BR")
+    );
     let texts = h.dm_texts(&user(1));
     assert_eq!(texts[1], "Olá user1!");
 }

@@ -236,9 +236,10 @@ impl DiscordChat {
 
     /// The texts for a reader with `locale`.
     fn texts(&self, locale: Option<&str>) -> std::borrow::Cow<'_, Templates> {
-        self.locales
-            .find(locale)
-            .map_or_else(|| std::borrow::Cow::Owned(Templates::default()), std::borrow::Cow::Borrowed)
+        self.locales.find(locale).map_or_else(
+            || std::borrow::Cow::Owned(Templates::default()),
+            std::borrow::Cow::Borrowed,
+        )
     }
 
     /// The twilight client (for [`crate::register_commands`] and [`crate::setup_guild`]).

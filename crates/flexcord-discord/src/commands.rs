@@ -48,8 +48,8 @@ pub const FIELD_PLATFORM: &str = "platform";
 /// The locales Discord accepts in `name_localizations` / `description_localizations`; any other
 /// key makes it refuse the whole registration.
 pub const DISCORD_LOCALES: &[&str] = &[
-    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl", "no",
-    "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th",
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl",
+    "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th",
     "zh-CN", "ja", "zh-TW", "ko",
 ];
 
@@ -97,11 +97,15 @@ fn command(
     localized_name: fn(&Templates) -> &str,
     description: fn(&Templates) -> &str,
 ) -> CommandBuilder {
-    CommandBuilder::new(name, cut_description(description(default)), CommandType::ChatInput)
-        .name_localizations(localized(locales, localized_name, |n| {
-            n != name && valid_name(n)
-        }))
-        .description_localizations(localized(locales, description, valid_description))
+    CommandBuilder::new(
+        name,
+        cut_description(description(default)),
+        CommandType::ChatInput,
+    )
+    .name_localizations(localized(locales, localized_name, |n| {
+        n != name && valid_name(n)
+    }))
+    .description_localizations(localized(locales, description, valid_description))
 }
 
 /// Descriptions at Discord's limit: a too long default would fail the registration.
@@ -133,10 +137,16 @@ pub fn definitions(locales: &Locales) -> Vec<Command> {
         .contexts(everywhere)
         .integration_types(guild_install)
         .build(),
-        command(locales, default, BUG, |t| &t.command_bug_name, |t| &t.command_bug)
-            .contexts(everywhere)
-            .integration_types(guild_install)
-            .build(),
+        command(
+            locales,
+            default,
+            BUG,
+            |t| &t.command_bug_name,
+            |t| &t.command_bug,
+        )
+        .contexts(everywhere)
+        .integration_types(guild_install)
+        .build(),
         command(
             locales,
             default,
@@ -311,7 +321,11 @@ mod tests {
         };
         Locales::new(
             "en",
-            [("en".to_owned(), Templates::default()), ("hi".to_owned(), hi)].into(),
+            [
+                ("en".to_owned(), Templates::default()),
+                ("hi".to_owned(), hi),
+            ]
+            .into(),
         )
     }
 
@@ -325,7 +339,10 @@ mod tests {
         assert_eq!(names.get("hi").map(String::as_str), Some("मदद"));
         // English is the default: the same name is not repeated as a localization.
         assert!(!names.contains_key("en-US"));
-        let descriptions = helpme.description_localizations.as_ref().expect("descriptions");
+        let descriptions = helpme
+            .description_localizations
+            .as_ref()
+            .expect("descriptions");
         assert_eq!(
             descriptions.get("hi").map(String::as_str),
             Some("निजी संदेश में सहायता से बात करें")
@@ -335,7 +352,11 @@ mod tests {
             Some("Talk to support in a private message")
         );
         // Only locales Discord knows: `en` itself is not one.
-        assert!(descriptions.keys().all(|k| DISCORD_LOCALES.contains(&k.as_str())));
+        assert!(
+            descriptions
+                .keys()
+                .all(|k| DISCORD_LOCALES.contains(&k.as_str()))
+        );
         // A name Discord would refuse is left out rather than failing the registration.
         let bug_names = defs[1].name_localizations.clone().unwrap_or_default();
         assert!(!bug_names.contains_key("hi"));

@@ -92,7 +92,20 @@ fn escape_markdown(text: &str) -> String {
     for c in text.trim().chars() {
         if matches!(
             c,
-            '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '#' | '[' | ']' | '(' | ')' | '<' | '@' | ':'
+            '\\' | '*'
+                | '_'
+                | '~'
+                | '`'
+                | '|'
+                | '>'
+                | '#'
+                | '['
+                | ']'
+                | '('
+                | ')'
+                | '<'
+                | '@'
+                | ':'
         ) {
             out.push('\\');
         }
@@ -335,7 +348,8 @@ mod tests {
     #[test]
     fn agents_are_named_and_the_bot_is_marked() {
         let t = Templates::default();
-        let agent = OutgoingMessage::new(Voice::Agent, "Try this: https://x.example/fix").by("ann_lee");
+        let agent =
+            OutgoingMessage::new(Voice::Agent, "Try this: https://x.example/fix").by("ann_lee");
         assert_eq!(
             shown_text(&agent, &t),
             "**ann\\_lee**\nTry this: https://x.example/fix"

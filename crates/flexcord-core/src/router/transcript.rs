@@ -139,7 +139,10 @@ mod tests {
             excerpt: "Go to settings.".into(),
         });
         let s = render_answer(
-            &[AnswerItem::Text("Maybe this helps:".into()), article.clone()],
+            &[
+                AnswerItem::Text("Maybe this helps:".into()),
+                article.clone(),
+            ],
             "Intro:",
         );
         assert_eq!(

@@ -70,7 +70,11 @@ async fn an_agent_message_shows_the_agents_name_and_hindi_buttons_within_the_spl
     };
     let chat = chat.with_locales(Locales::new(
         "en",
-        [("en".to_owned(), Templates::default()), ("hi".to_owned(), hindi)].into(),
+        [
+            ("en".to_owned(), Templates::default()),
+            ("hi".to_owned(), hindi),
+        ]
+        .into(),
     ));
     let text = format!("See https://help.example/fix\n{}", "word ".repeat(500));
     let message = OutgoingMessage::new(Voice::Agent, text)

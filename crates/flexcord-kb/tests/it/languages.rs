@@ -45,18 +45,33 @@ async fn a_hindi_speaker_gets_the_hindi_article_and_an_english_speaker_the_engli
     bot.index_dir().await.unwrap();
 
     let hindi = titles(&bot, "password", Some("hi")).await;
-    assert!(hindi.contains(&"अपना पासवर्ड रीसेट करें".to_owned()), "{hindi:?}");
-    assert!(!hindi.contains(&"Reset your password".to_owned()), "{hindi:?}");
+    assert!(
+        hindi.contains(&"अपना पासवर्ड रीसेट करें".to_owned()),
+        "{hindi:?}"
+    );
+    assert!(
+        !hindi.contains(&"Reset your password".to_owned()),
+        "{hindi:?}"
+    );
     // Articles without `lang` are for everyone.
     assert!(hindi.contains(&"Server status".to_owned()), "{hindi:?}");
 
     let english = titles(&bot, "password", Some("en-US")).await;
-    assert!(english.contains(&"Reset your password".to_owned()), "{english:?}");
-    assert!(!english.contains(&"अपना पासवर्ड रीसेट करें".to_owned()), "{english:?}");
+    assert!(
+        english.contains(&"Reset your password".to_owned()),
+        "{english:?}"
+    );
+    assert!(
+        !english.contains(&"अपना पासवर्ड रीसेट करें".to_owned()),
+        "{english:?}"
+    );
 
     // Hindi words find the Hindi article (vowel signs do not split a word).
     let by_hindi_word = titles(&bot, "पासवर्ड", Some("hi")).await;
-    assert_eq!(by_hindi_word.first().map(String::as_str), Some("अपना पासवर्ड रीसेट करें"));
+    assert_eq!(
+        by_hindi_word.first().map(String::as_str),
+        Some("अपना पासवर्ड रीसेट करें")
+    );
 
     // Unknown language: every article may answer.
     let anyone = titles(&bot, "password", None).await;

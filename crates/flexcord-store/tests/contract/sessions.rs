@@ -305,13 +305,25 @@ pub(crate) async fn the_users_locale_is_kept_and_follows_their_latest_interactio
     changed.locale = Some("pt-BR".into());
     changed.version = save(&store, &changed).await;
     assert_eq!(
-        store.session(UserId(31)).await.unwrap().unwrap().locale.as_deref(),
+        store
+            .session(UserId(31))
+            .await
+            .unwrap()
+            .unwrap()
+            .locale
+            .as_deref(),
         Some("pt-BR")
     );
     drop(store);
     let store = db.open().await;
     assert_eq!(
-        store.session(UserId(31)).await.unwrap().unwrap().locale.as_deref(),
+        store
+            .session(UserId(31))
+            .await
+            .unwrap()
+            .unwrap()
+            .locale
+            .as_deref(),
         Some("pt-BR")
     );
 }

@@ -32,7 +32,7 @@ pub(super) const COMPONENT: Component = Component {
     ],
 };
 
-fn plain_tag(tag: &String) -> Result<(), Problems> {
+fn plain_tag(tag: &str) -> Result<(), Problems> {
     match flexcord_core::locale::checked_tag(tag) {
         Some(_) => Ok(()),
         None => Err("must be a locale like `en`, `hi` or `pt-BR`".into()),
