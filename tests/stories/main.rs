@@ -26,6 +26,7 @@ mod languages;
 mod live_chat;
 mod outage;
 mod postgres;
+mod readable_cases;
 mod reports;
 mod storage_faults;
 mod studio;

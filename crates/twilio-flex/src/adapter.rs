@@ -561,9 +561,20 @@ impl ContactCenter for FlexContactCenter {
         if lines.is_empty() {
             return Ok(());
         }
+        // One turn per line, so the agent reads who said what at a glance: a message's own
+        // line breaks become " / ".
         let body: String = lines
             .iter()
-            .map(|line| format!("{}: {}", line.name, line.text))
+            .map(|line| {
+                let text = line
+                    .text
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" / ");
+                format!("{}: {text}", line.name)
+            })
             .collect::<Vec<_>>()
             .join("\n");
         let body = format!(

@@ -493,10 +493,16 @@ impl Router {
                 } else {
                     (rendered, answer.hand_off)
                 };
+                // The agent reads titles and links, not the Markdown the player sees.
+                let plain = if rendered_plain_is_empty(&answer.items) {
+                    text.clone()
+                } else {
+                    transcript::plain_answer(&answer.items)
+                };
                 let line = transcript::line(
                     Speaker::Bot,
                     "Virtual agent",
-                    text.clone(),
+                    plain,
                     self.ports.clock.now_ms(),
                 );
                 transcript::push_line(&mut s.transcript, line, self.config.transcript_limit);
@@ -555,4 +561,9 @@ pub(crate) fn remember_locale(s: &mut Session, user: &UserProfile) {
     if let Some(locale) = &user.locale {
         s.locale = Some(locale.clone());
     }
+}
+
+/// True when an answer has nothing of its own to show (the `no_answer` text stands in).
+fn rendered_plain_is_empty(items: &[crate::ports::AnswerItem]) -> bool {
+    transcript::plain_answer(items).is_empty()
 }

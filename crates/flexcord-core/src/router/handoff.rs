@@ -57,8 +57,8 @@ impl Router {
         }
 
         let keywords = &self.config.handoff_keywords;
-        let question = transcript::last_user_text(&s.transcript, TITLE_MAX, |t| {
-            intent::is_bare_keyword(t, keywords)
+        let question = transcript::first_user_text(&s.transcript, TITLE_MAX, |t| {
+            intent::asks_for_agent(t, keywords)
         });
         let title = question
             .clone()

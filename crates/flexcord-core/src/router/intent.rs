@@ -23,12 +23,6 @@ pub(crate) fn asks_for_agent(text: &str, keywords: &[String]) -> bool {
     })
 }
 
-/// True when `text` is nothing but one of `keywords` ("agent", "Live agent!").
-pub(crate) fn is_bare_keyword(text: &str, keywords: &[String]) -> bool {
-    let w = words(text);
-    keywords.iter().any(|k| words(k) == w)
-}
-
 /// How an agent is shown to the user: the name Flex gave, else the identity without an e-mail
 /// domain (`alice@example.com` → `alice`), so staff addresses are not exposed in Discord.
 pub(crate) fn agent_display_name(identity: &Identity, name: Option<&str>) -> String {

@@ -45,15 +45,63 @@ pub(crate) fn render(lines: &[TranscriptLine]) -> String {
         .join("\n")
 }
 
-/// What the user said, one line each: a case description that reads as the user's problem
-/// (the bot's article suggestions stay in the full transcript).
+/// What the user said, one timestamped line per message (`[2026-12-07 13:09 UTC] text`, a
+/// message's further lines indented below it): a case description that reads as the user's
+/// problem (the bot's article suggestions stay in the full transcript).
 pub(crate) fn render_user_lines(lines: &[TranscriptLine]) -> String {
     lines
         .iter()
-        .filter(|l| l.speaker == Speaker::User)
-        .map(|l| l.text.as_str())
+        .filter(|l| l.speaker == Speaker::User && !l.text.trim().is_empty())
+        .map(|l| {
+            let text = l
+                .text
+                .trim()
+                .lines()
+                .map(str::trim_end)
+                .collect::<Vec<_>>()
+                .join("\n    ");
+            format!("[{}] {text}", utc_minute(l.at_ms))
+        })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// `at_ms` (milliseconds since the Unix epoch) as `2026-12-07 13:09 UTC`.
+pub(crate) fn utc_minute(at_ms: u64) -> String {
+    let minutes = at_ms / 60_000;
+    let (days, minute_of_day) = (minutes / 1_440, minutes % 1_440);
+    // Howard Hinnant's days-to-civil, on unsigned numbers (the epoch is in era 4).
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        minute_of_day / 60,
+        minute_of_day % 60
+    )
+}
+
+/// The virtual agent's answer for the transcript the agent reads: plain text on one line, the
+/// articles as their titles and links, no Markdown and no excerpts (the agent can open them).
+pub(crate) fn plain_answer(items: &[AnswerItem]) -> String {
+    items
+        .iter()
+        .map(|item| match item {
+            AnswerItem::Text(t) => t.split_whitespace().collect::<Vec<_>>().join(" "),
+            AnswerItem::Article(a) => match &a.url {
+                Some(url) => format!("{} ({})", a.title.trim(), url.trim()),
+                None => a.title.trim().to_owned(),
+            },
+        })
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The virtual agent's answer as one Discord message: text items as they are, articles as a bold
@@ -90,16 +138,15 @@ pub(crate) fn render_answer(items: &[AnswerItem], intro: &str) -> String {
         .join("\n\n")
 }
 
-/// The last thing the user said (for a case title), cut to `max` characters, skipping lines
-/// for which `skip` is true (a bare "agent" makes a poor title).
-pub(crate) fn last_user_text(
+/// The first thing the user asked (for a case title), cut to `max` characters, skipping lines
+/// for which `skip` is true (the hand-off phrase makes a poor title: "can I talk to a human?").
+pub(crate) fn first_user_text(
     lines: &[TranscriptLine],
     max: usize,
     skip: impl Fn(&str) -> bool,
 ) -> Option<String> {
     let found = lines
         .iter()
-        .rev()
         .find(|l| l.speaker == Speaker::User && !l.text.trim().is_empty() && !skip(&l.text));
     found.map(|l| {
         let t = l.text.trim();
@@ -158,12 +205,53 @@ mod tests {
     }
 
     #[test]
-    fn last_user_text_is_cut() {
+    fn first_user_text_is_cut_and_skips() {
         let v = vec![
-            line(Speaker::User, "u", "a very long question".into(), 0),
             line(Speaker::Bot, "b", "x".into(), 0),
+            line(Speaker::User, "u", "human please".into(), 0),
+            line(Speaker::User, "u", "a very long question".into(), 0),
+            line(Speaker::User, "u", "later".into(), 0),
         ];
-        assert_eq!(last_user_text(&v, 6, |_| false).as_deref(), Some("a ver…"));
-        assert_eq!(last_user_text(&[], 6, |_| false), None);
+        let skip = |t: &str| t.contains("human");
+        assert_eq!(first_user_text(&v, 6, skip).as_deref(), Some("a ver…"));
+        assert_eq!(first_user_text(&[], 6, |_| false), None);
+    }
+
+    #[test]
+    fn times_are_utc_minutes() {
+        assert_eq!(utc_minute(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc_minute(1_700_000_000_000), "2023-11-14 22:13 UTC");
+        assert_eq!(utc_minute(951_782_400_000), "2000-02-29 00:00 UTC");
+        assert_eq!(utc_minute(1_796_649_000_000), "2026-12-07 13:10 UTC");
+    }
+
+    #[test]
+    fn user_lines_are_timestamped_one_message_each() {
+        let v = vec![
+            line(Speaker::User, "u", "my game crashes\non start".into(), 0),
+            line(Speaker::Bot, "b", "Try this".into(), 60_000),
+            line(Speaker::User, "u", "still".into(), 120_000),
+        ];
+        assert_eq!(
+            render_user_lines(&v),
+            "[1970-01-01 00:00 UTC] my game crashes\n    on start\n[1970-01-01 00:02 UTC] still"
+        );
+    }
+
+    #[test]
+    fn the_agent_reads_answers_as_titles_and_links_without_markdown() {
+        let s = plain_answer(&[
+            AnswerItem::Text("Maybe   this\nhelps:".into()),
+            AnswerItem::Article(Article {
+                title: "Reset password".into(),
+                url: Some("https://kb.example/reset".into()),
+                excerpt: "**Go** to settings.".into(),
+            }),
+        ]);
+        assert_eq!(
+            s,
+            "Maybe this helps:; Reset password (https://kb.example/reset)"
+        );
+        assert!(!s.contains("**") && !s.contains('>') && !s.contains('\n'));
     }
 }
