@@ -54,9 +54,7 @@ async fn the_case_is_titled_with_the_question_and_the_flex_transcript_is_plain_t
         "{transcript}"
     );
     assert!(
-        lines
-            .iter()
-            .any(|l| *l == "Gia: My clan disappeared after the update, what happened?"),
+        lines.contains(&"Gia: My clan disappeared after the update, what happened?"),
         "{transcript}"
     );
 }
