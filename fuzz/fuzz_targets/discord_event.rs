@@ -38,7 +38,7 @@ fn check_interaction(interaction: &Interaction, ctx: &Context<'_>) {
         Inbound::AckThenEmit(_, DiscordEvent::Malformed { interaction: handle, .. }) => {
             assert_eq!(handle.id, interaction.id.get());
         }
-        Inbound::OpenForm(handle, _) | Inbound::AckOnly(handle) => {
+        Inbound::OpenForm(handle, _, _) | Inbound::AckOnly(handle) => {
             assert_eq!(handle.id, interaction.id.get());
         }
         _ => {}

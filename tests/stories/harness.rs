@@ -489,6 +489,16 @@ impl World {
         i.id
     }
 
+    /// A slash command from a Discord client set to `locale` (`hi`, `pt-BR`); returns the
+    /// interaction id.
+    pub fn slash_in_locale(&self, player: &Player, name: &str, in_dm: bool, locale: &str) -> u64 {
+        let i = self.interaction(player, in_dm);
+        let mut event = i.slash_command(name, &[]);
+        event["locale"] = Value::String(locale.to_owned());
+        self.gateway.dispatch("INTERACTION_CREATE", event);
+        i.id
+    }
+
     /// A slash command in the server by a member with Manage Server.
     pub fn slash_as_staff(&self, player: &Player, name: &str, options: &[(&str, Value)]) -> u64 {
         const MANAGE_GUILD: u64 = 1 << 5;

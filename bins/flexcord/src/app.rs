@@ -105,9 +105,13 @@ pub async fn run_until(
     let discord_config = adapters::discord_config(&settings)?;
     let discord_http =
         Arc::new(build_http(&discord_config).context("cannot build the Discord client")?);
+    let locales = settings.router.locales.clone();
     let chat = DiscordChat::new(Arc::clone(&discord_http), &discord_config)
-        .context("invalid Discord configuration")?;
-    if let Err(error) = register_commands(&discord_http, discord_config.application_id).await {
+        .context("invalid Discord configuration")?
+        .with_locales(locales.clone());
+    if let Err(error) =
+        register_commands(&discord_http, discord_config.application_id, &locales).await
+    {
         // Not fatal: the commands registered by `flexcord setup discord` stay in place.
         tracing::warn!(%error, "could not register slash commands");
     }

@@ -101,9 +101,11 @@ mod tests {
             user: UserProfile {
                 id: UserId(7),
                 name: "Mira".into(),
+                locale: None,
             },
             text: "why is the sky blue".into(),
             reply_in,
+            locale: None,
         }
     }
 

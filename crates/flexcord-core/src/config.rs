@@ -73,8 +73,66 @@ pub struct Templates {
     /// Something failed while relaying; the user is asked to retry.
     pub relay_failed: String,
     /// Told to the user when a file of their message did not reach the agent (their text did).
-    /// `{file}` is its name, `{reason}` why ("it is empty").
+    /// `{file}` is its name, `{reason}` why (one of the `file_reason_*` texts).
     pub file_not_delivered: String,
+    /// A live agent's message as the user sees it (applied by the chat surface): `{agent}` is
+    /// the agent's display name (their Flex friendly name, Markdown-escaped), `{text}` what they
+    /// wrote.
+    pub agent_message: String,
+    /// The virtual agent's answer as the user sees it (`{text}`; applied by the chat surface):
+    /// marked so it never looks like a person wrote it.
+    pub bot_message: String,
+    /// Shown above the articles the virtual agent suggests.
+    pub answer_intro: String,
+    /// The "Talk to a live agent" button.
+    pub button_talk_to_agent: String,
+    /// The "End chat" button.
+    pub button_end_chat: String,
+    /// The `/bug` form's title.
+    pub form_bug_title: String,
+    /// The `/new_feature` form's title.
+    pub form_feature_title: String,
+    /// A report form's title field (also the report card's field names, in the default locale).
+    pub form_title: String,
+    /// A report form's description field.
+    pub form_description: String,
+    /// The bug form's "steps to reproduce" field.
+    pub form_steps: String,
+    /// The bug form's "platform / version" field.
+    pub form_platform: String,
+    /// `/helpme`'s name in this language (Discord `name_localizations`; not used for `en`, whose
+    /// names are the commands themselves). Lower case, no spaces, at most 32 characters.
+    pub command_helpme_name: String,
+    /// `/helpme`'s description.
+    pub command_helpme: String,
+    /// `/bug`'s name in this language.
+    pub command_bug_name: String,
+    /// `/bug`'s description.
+    pub command_bug: String,
+    /// `/new_feature`'s name in this language.
+    pub command_new_feature_name: String,
+    /// `/new_feature`'s description.
+    pub command_new_feature: String,
+    /// `/case`'s name in this language.
+    pub command_case_name: String,
+    /// `/case`'s description.
+    pub command_case: String,
+    /// The name of `/case`'s option in this language.
+    pub command_case_id_name: String,
+    /// The description of `/case`'s option.
+    pub command_case_id: String,
+    /// `{reason}` of `file_not_delivered`: the file is empty.
+    pub file_reason_empty: String,
+    /// `{reason}`: the file is too large.
+    pub file_reason_too_large: String,
+    /// `{reason}`: the file could not be downloaded from Discord.
+    pub file_reason_unavailable: String,
+    /// `{reason}`: the contact center refused it.
+    pub file_reason_refused: String,
+    /// The virtual agent's reply to a message that is only a greeting ("hi").
+    pub greeting_reply: String,
+    /// The virtual agent's reply to a message that is only thanks ("thanks!").
+    pub thanks_reply: String,
 }
 
 impl Default for Templates {
@@ -126,6 +184,35 @@ impl Default for Templates {
             file_not_delivered: "Your file {file} could not be passed on to the agent \
                                  ({reason}). Your message was."
                 .into(),
+            agent_message: "**{agent}**\n{text}".into(),
+            bot_message: "🤖 *Virtual agent*\n{text}".into(),
+            answer_intro: "Here's what I found:".into(),
+            button_talk_to_agent: "Talk to a live agent".into(),
+            button_end_chat: "End chat".into(),
+            form_bug_title: "Report a bug".into(),
+            form_feature_title: "Request a feature".into(),
+            form_title: "Title".into(),
+            form_description: "Description".into(),
+            form_steps: "Steps to reproduce".into(),
+            form_platform: "Platform / version".into(),
+            command_helpme_name: "helpme".into(),
+            command_helpme: "Talk to support in a private message".into(),
+            command_bug_name: "bug".into(),
+            command_bug: "Report a bug".into(),
+            command_new_feature_name: "new_feature".into(),
+            command_new_feature: "Request a new feature".into(),
+            command_case_name: "case".into(),
+            command_case: "Look a case up (staff only)".into(),
+            command_case_id_name: "id".into(),
+            command_case_id: "Case number, like 1042 or #1042".into(),
+            file_reason_empty: "it is empty".into(),
+            file_reason_too_large: "it is too large".into(),
+            file_reason_unavailable: "it could not be downloaded".into(),
+            file_reason_refused: "it was refused".into(),
+            greeting_reply: "Hi {user}! Ask me anything about the game, or press \"Talk to a \
+                             live agent\" and a person will help you."
+                .into(),
+            thanks_reply: "You're welcome! If there's anything else, just ask.".into(),
         }
     }
 }
@@ -179,6 +266,27 @@ pub struct RouterConfig {
     /// never from the router's own file section.
     #[serde(skip)]
     pub staff: StaffPolicy,
+    /// The texts in every language flexcord speaks, and the default one. Filled by the binary
+    /// (shipped locale files, `FLEXCORD_LOCALES_DIR`, `FLEXCORD_DEFAULT_LOCALE`); when empty,
+    /// everyone reads `templates`.
+    #[serde(skip)]
+    pub locales: crate::locale::Locales,
+}
+
+impl RouterConfig {
+    /// The texts for a user whose Discord locale is `locale` (`hi`, `pt-BR`…): that locale,
+    /// else its language (`pt-BR` → `pt`), else the default locale, else `templates`.
+    #[must_use]
+    pub fn templates_for(&self, locale: Option<&str>) -> &Templates {
+        self.locales.find(locale).unwrap_or(&self.templates)
+    }
+
+    /// The texts in the deployment's default locale (what staff and agents read: report
+    /// cards, notices into the conversation).
+    #[must_use]
+    pub fn default_templates(&self) -> &Templates {
+        self.templates_for(None)
+    }
 }
 
 /// Who may use staff-only commands: members of the configured server with Manage Server (or
@@ -228,6 +336,7 @@ impl Default for RouterConfig {
             templates: Templates::default(),
             transcript_limit: 200,
             staff: StaffPolicy::default(),
+            locales: crate::locale::Locales::default(),
         }
     }
 }

@@ -64,56 +64,6 @@ pub struct AgentMedia {
     pub size: Option<u64>,
 }
 
-impl AgentMedia {
-    /// The name the player sees: Twilio's file name, else the media sid, with an extension
-    /// from the MIME type when the name has none (Discord previews images and videos only when
-    /// the name ends in their extension, so `ME…` with no extension would show as a bare file).
-    #[must_use]
-    pub fn display_name(&self) -> String {
-        let name = self
-            .filename
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .map_or_else(|| self.sid.to_string(), str::to_owned);
-        let has_extension = name
-            .rsplit_once('.')
-            .is_some_and(|(stem, ext)| !stem.is_empty() && !ext.is_empty());
-        match self.content_type.as_deref().and_then(extension_for) {
-            Some(ext) if !has_extension => format!("{name}.{ext}"),
-            _ => name,
-        }
-    }
-}
-
-/// The usual extension for a MIME type (parameters such as `; charset=` ignored).
-fn extension_for(content_type: &str) -> Option<&'static str> {
-    let essence = content_type.split(';').next()?.trim().to_ascii_lowercase();
-    Some(match essence.as_str() {
-        "image/png" => "png",
-        "image/jpeg" | "image/jpg" => "jpg",
-        "image/gif" => "gif",
-        "image/webp" => "webp",
-        "image/heic" => "heic",
-        "image/bmp" => "bmp",
-        "image/svg+xml" => "svg",
-        "video/mp4" => "mp4",
-        "video/quicktime" => "mov",
-        "video/webm" => "webm",
-        "audio/mpeg" => "mp3",
-        "audio/ogg" => "ogg",
-        "audio/wav" | "audio/x-wav" => "wav",
-        "audio/mp4" => "m4a",
-        "application/pdf" => "pdf",
-        "application/zip" => "zip",
-        "application/json" => "json",
-        "text/plain" => "txt",
-        "text/csv" => "csv",
-        "text/html" => "html",
-        _ => return None,
-    })
-}
-
 /// A file for the chat surface to upload, fetched from `url` by the adapter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutgoingFile {
@@ -160,6 +110,14 @@ pub struct OutgoingMessage {
     pub files: Vec<OutgoingFile>,
     /// Buttons under the (last chunk of the) message.
     pub buttons: Vec<Buttons>,
+    /// The reader's locale, for the buttons' labels and the speaker's label (the text is
+    /// already in their language).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// A live agent's display name ([`Voice::Agent`]): the chat surface shows it on the message
+    /// (the `agent_message` template), so the player knows a person is talking and who.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
 }
 
 impl OutgoingMessage {
@@ -171,7 +129,23 @@ impl OutgoingMessage {
             text: text.into(),
             files: Vec::new(),
             buttons: Vec::new(),
+            locale: None,
+            author: None,
         }
+    }
+
+    /// Names the live agent who wrote it.
+    #[must_use]
+    pub fn by(mut self, author: &str) -> Self {
+        self.author = Some(author.to_owned());
+        self
+    }
+
+    /// Sets the reader's locale (for button labels).
+    #[must_use]
+    pub fn with_locale(mut self, locale: Option<&str>) -> Self {
+        self.locale = locale.map(str::to_owned);
+        self
     }
 
     /// Adds a button group.
@@ -235,60 +209,5 @@ impl GuildChannel {
             Self::FeatureRequest => "feature-request",
             Self::CustomerService => "customer-service",
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn media(filename: Option<&str>, content_type: Option<&str>) -> AgentMedia {
-        AgentMedia {
-            sid: MediaSid::parse("ME0123456789abcdef0123456789abcdef").unwrap(),
-            filename: filename.map(str::to_owned),
-            content_type: content_type.map(str::to_owned),
-            size: None,
-        }
-    }
-
-    #[test]
-    fn a_named_file_keeps_its_name() {
-        assert_eq!(
-            media(Some("crash.png"), Some("image/png")).display_name(),
-            "crash.png"
-        );
-        assert_eq!(
-            media(Some("notes.TXT"), Some("image/png")).display_name(),
-            "notes.TXT"
-        );
-    }
-
-    #[test]
-    fn a_nameless_file_gets_an_extension_from_its_type_so_discord_previews_it() {
-        assert_eq!(
-            media(None, Some("image/png")).display_name(),
-            "ME0123456789abcdef0123456789abcdef.png"
-        );
-        assert_eq!(
-            media(Some("  "), Some("image/jpeg; charset=binary")).display_name(),
-            "ME0123456789abcdef0123456789abcdef.jpg"
-        );
-        assert_eq!(
-            media(Some("screenshot"), Some("IMAGE/PNG")).display_name(),
-            "screenshot.png"
-        );
-        assert_eq!(
-            media(Some(".env"), Some("text/plain")).display_name(),
-            ".env.txt"
-        );
-    }
-
-    #[test]
-    fn an_unknown_type_adds_nothing() {
-        assert_eq!(
-            media(None, Some("application/x-unknown")).display_name(),
-            "ME0123456789abcdef0123456789abcdef"
-        );
-        assert_eq!(media(Some("data"), None).display_name(), "data");
     }
 }

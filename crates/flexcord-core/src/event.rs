@@ -17,6 +17,11 @@ pub struct UserProfile {
     pub id: UserId,
     /// Display name (global name or username).
     pub name: String,
+    /// Their Discord client's language (`hi`, `pt-BR`), checked with
+    /// [`crate::locale::checked_tag`]. Interactions carry it; DMs do not, so the router keeps
+    /// the latest one in the session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
 }
 
 /// A Discord interaction the adapter already acknowledged (deferred, ephemeral), so the router

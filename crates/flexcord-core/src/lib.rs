@@ -17,7 +17,8 @@
 //! - [`outbox`]: everything owed to a person, delivered (by `flexcord-delivery`) after its
 //!   cause is recorded.
 //! - [`ports`]: the traits adapters implement.
-//! - [`config`]: routing mode, keywords, user-facing texts.
+//! - [`config`]: routing mode, keywords, user-facing texts; [`locale`]: which language's texts
+//!   a user reads.
 //! - [`router`]: the state machine.
 //! - [`log_safe`]: escaping outside text for log lines (for the crates that log).
 
@@ -29,6 +30,7 @@ pub mod content;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod locale;
 pub mod log_safe;
 pub mod outbox;
 pub mod ports;

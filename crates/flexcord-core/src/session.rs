@@ -97,6 +97,9 @@ pub struct Session {
     pub agent_name: Option<String>,
     /// Transcript of the current chat (bot part and agent part), bounded by the router.
     pub transcript: Vec<TranscriptLine>,
+    /// The user's language as their latest interaction gave it (`hi`, `pt-BR`): DMs carry
+    /// none, so this is what the router answers them in.
+    pub locale: Option<String>,
     /// Optimistic-concurrency version: the store only saves a session whose version matches the
     /// stored one, then increments it. 0 = never stored.
     pub version: u64,
@@ -116,6 +119,7 @@ impl Session {
             case_id: None,
             agent_name: None,
             transcript: Vec::new(),
+            locale: None,
             version: 0,
         }
     }

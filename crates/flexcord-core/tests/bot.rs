@@ -30,7 +30,8 @@ async fn a_question_gets_articles_with_title_link_and_excerpt() {
     assert_eq!(last.voice, Voice::VirtualAgent);
     assert_eq!(
         last.text,
-        "**Resetting your password**\nhttps://kb.example/reset\n> Open Settings → Account."
+        "Here's what I found:\n\n**Resetting your password**\nhttps://kb.example/reset\n> \
+         Open Settings → Account."
     );
     assert_eq!(last.buttons, [Buttons::TalkToAgent]);
     let q = h.bot.questions().pop().unwrap();
@@ -132,4 +133,38 @@ async fn the_transcript_is_bounded() {
     assert_eq!(s.transcript.len(), 3);
     assert_eq!(s.transcript[2].speaker, Speaker::Bot);
     assert_eq!(s.transcript[1].text, "question 4");
+}
+
+#[tokio::test]
+async fn a_greeting_or_thanks_is_answered_in_kind_not_with_nothing_found() {
+    use flexcord_core::ports::{Answer, SmallTalk};
+    let h = Harness::new();
+    let u = user(1);
+    h.bot.on(
+        "hi",
+        Answer {
+            small_talk: Some(SmallTalk::Greeting),
+            ..Answer::default()
+        },
+    );
+    h.bot.on(
+        "thanks!",
+        Answer {
+            small_talk: Some(SmallTalk::Thanks),
+            ..Answer::default()
+        },
+    );
+    h.dm(&u, "hi").await.unwrap();
+    h.dm(&u, "thanks!").await.unwrap();
+    h.drain().await.unwrap();
+    let texts = h.dm_texts(&u);
+    let t = flexcord_core::config::Templates::default();
+    assert!(
+        texts
+            .iter()
+            .any(|x| x.starts_with("Hi user1! Ask me anything")),
+        "{texts:?}"
+    );
+    assert!(texts.contains(&t.thanks_reply), "{texts:?}");
+    assert!(!texts.contains(&t.no_answer), "{texts:?}");
 }

@@ -30,10 +30,9 @@ async fn the_button_opens_a_case_posts_the_transcript_and_creates_the_task() {
     let case = h.cases.case(case_id).unwrap();
     assert_eq!(case.kind, CaseKind::Support);
     assert_eq!(case.title, "my game crashes");
-    assert!(
-        case.description.starts_with("[20") && case.description.ends_with(" UTC] my game crashes"),
-        "what the user said, timestamped, without the bot's suggestions: {:?}",
-        case.description
+    assert_eq!(
+        case.description, "[2023-11-14 22:13 UTC] my game crashes",
+        "what the user said, timestamped, without the bot's suggestions"
     );
     assert_eq!(case.priority, Priority::Normal);
     assert_eq!(case.status, CaseStatus::Open);
@@ -67,8 +66,42 @@ async fn a_keyword_hands_off_without_asking_the_bot() {
     assert!(h.bot.questions().is_empty());
     assert_eq!(h.state(&u), Some(SessionState::AwaitingAgent));
     let case = h.cases.case(h.case_of(&u).unwrap()).unwrap();
-    // The request is not the problem: with no question asked, the title names the user.
+    // The hand-off phrase is not what the case is about.
     assert_eq!(case.title, "Live chat with user1");
+}
+
+#[tokio::test]
+async fn the_case_is_titled_with_the_first_question_not_the_hand_off_phrase() {
+    let h = Harness::new();
+    let u = user(1);
+    h.bot.on_article(
+        "my clan disappeared after the update",
+        "Clans",
+        "https://kb.example/clans",
+        "**Clans** are kept.",
+    );
+    h.dm(&u, "my clan disappeared after the update")
+        .await
+        .unwrap();
+    h.clock.advance(120_000);
+    h.dm(&u, "still gone\nsince yesterday").await.unwrap();
+    h.dm(&u, "can I talk to a human please?").await.unwrap();
+    let case = h.cases.case(h.case_of(&u).unwrap()).unwrap();
+    assert_eq!(case.title, "my clan disappeared after the update");
+    assert_eq!(
+        case.description,
+        "[2023-11-14 22:13 UTC] my clan disappeared after the update\n\
+         [2023-11-14 22:15 UTC] still gone\n    since yesterday\n\
+         [2023-11-14 22:15 UTC] can I talk to a human please?"
+    );
+    // The agent's transcript has the bot's answer as a title and link, no Markdown.
+    let transcripts = h.contact_center.transcripts();
+    let bot_line = transcripts[0]
+        .1
+        .iter()
+        .find(|l| l.speaker == flexcord_core::session::Speaker::Bot)
+        .unwrap();
+    assert_eq!(bot_line.text, "Clans (https://kb.example/clans)");
 }
 
 #[tokio::test]
@@ -102,6 +135,7 @@ async fn the_bots_hand_off_signal_routes_after_showing_its_answer() {
         Answer {
             items: vec![AnswerItem::Text("Let me get a person.".into())],
             hand_off: true,
+            small_talk: None,
         },
     );
     h.dm(&u, "billing is broken").await.unwrap();

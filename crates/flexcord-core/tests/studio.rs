@@ -77,6 +77,7 @@ async fn a_bot_turn_hand_off_opens_the_case_and_posts_a_keyword_for_the_flow() {
         Answer {
             items: vec![AnswerItem::Text("A person will help.".into())],
             hand_off: true,
+            small_talk: None,
         },
     );
     h.flex(FlexEvent::BotTurn {

@@ -234,6 +234,7 @@ async fn main() -> Result<(), BoxError> {
     let ann = UserProfile {
         id: UserId(7),
         name: "Ann".to_owned(),
+        locale: None,
     };
     let dm = ChannelId(ann.id.get() + 1_000_000);
 

@@ -193,7 +193,7 @@ impl Deliverer {
             match self.contact_center.media_url(&m.sid).await {
                 Ok(url) => message.files.push(OutgoingFile {
                     url,
-                    filename: m.display_name(),
+                    filename: crate::file_name::agent_file_name(m),
                     content_type: m.content_type.clone(),
                 }),
                 Err(e) if e.is_transient() => return Err(DeliveryError::from(&e)),

@@ -27,6 +27,7 @@
 mod decision;
 mod deliver;
 mod error;
+mod file_name;
 mod kind;
 mod metrics;
 mod settle;
@@ -37,6 +38,7 @@ mod worker;
 pub use decision::{Decision, MAX_ATTEMPTS, MAX_BACKOFF, after_attempt, backoff};
 pub use deliver::{Deliverer, report};
 pub use error::DeliveryError;
+pub use file_name::agent_file_name;
 pub use kind::{MessageKind, Side};
 pub use metrics::{AttemptOutcome, DeliveryMetrics, NoMetrics};
 pub use sink::EventSink;

@@ -161,6 +161,26 @@ async fn unresolvable_agent_media_does_not_block_the_text() {
 }
 
 #[tokio::test]
+async fn a_nameless_agent_file_reaches_discord_named_by_its_type() {
+    let h = Harness::new();
+    let u = user(1);
+    let conv = h.with_agent(&u).await.unwrap();
+    let media = flexcord_core::content::AgentMedia {
+        sid: flexcord_core::ids::MediaSid::parse("ME42").unwrap(),
+        filename: None,
+        content_type: Some("image/png".into()),
+        size: Some(5),
+    };
+    h.flex(h.agent_message(&conv, "", vec![media]))
+        .await
+        .unwrap();
+    h.drain().await.unwrap();
+    let last = h.chat.sent_to(h.dm_of(&u)).pop().unwrap();
+    // Discord previews by extension: `ME42` alone would be an opaque download.
+    assert_eq!(last.files[0].filename, "ME42.png");
+}
+
+#[tokio::test]
 async fn an_announcement_is_posted_once_per_key() {
     let h = Harness::new();
     let a = Announcement {

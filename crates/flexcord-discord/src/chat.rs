@@ -11,9 +11,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use flexcord_core::case::CaseKind;
+use flexcord_core::config::Templates;
 use flexcord_core::content::{Announcement, GuildChannel, OutgoingMessage, ReportCard};
 use flexcord_core::event::InteractionHandle;
 use flexcord_core::ids::{ChannelId, MessageId, UserId};
+use flexcord_core::locale::Locales;
 use flexcord_core::ports::{ChatError, ChatSurface, Reply};
 use serde::Serialize;
 use twilight_http::Client;
@@ -34,7 +36,7 @@ use crate::config::DiscordConfig;
 use crate::download::{DEFAULT_MAX_FILE_BYTES, Downloader};
 use crate::error::DiscordError;
 use crate::guild::{GuildCache, fetch_channels};
-use crate::render::{announcement_embed, button_rows, case_embed, report_embed};
+use crate::render::{announcement_embed, button_rows, case_embed, report_embed, shown_text};
 use crate::send::send;
 use crate::split::{MESSAGE_LIMIT, split_message};
 use crate::translate::Ack;
@@ -52,6 +54,8 @@ const REMEMBERED_UPDATES: usize = 4096;
 #[derive(Debug, Clone)]
 pub struct DiscordChat {
     inner: Arc<Inner>,
+    /// The texts the adapter shows itself (button labels, form labels) by locale.
+    locales: Arc<Locales>,
 }
 
 #[derive(Debug)]
@@ -210,6 +214,7 @@ impl DiscordChat {
         let guild_id =
             Id::new_checked(config.guild_id).ok_or(DiscordError::InvalidId("guild_id"))?;
         Ok(Self {
+            locales: Arc::new(Locales::default()),
             inner: Arc::new(Inner {
                 http,
                 application_id,
@@ -219,6 +224,22 @@ impl DiscordChat {
                 deferred_updates: Mutex::new(VecDeque::new()),
             }),
         })
+    }
+
+    /// Labels buttons and forms in the reader's language from `locales` (without it, in
+    /// English).
+    #[must_use]
+    pub fn with_locales(mut self, locales: Locales) -> Self {
+        self.locales = Arc::new(locales);
+        self
+    }
+
+    /// The texts for a reader with `locale`.
+    fn texts(&self, locale: Option<&str>) -> std::borrow::Cow<'_, Templates> {
+        self.locales.find(locale).map_or_else(
+            || std::borrow::Cow::Owned(Templates::default()),
+            std::borrow::Cow::Borrowed,
+        )
     }
 
     /// The twilight client (for [`crate::register_commands`] and [`crate::setup_guild`]).
@@ -274,8 +295,9 @@ impl DiscordChat {
         &self,
         handle: &InteractionHandle,
         kind: CaseKind,
+        locale: Option<&str>,
     ) -> Result<(), ChatError> {
-        let data = report_form(kind)
+        let data = report_form(kind, &self.texts(locale))
             .ok_or_else(|| ChatError::Rejected("no form for support".to_owned()))?;
         let response = InteractionResponse {
             kind: InteractionResponseType::Modal,
@@ -418,8 +440,10 @@ impl ChatSurface for DiscordChat {
                 index as u64,
             ));
         }
-        let chunks = split_message(&message.text, MESSAGE_LIMIT);
-        let rows = button_rows(&message.buttons);
+        let texts = self.texts(message.locale.as_deref());
+        // The speaker's label is part of the text, so the 2,000-character split covers it.
+        let chunks = split_message(&shown_text(message, &texts), MESSAGE_LIMIT);
+        let rows = button_rows(&message.buttons, &texts);
         let mut sent = Vec::new();
         for (index, planned) in plan(chunks.len(), &sizes, !rows.is_empty())
             .into_iter()

@@ -4,8 +4,14 @@
 //! changes nothing). Global, because guild commands are not offered in DMs and `/bug`,
 //! `/new_feature` and `/helpme` must work in the bot's DM too; `contexts` restricts each command
 //! to where it makes sense (`/case` is guild-only).
+//!
+//! Every name and description carries Discord's localizations from the locale sets
+//! (`command_*` templates): a Hindi client shows `/मदद` with a Hindi description. The names
+//! Discord sends back in interactions are always the default ones below.
 
 use flexcord_core::case::CaseKind;
+use flexcord_core::config::Templates;
+use flexcord_core::locale::Locales;
 use twilight_http::Client;
 use twilight_model::application::command::{Command, CommandType};
 use twilight_model::application::interaction::InteractionContextType;
@@ -39,50 +45,157 @@ pub const FIELD_STEPS: &str = "steps";
 /// Form field (bugs): platform / version.
 pub const FIELD_PLATFORM: &str = "platform";
 
-/// The four commands, as registered.
+/// The locales Discord accepts in `name_localizations` / `description_localizations`; any other
+/// key makes it refuse the whole registration.
+pub const DISCORD_LOCALES: &[&str] = &[
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl",
+    "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th",
+    "zh-CN", "ja", "zh-TW", "ko",
+];
+
+/// One localized text per Discord locale that has a set of its own (or of its language).
+/// `valid` filters out what Discord would refuse (a name with spaces, say), so one bad
+/// translation leaves that name unlocalized instead of failing the registration.
+fn localized(
+    locales: &Locales,
+    text: fn(&Templates) -> &str,
+    valid: impl Fn(&str) -> bool,
+) -> Vec<(String, String)> {
+    DISCORD_LOCALES
+        .iter()
+        .filter_map(|&discord| {
+            let value = text(locales.find_own(discord)?).trim();
+            valid(value).then(|| (discord.to_owned(), value.to_owned()))
+        })
+        .collect()
+}
+
+/// Discord's rule for command and option names: 1–32 lower-case letters, digits, `-` or `_`
+/// (Devanagari and Thai signs count as letters).
+fn valid_name(name: &str) -> bool {
+    let count = name.chars().count();
+    (1..=32).contains(&count)
+        && name.chars().all(|c| {
+            (c.is_alphanumeric() && !c.is_uppercase())
+                || c == '-'
+                || c == '_'
+                || ('\u{0900}'..='\u{097F}').contains(&c)
+                || ('\u{0E00}'..='\u{0E7F}').contains(&c)
+        })
+}
+
+/// Discord's rule for descriptions: 1–100 characters.
+fn valid_description(text: &str) -> bool {
+    (1..=100).contains(&text.chars().count())
+}
+
+/// A chat-input command whose name and description are localized by `name` and `description`.
+fn command(
+    locales: &Locales,
+    default: &Templates,
+    name: &str,
+    localized_name: fn(&Templates) -> &str,
+    description: fn(&Templates) -> &str,
+) -> CommandBuilder {
+    CommandBuilder::new(
+        name,
+        cut_description(description(default)),
+        CommandType::ChatInput,
+    )
+    .name_localizations(localized(locales, localized_name, |n| {
+        n != name && valid_name(n)
+    }))
+    .description_localizations(localized(locales, description, valid_description))
+}
+
+/// Descriptions at Discord's limit: a too long default would fail the registration.
+fn cut_description(text: &str) -> String {
+    let text = text.trim();
+    if valid_description(text) {
+        text.to_owned()
+    } else {
+        text.chars().take(100).collect()
+    }
+}
+
+/// The four commands, as registered, localized into every locale of `locales` Discord knows.
 #[must_use]
-pub fn definitions() -> Vec<Command> {
+pub fn definitions(locales: &Locales) -> Vec<Command> {
+    let fallback = Templates::default();
+    let default = locales.find(None).unwrap_or(&fallback);
     let everywhere = [InteractionContextType::Guild, InteractionContextType::BotDm];
     let guild_install = [ApplicationIntegrationType::GuildInstall];
+    let case_id: fn(&Templates) -> &str = |t| &t.command_case_id;
     vec![
-        CommandBuilder::new(
+        command(
+            locales,
+            default,
             HELPME,
-            "Talk to support in a private message",
-            CommandType::ChatInput,
+            |t| &t.command_helpme_name,
+            |t| &t.command_helpme,
         )
         .contexts(everywhere)
         .integration_types(guild_install)
         .build(),
-        CommandBuilder::new(BUG, "Report a bug", CommandType::ChatInput)
-            .contexts(everywhere)
-            .integration_types(guild_install)
-            .build(),
-        CommandBuilder::new(NEW_FEATURE, "Request a new feature", CommandType::ChatInput)
-            .contexts(everywhere)
-            .integration_types(guild_install)
-            .build(),
-        CommandBuilder::new(CASE, "Look a case up (staff only)", CommandType::ChatInput)
-            .contexts([InteractionContextType::Guild])
-            .integration_types(guild_install)
-            .option(
-                StringBuilder::new(CASE_ID_OPTION, "Case number, like 1042 or #1042")
-                    .required(true),
-            )
-            .build(),
+        command(
+            locales,
+            default,
+            BUG,
+            |t| &t.command_bug_name,
+            |t| &t.command_bug,
+        )
+        .contexts(everywhere)
+        .integration_types(guild_install)
+        .build(),
+        command(
+            locales,
+            default,
+            NEW_FEATURE,
+            |t| &t.command_new_feature_name,
+            |t| &t.command_new_feature,
+        )
+        .contexts(everywhere)
+        .integration_types(guild_install)
+        .build(),
+        command(
+            locales,
+            default,
+            CASE,
+            |t| &t.command_case_name,
+            |t| &t.command_case,
+        )
+        .contexts([InteractionContextType::Guild])
+        .integration_types(guild_install)
+        .option(
+            StringBuilder::new(CASE_ID_OPTION, cut_description(case_id(default)))
+                .name_localizations(localized(
+                    locales,
+                    |t| &t.command_case_id_name,
+                    |n| n != CASE_ID_OPTION && valid_name(n),
+                ))
+                .description_localizations(localized(locales, case_id, valid_description))
+                .required(true),
+        )
+        .build(),
     ]
 }
 
 /// Registers the four commands globally in one bulk overwrite (`PUT
-/// /applications/{id}/commands`). Safe to call at every start-up and from `flexcord setup discord`.
+/// /applications/{id}/commands`), localized from `locales`. Safe to call at every start-up and
+/// from `flexcord setup discord`.
 ///
 /// # Errors
 ///
 /// [`DiscordError::Api`] when Discord refuses (bad token, wrong application id), or still
 /// answers 429 after [`crate::send::MAX_SENDS`] sends.
-pub async fn register_commands(http: &Client, application_id: u64) -> Result<(), DiscordError> {
+pub async fn register_commands(
+    http: &Client,
+    application_id: u64,
+    locales: &Locales,
+) -> Result<(), DiscordError> {
     let application_id =
         Id::new_checked(application_id).ok_or(DiscordError::InvalidId("application_id"))?;
-    let commands = definitions();
+    let commands = definitions(locales);
     // Through `send` like every request: a 429 without a bucket must not be resent for ever.
     send(
         http.interaction(application_id)
@@ -93,19 +206,20 @@ pub async fn register_commands(http: &Client, application_id: u64) -> Result<(),
     Ok(())
 }
 
-/// The modal for `/bug` or `/new_feature` (`None` for support, which has no form).
+/// The modal for `/bug` or `/new_feature` (`None` for support, which has no form), labelled
+/// with `t` (the user's language).
 #[must_use]
-pub fn report_form(kind: CaseKind) -> Option<InteractionResponseData> {
+pub fn report_form(kind: CaseKind, t: &Templates) -> Option<InteractionResponseData> {
     let custom_id = custom_id::form_id(kind)?;
     let title = match kind {
-        CaseKind::Bug => "Report a bug",
-        CaseKind::Feature | CaseKind::Support => "Request a feature",
+        CaseKind::Bug => &t.form_bug_title,
+        CaseKind::Feature | CaseKind::Support => &t.form_feature_title,
     };
     let mut fields = vec![
-        input(FIELD_TITLE, "Title", TextInputStyle::Short, true, 100),
+        input(FIELD_TITLE, &t.form_title, TextInputStyle::Short, true, 100),
         input(
             FIELD_DESCRIPTION,
-            "Description",
+            &t.form_description,
             TextInputStyle::Paragraph,
             true,
             2000,
@@ -114,14 +228,14 @@ pub fn report_form(kind: CaseKind) -> Option<InteractionResponseData> {
     if kind == CaseKind::Bug {
         fields.push(input(
             FIELD_STEPS,
-            "Steps to reproduce",
+            &t.form_steps,
             TextInputStyle::Paragraph,
             false,
             1000,
         ));
         fields.push(input(
             FIELD_PLATFORM,
-            "Platform / version",
+            &t.form_platform,
             TextInputStyle::Short,
             false,
             100,
@@ -129,7 +243,8 @@ pub fn report_form(kind: CaseKind) -> Option<InteractionResponseData> {
     }
     Some(InteractionResponseData {
         custom_id: Some(custom_id.to_owned()),
-        title: Some(title.to_owned()),
+        // Discord's limits: a modal title of 45 characters, a label of 45.
+        title: Some(title.chars().take(45).collect()),
         components: Some(fields),
         ..InteractionResponseData::default()
     })
@@ -144,7 +259,7 @@ pub fn report_form(kind: CaseKind) -> Option<InteractionResponseData> {
 fn input(id: &str, label: &str, style: TextInputStyle, required: bool, max: u16) -> Component {
     Component::Label(Label {
         id: None,
-        label: label.to_owned(),
+        label: label.chars().take(45).collect(),
         description: None,
         component: Box::new(Component::TextInput(TextInput {
             custom_id: id.to_owned(),
@@ -166,7 +281,7 @@ mod tests {
 
     #[test]
     fn four_commands_and_case_is_guild_only() {
-        let defs = definitions();
+        let defs = definitions(&Locales::default());
         let names: Vec<&str> = defs.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, [HELPME, BUG, NEW_FEATURE, CASE]);
         let case = &defs[3];
@@ -186,12 +301,81 @@ mod tests {
     #[test]
     fn bug_form_has_four_fields_feature_two() {
         let count = |kind| {
-            report_form(kind)
+            report_form(kind, &Templates::default())
                 .and_then(|d| d.components)
                 .map_or(0, |c| c.len())
         };
         assert_eq!(count(CaseKind::Bug), 4);
         assert_eq!(count(CaseKind::Feature), 2);
-        assert!(report_form(CaseKind::Support).is_none());
+        assert!(report_form(CaseKind::Support, &Templates::default()).is_none());
+    }
+
+    fn hindi() -> Locales {
+        let hi = Templates {
+            command_helpme_name: "मदद".into(),
+            command_helpme: "निजी संदेश में सहायता से बात करें".into(),
+            command_bug_name: "Bad Name".into(),
+            command_case_id_name: "संख्या".into(),
+            form_bug_title: "बग की रिपोर्ट करें".into(),
+            ..Templates::default()
+        };
+        Locales::new(
+            "en",
+            [
+                ("en".to_owned(), Templates::default()),
+                ("hi".to_owned(), hi),
+            ]
+            .into(),
+        )
+    }
+
+    #[test]
+    fn commands_carry_discord_localizations_for_each_locale_set() {
+        let defs = definitions(&hindi());
+        let helpme = &defs[0];
+        assert_eq!(helpme.name, HELPME);
+        assert_eq!(helpme.description, "Talk to support in a private message");
+        let names = helpme.name_localizations.as_ref().expect("localized names");
+        assert_eq!(names.get("hi").map(String::as_str), Some("मदद"));
+        // English is the default: the same name is not repeated as a localization.
+        assert!(!names.contains_key("en-US"));
+        let descriptions = helpme
+            .description_localizations
+            .as_ref()
+            .expect("descriptions");
+        assert_eq!(
+            descriptions.get("hi").map(String::as_str),
+            Some("निजी संदेश में सहायता से बात करें")
+        );
+        assert_eq!(
+            descriptions.get("en-GB").map(String::as_str),
+            Some("Talk to support in a private message")
+        );
+        // Only locales Discord knows: `en` itself is not one.
+        assert!(
+            descriptions
+                .keys()
+                .all(|k| DISCORD_LOCALES.contains(&k.as_str()))
+        );
+        // A name Discord would refuse is left out rather than failing the registration.
+        let bug_names = defs[1].name_localizations.clone().unwrap_or_default();
+        assert!(!bug_names.contains_key("hi"));
+        let option = &defs[3].options[0];
+        assert_eq!(
+            option
+                .name_localizations
+                .as_ref()
+                .and_then(|n| n.get("hi"))
+                .map(String::as_str),
+            Some("संख्या")
+        );
+    }
+
+    #[test]
+    fn the_form_is_labelled_in_the_users_language() {
+        let hi = hindi();
+        let t = hi.find(Some("hi")).expect("hindi");
+        let form = report_form(CaseKind::Bug, t).expect("a form");
+        assert_eq!(form.title.as_deref(), Some("बग की रिपोर्ट करें"));
     }
 }

@@ -378,7 +378,9 @@ async fn answer(
             emit(events, core).await;
             Ok(())
         }
-        Inbound::OpenForm(handle, kind) => chat.open_form(&handle, kind).await,
+        Inbound::OpenForm(handle, kind, locale) => {
+            chat.open_form(&handle, kind, locale.as_deref()).await
+        }
         Inbound::AckOnly(handle) => chat.acknowledge(&handle, Ack::DeferUpdate).await,
     };
     if let Err(error) = outcome {

@@ -11,11 +11,16 @@
 //!
 //! # Wiring
 //! ```no_run
-//! # async fn wire(config: flexcord_discord::DiscordConfig) -> Result<(), flexcord_discord::DiscordError> {
+//! # async fn wire(
+//! #     config: flexcord_discord::DiscordConfig,
+//! #     locales: flexcord_core::locale::Locales,
+//! # ) -> Result<(), flexcord_discord::DiscordError> {
 //! use std::sync::Arc;
 //! let http = Arc::new(flexcord_discord::build_http(&config)?);
-//! flexcord_discord::register_commands(&http, config.application_id).await?;
-//! let chat = flexcord_discord::DiscordChat::new(Arc::clone(&http), &config)?; // Arc<dyn ChatSurface>
+//! // Names and descriptions in every language of `locales` Discord knows.
+//! flexcord_discord::register_commands(&http, config.application_id, &locales).await?;
+//! // Arc<dyn ChatSurface>; buttons and forms labelled in each reader's language.
+//! let chat = flexcord_discord::DiscordChat::new(Arc::clone(&http), &config)?.with_locales(locales);
 //! let gateway = flexcord_discord::Gateway::new(&config, chat.clone());
 //! let connected = gateway.connection(); // for /readyz
 //! let (tx, _rx) = tokio::sync::mpsc::channel(256); // the router consumes _rx

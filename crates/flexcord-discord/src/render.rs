@@ -5,7 +5,9 @@
 
 use flexcord_core::case::Rating;
 use flexcord_core::case::{Case, CaseKind};
-use flexcord_core::content::{Announcement, Buttons, ReportCard};
+use flexcord_core::config::Templates;
+use flexcord_core::config::render;
+use flexcord_core::content::{Announcement, Buttons, OutgoingMessage, ReportCard, Voice};
 use flexcord_core::event::ButtonAction;
 use twilight_model::channel::message::component::{ActionRow, Button, ButtonStyle, Component};
 use twilight_model::channel::message::embed::{Embed, EmbedField};
@@ -24,9 +26,10 @@ const BLURPLE: u32 = 0x0058_65F2;
 const RED: u32 = 0x00ED_4245;
 const GREEN: u32 = 0x0057_F287;
 
-/// One action row per button group (Discord allows 5 rows; extra groups are dropped).
+/// One action row per button group (Discord allows 5 rows; extra groups are dropped), labelled
+/// with `t` (the reader's language).
 #[must_use]
-pub fn button_rows(buttons: &[Buttons]) -> Vec<Component> {
+pub fn button_rows(buttons: &[Buttons], t: &Templates) -> Vec<Component> {
     buttons
         .iter()
         .take(5)
@@ -35,13 +38,13 @@ pub fn button_rows(buttons: &[Buttons]) -> Vec<Component> {
                 Buttons::TalkToAgent => {
                     vec![button(
                         ButtonAction::TalkToAgent,
-                        "Talk to a live agent",
+                        &t.button_talk_to_agent,
                         ButtonStyle::Primary,
                     )]
                 }
                 Buttons::EndChat => vec![button(
                     ButtonAction::EndChat,
-                    "End chat",
+                    &t.button_end_chat,
                     ButtonStyle::Danger,
                 )],
                 Buttons::Rating(case) => (1..=5)
@@ -64,13 +67,61 @@ pub fn button_rows(buttons: &[Buttons]) -> Vec<Component> {
         .collect()
 }
 
+/// The text a message is shown with: who speaks, then what they said. A live agent's message
+/// carries their name (`agent_message`), the virtual agent's its own mark (`bot_message`), so a
+/// player can always tell a person from the bot; flexcord's own notices are shown as they are.
+/// The result may be longer than one Discord message: it is split like any text.
+#[must_use]
+pub fn shown_text(message: &OutgoingMessage, t: &Templates) -> String {
+    let (template, agent) = match (message.voice, message.author.as_deref()) {
+        (Voice::VirtualAgent, _) => (&t.bot_message, String::new()),
+        (Voice::Agent, Some(name)) => (&t.agent_message, escape_markdown(name)),
+        // flexcord's own words, or an agent message from before names travelled with it.
+        (Voice::System | Voice::Agent, _) => return message.text.clone(),
+    };
+    let shown = render(template, &[("agent", &agent), ("text", &message.text)]);
+    // A message of files only leaves the name line alone.
+    shown.trim_end().to_owned()
+}
+
+/// `text` with Discord's Markdown characters escaped and line breaks flattened: an agent's name
+/// is shown as written (the underscore in `ann_lee` does not start italics) and on one line
+/// (a name cannot fake a message of its own).
+fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        if matches!(
+            c,
+            '\\' | '*'
+                | '_'
+                | '~'
+                | '`'
+                | '|'
+                | '>'
+                | '#'
+                | '['
+                | ']'
+                | '('
+                | ')'
+                | '<'
+                | '@'
+                | ':'
+        ) {
+            out.push('\\');
+        }
+        out.push(if c.is_control() { ' ' } else { c });
+    }
+    out
+}
+
 fn button(action: ButtonAction, label: &str, style: ButtonStyle) -> Component {
     Component::Button(Button {
         custom_id: Some(custom_id::encode_button(action)),
         disabled: false,
         emoji: None,
         id: None,
-        label: Some(label.to_owned()),
+        // Discord refuses a label over 80 characters (and the whole message with it).
+        label: Some(label.chars().take(80).collect()),
         sku_id: None,
         style,
         url: None,
@@ -270,7 +321,7 @@ mod tests {
 
     #[test]
     fn rating_row_has_five_buttons_with_case_ids() {
-        let rows = button_rows(&[Buttons::Rating(CaseId(7))]);
+        let rows = button_rows(&[Buttons::Rating(CaseId(7))], &Templates::default());
         let [Component::ActionRow(row)] = rows.as_slice() else {
             panic!("one row expected")
         };
@@ -292,6 +343,43 @@ mod tests {
                 "fc:rate:7:5"
             ]
         );
+    }
+
+    #[test]
+    fn agents_are_named_and_the_bot_is_marked() {
+        let t = Templates::default();
+        let agent =
+            OutgoingMessage::new(Voice::Agent, "Try this: https://x.example/fix").by("ann_lee");
+        assert_eq!(
+            shown_text(&agent, &t),
+            "**ann\\_lee**\nTry this: https://x.example/fix"
+        );
+        let files_only = OutgoingMessage::new(Voice::Agent, "").by("Ann\n**boss**");
+        assert_eq!(shown_text(&files_only, &t), "**Ann \\*\\*boss\\*\\***");
+        let bot = OutgoingMessage::new(Voice::VirtualAgent, "**Reset**\nhttps://kb/x");
+        let shown = shown_text(&bot, &t);
+        assert!(shown.starts_with("🤖 *Virtual agent*\n"), "{shown}");
+        assert!(shown.ends_with("**Reset**\nhttps://kb/x"));
+        assert_ne!(shown_text(&bot, &t), shown_text(&agent, &t));
+        let notice = OutgoingMessage::new(Voice::System, "Case #1 created.");
+        assert_eq!(shown_text(&notice, &t), "Case #1 created.");
+    }
+
+    #[test]
+    fn buttons_are_labelled_in_the_readers_language() {
+        let t = Templates {
+            button_talk_to_agent: "लाइव एजेंट से बात करें".into(),
+            ..Templates::default()
+        };
+        let rows = button_rows(&[Buttons::TalkToAgent], &t);
+        let [Component::ActionRow(row)] = rows.as_slice() else {
+            panic!("one row expected")
+        };
+        let [Component::Button(b)] = row.components.as_slice() else {
+            panic!("one button expected")
+        };
+        assert_eq!(b.label.as_deref(), Some("लाइव एजेंट से बात करें"));
+        assert_eq!(b.custom_id.as_deref(), Some("fc:agent"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ use flexcord_core::event::{
     Command, DiscordEvent, InteractionHandle, Malformed, Member, Place, ReportForm, UserProfile,
 };
 use flexcord_core::ids::{CaseId, ChannelId, MessageId, UserId};
+use flexcord_core::locale::checked_tag;
 use flexcord_core::log_safe::escape_truncated;
 use twilight_gateway::Event;
 use twilight_model::application::interaction::application_command::{
@@ -47,8 +48,9 @@ pub enum Inbound {
     Emit(DiscordEvent),
     /// Acknowledge first (within Discord's 3 s), then hand to the router.
     AckThenEmit(Ack, DiscordEvent),
-    /// Answer with the `/bug` or `/new_feature` modal (type 9); the router never sees it.
-    OpenForm(InteractionHandle, CaseKind),
+    /// Answer with the `/bug` or `/new_feature` modal (type 9), labelled in the user's locale
+    /// (the last field); the router never sees it.
+    OpenForm(InteractionHandle, CaseKind, Option<String>),
     /// Acknowledge without effect (type 6): a click on a button flexcord does not know.
     AckOnly(InteractionHandle),
 }
@@ -79,6 +81,7 @@ fn profile(user: &User) -> UserProfile {
             .global_name
             .clone()
             .unwrap_or_else(|| user.name.clone()),
+        locale: None,
     }
 }
 
@@ -137,7 +140,12 @@ pub fn translate_interaction(interaction: &Interaction, ctx: &Context<'_>) -> In
         );
         return Inbound::Ignore;
     };
-    let user = profile(author);
+    // Discord sends the user's client language with every interaction; a value that is not a
+    // plain tag is dropped (the user then reads the default locale).
+    let user = UserProfile {
+        locale: interaction.locale.as_deref().and_then(checked_tag),
+        ..profile(author)
+    };
     let place = Place {
         channel: ChannelId(channel.id.get()),
         direct_message: interaction.guild_id.is_none(),
@@ -192,8 +200,10 @@ fn command(
     };
     match data.name.as_str() {
         commands::HELPME => defer(Command::HelpMe),
-        commands::BUG => Inbound::OpenForm(handle.clone(), CaseKind::Bug),
-        commands::NEW_FEATURE => Inbound::OpenForm(handle.clone(), CaseKind::Feature),
+        commands::BUG => Inbound::OpenForm(handle.clone(), CaseKind::Bug, user.locale.clone()),
+        commands::NEW_FEATURE => {
+            Inbound::OpenForm(handle.clone(), CaseKind::Feature, user.locale.clone())
+        }
         commands::CASE => {
             let raw = data
                 .options

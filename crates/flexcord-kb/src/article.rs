@@ -13,6 +13,8 @@ pub(crate) struct ParsedArticle {
     pub(crate) url: Option<String>,
     /// Front-matter tags, space-separated for the FTS `tags` column.
     pub(crate) tags: String,
+    /// Front-matter `lang`, lower-cased; `None` = for every language.
+    pub(crate) lang: Option<String>,
     /// The Markdown as plain text, one block per line, without the title heading and without
     /// raw HTML (markup is not what users search for).
     pub(crate) body: String,
@@ -36,6 +38,7 @@ pub(crate) fn parse(file_stem: &str, text: &str) -> ParsedArticle {
         title,
         url: fm.url,
         tags: fm.tags.join(" "),
+        lang: fm.lang,
         body,
         has_content,
     }

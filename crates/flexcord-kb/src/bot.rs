@@ -16,7 +16,7 @@ use crate::config::KbConfig;
 use crate::error::KbError;
 use crate::handoff::HandoffPhrases;
 use crate::report::IndexReport;
-use crate::small_talk::{self, SmallTalk};
+use crate::small_talk;
 use crate::{excerpt, query, relevance, scan, store};
 
 /// An answer must come well inside the few seconds the router waits.
@@ -132,11 +132,31 @@ impl FaqBot {
     ///
     /// [`KbError::Db`] when the index cannot be read.
     pub async fn search(&self, text: &str) -> Result<Vec<Article>, KbError> {
+        self.search_in(text, None).await
+    }
+
+    /// Like [`FaqBot::search`] for a reader whose language is `locale` (`hi`, `pt-BR`):
+    /// articles in it (`lang: hi`, or `lang: pt` for `pt-BR`) and articles for every language
+    /// (no `lang`); when none of those match, any article that does, rather than nothing.
+    ///
+    /// # Errors
+    ///
+    /// As for [`FaqBot::search`].
+    pub async fn search_in(
+        &self,
+        text: &str,
+        locale: Option<&str>,
+    ) -> Result<Vec<Article>, KbError> {
         let Some(fts_query) = query::fts_query(text) else {
             return Ok(Vec::new());
         };
-        let hits =
-            store::search(&self.inner.pool, &fts_query, self.inner.config.max_results).await?;
+        let pool = &self.inner.pool;
+        let max = self.inner.config.max_results;
+        let languages = locale.map(languages_of);
+        let mut hits = store::search(pool, &fts_query, max, languages.as_deref()).await?;
+        if hits.is_empty() && languages.is_some() {
+            hits = store::search(pool, &fts_query, max, None).await?;
+        }
         let terms = query::terms(text);
         Ok(relevance::keep_relevant(hits)
             .into_iter()
@@ -148,43 +168,41 @@ impl FaqBot {
             .collect())
     }
 
-    /// The full answer to `text`: a hand-off when a live-agent phrase is present; a short reply
-    /// to a greeting or thanks; otherwise an intro line and the matching articles, or a
-    /// "nothing found, ask for an agent" line.
+    /// The full answer to `text`: a hand-off when a live-agent phrase is present; a greeting or
+    /// thanks marked as such ([`Answer::small_talk`]) for the router to answer in kind; otherwise
+    /// the matching articles, no items when nothing matches. What the user reads around them
+    /// (the intro above articles, the "nothing found" text, the reply to small talk) is the
+    /// router's, in their language.
     ///
     /// # Errors
     ///
     /// As for [`FaqBot::search`].
     pub async fn ask(&self, text: &str) -> Result<Answer, KbError> {
-        let config = &self.inner.config;
+        self.ask_in(text, None).await
+    }
+
+    /// [`FaqBot::ask`] for a reader whose language is `locale` ([`FaqBot::search_in`]).
+    ///
+    /// # Errors
+    ///
+    /// As for [`FaqBot::search`].
+    pub async fn ask_in(&self, text: &str, locale: Option<&str>) -> Result<Answer, KbError> {
         if self.inner.handoff.matches(text) {
             return Ok(Answer {
-                items: Vec::new(),
                 hand_off: true,
+                ..Answer::default()
             });
         }
-        let reply = match small_talk::classify(text) {
-            Some(SmallTalk::Greeting) => Some(&config.greeting_text),
-            Some(SmallTalk::Thanks) => Some(&config.thanks_text),
-            None => None,
-        };
-        if let Some(reply) = reply {
+        if let Some(kind) = small_talk::classify(text) {
             return Ok(Answer {
-                items: vec![AnswerItem::Text(reply.clone())],
-                hand_off: false,
+                small_talk: Some(kind),
+                ..Answer::default()
             });
         }
-        let articles = self.search(text).await?;
-        let items = if articles.is_empty() {
-            vec![AnswerItem::Text(config.no_match_text.clone())]
-        } else {
-            std::iter::once(AnswerItem::Text(config.intro_text.clone()))
-                .chain(articles.into_iter().map(AnswerItem::Article))
-                .collect()
-        };
+        let articles = self.search_in(text, locale).await?;
         Ok(Answer {
-            items,
-            hand_off: false,
+            items: articles.into_iter().map(AnswerItem::Article).collect(),
+            ..Answer::default()
         })
     }
 
@@ -202,10 +220,21 @@ impl FaqBot {
     }
 }
 
+/// The `lang` values an article for `locale` may carry: the locale itself and its language
+/// (`pt-BR` → `pt-br`, `pt`), lower-cased as the index stores them.
+fn languages_of(locale: &str) -> Vec<String> {
+    let locale = locale.trim().to_ascii_lowercase();
+    let language = locale
+        .split_once(['-', '_'])
+        .map_or_else(|| locale.clone(), |(language, _)| language.to_owned());
+    vec![locale, language]
+}
+
 #[async_trait]
 impl VirtualAgent for FaqBot {
     async fn answer(&self, question: &Question) -> Result<Answer, VirtualAgentError> {
-        match tokio::time::timeout(ANSWER_DEADLINE, self.ask(&question.text)).await {
+        let asked = self.ask_in(&question.text, question.locale.as_deref());
+        match tokio::time::timeout(ANSWER_DEADLINE, asked).await {
             Err(_elapsed) => Err(VirtualAgentError::Timeout),
             Ok(Ok(answer)) => Ok(answer),
             Ok(Err(error)) => {

@@ -35,14 +35,6 @@ pub struct KbConfig {
     /// Phrases that mean "let me talk to a person". Matched case-insensitively as whole words
     /// anywhere in the question ("live agent" matches "Live agent please!" but not "agentive").
     pub handoff_phrases: Vec<String>,
-    /// Shown before the suggested articles.
-    pub intro_text: String,
-    /// Shown when no article matches.
-    pub no_match_text: String,
-    /// The reply to a message that is only a greeting ("hi", "hello there").
-    pub greeting_text: String,
-    /// The reply to a message that is only thanks ("thanks!", "thank you so much").
-    pub thanks_text: String,
 }
 
 /// The default live-agent phrases.
@@ -71,14 +63,6 @@ impl Default for KbConfig {
                 .iter()
                 .map(|p| (*p).to_owned())
                 .collect(),
-            intro_text: "Here's what I found:".to_owned(),
-            no_match_text: "Sorry, I couldn't find an article about that. Try asking with other \
-                            words, or ask for a live agent and a person will help you."
-                .to_owned(),
-            greeting_text: "Hi! Ask me anything about the game, or ask for a live agent and a \
-                            person will help you."
-                .to_owned(),
-            thanks_text: "You're welcome! If there's anything else, just ask.".to_owned(),
         }
     }
 }

@@ -13,6 +13,9 @@ pub(crate) struct FrontMatter {
     pub(crate) url: Option<String>,
     /// `tags:` — an inline list `[a, b]`, a comma-separated string, or a `- item` block list.
     pub(crate) tags: Vec<String>,
+    /// `lang:` — the article's language (`hi`, `pt-BR`), lower-cased; `None`: for every
+    /// language. A value that is not a plain tag is ignored.
+    pub(crate) lang: Option<String>,
 }
 
 /// Splits `text` into its front matter and the Markdown body. A file that does not start with a
@@ -71,6 +74,10 @@ fn parse_block(lines: &[&str]) -> FrontMatter {
                 fm.url = (url.starts_with("https://") || url.starts_with("http://"))
                     .then(|| url.to_owned());
             }
+            "lang" => {
+                fm.lang = flexcord_core::locale::checked_tag(unquote(value))
+                    .map(|tag| tag.to_ascii_lowercase());
+            }
             "tags" => {
                 let list = value
                     .strip_prefix('[')
@@ -126,6 +133,17 @@ mod tests {
         assert_eq!(fm.url.as_deref(), Some("https://help.example/a/1"));
         assert_eq!(fm.tags, ["login", "password"]);
         assert_eq!(rest, "# Body\n");
+    }
+
+    #[test]
+    fn reads_the_language() {
+        let (fm, _) = split("---\nlang: pt-BR\n---\n# Senha\n");
+        assert_eq!(fm.lang.as_deref(), Some("pt-br"));
+        let (fm, _) = split("---\nlang: \"hi\"\n---\n");
+        assert_eq!(fm.lang.as_deref(), Some("hi"));
+        let (fm, _) = split("---\nlang: ../../x\n---\n");
+        assert_eq!(fm.lang, None);
+        assert_eq!(split("# none\n").0.lang, None);
     }
 
     #[test]

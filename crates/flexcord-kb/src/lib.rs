@@ -5,9 +5,11 @@
 //! uses SQLite, whatever store the rest of flexcord uses), [`FaqBot::index_dir`] syncs it with the
 //! folder by content hash and returns an [`IndexReport`], and [`FaqBot`] implements
 //! [`flexcord_core::ports::VirtualAgent`]: a question gets a hand-off when it asks for a person,
-//! a greeting or thanks gets a short reply in kind, otherwise an intro line plus up to
+//! a greeting or thanks is marked as small talk for the router to answer in kind, otherwise up to
 //! [`KbConfig::max_results`] articles (title, link, excerpt) — only those scoring close to the
-//! best match —, or a friendly "nothing found" offering a live agent.
+//! best match, in the asker's language when the knowledge base has articles in it —, or no items
+//! when nothing matches (the router then answers with its `no_answer` text, in the user's
+//! language).
 //!
 //! # Articles
 //!
@@ -18,6 +20,7 @@
 //! title: Overrides the first heading
 //! url: https://help.example/articles/reset-password
 //! tags: [login, password]        # or: tags: login, password   # or a "- item" list
+//! lang: hi                        # optional: the article's language (BCP-47, `pt-BR`, `hi`)
 //! ---
 //! # Reset your password
 //! Markdown body…
@@ -25,6 +28,10 @@
 //!
 //! The title is the front-matter `title`, else the first `#` heading, else the file name. Files
 //! that are too large, not UTF-8, binary or blank are skipped and reported, never fatal.
+//!
+//! An article with `lang` answers only users of that language (`lang: pt` also serves `pt-BR`);
+//! one without answers everyone. When nothing in the user's language matches, the other
+//! articles still may: an answer in another language beats none.
 //!
 //! # Not
 //!

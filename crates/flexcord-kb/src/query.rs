@@ -53,10 +53,17 @@ pub(crate) fn terms(text: &str) -> Vec<String> {
     out
 }
 
+/// A letter or sign of an Indic script (Devanagari to Sinhala) but the dandas: the vowel signs
+/// and viramas inside a Hindi word are marks, not letters, and must not split it (FTS5's
+/// tokenizer keeps them in the word too).
+fn indic(c: char) -> bool {
+    ('\u{0900}'..='\u{0DFF}').contains(&c) && !matches!(c, '\u{0964}' | '\u{0965}')
+}
+
 /// Lower-cased runs of letters and digits. The apostrophe inside a word ("don't", "can’t")
 /// joins, so contractions can be recognised as stop words rather than leaving "t" behind.
 pub(crate) fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !(c.is_alphanumeric() || is_mark(c) || c == '\'' || c == '\u{2019}'))
+    text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '\u{2019}' || indic(c)))
         .map(|w| w.trim_matches(|c| c == '\'' || c == '\u{2019}'))
         .filter(|w| !w.is_empty())
         .map(|w| w.replace('\u{2019}', "'").to_lowercase())
@@ -68,17 +75,6 @@ pub(crate) fn words(text: &str) -> impl Iterator<Item = String> + '_ {
                 _ => w,
             }
         })
-}
-
-/// Combining marks belong to the word they sit on: Hindi's vowel signs and virama ("नमस्ते" is
-/// न म स ् त े) are not alphanumeric, and splitting on them would cut every Devanagari word
-/// apart — and FTS5's `unicode61` tokenizer, which the index uses, keeps them inside tokens
-/// too. Covers the combining diacritics and the Indic blocks (Devanagari to Sinhala), whose
-/// only non-letters that are not marks are the danda punctuation marks.
-fn is_mark(c: char) -> bool {
-    matches!(c, '\u{0300}'..='\u{036F}')
-        || (matches!(c, '\u{0900}'..='\u{0DFF}')
-            && !matches!(c, '\u{0964}' | '\u{0965}' | '\u{0970}'))
 }
 
 fn is_stop_word(word: &str) -> bool {

@@ -6,16 +6,9 @@
 //! friendly reply instead. A message with any other word ("hi, I forgot my password") is a
 //! question and is searched as one.
 
-use crate::query::words;
+use flexcord_core::ports::SmallTalk;
 
-/// What a small-talk message is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SmallTalk {
-    /// "hi", "hello there", "good morning", "नमस्ते".
-    Greeting,
-    /// "thanks", "thank you so much", "ty", "धन्यवाद".
-    Thanks,
-}
+use crate::query::words;
 
 /// Sorted for binary search. Romanised and Devanagari Hindi too: the project ships Hindi.
 const GREETINGS: &[&str] = &[

@@ -14,7 +14,7 @@ use crate::scan::Scan;
 
 /// Bumped whenever the schema or the way articles are parsed changes: an index written by
 /// another version is dropped and rebuilt from the folder (it is only a cache of the files).
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 /// bm25 column weights: a word in the title counts ten times a word in the body, a tag five.
 const RANK: &str = "bm25(articles, 10.0, 1.0, 5.0)";
@@ -84,7 +84,8 @@ async fn migrate(pool: &SqlitePool) -> Result<(), KbError> {
             path  TEXT NOT NULL UNIQUE,
             hash  TEXT NOT NULL,
             title TEXT NOT NULL,
-            url   TEXT
+            url   TEXT,
+            lang  TEXT
         )",
     )
     .execute(&mut *tx)
@@ -164,15 +165,16 @@ pub(crate) async fn apply(
     for changed in scan.changed {
         let article = &changed.article;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO kb_files (path, hash, title, url) VALUES (?1, ?2, ?3, ?4)
+            "INSERT INTO kb_files (path, hash, title, url, lang) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (path) DO UPDATE SET hash = excluded.hash, title = excluded.title,
-                                              url = excluded.url
+                                              url = excluded.url, lang = excluded.lang
              RETURNING id",
         )
         .bind(&changed.path)
         .bind(&changed.hash)
         .bind(&article.title)
         .bind(&article.url)
+        .bind(&article.lang)
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query("DELETE FROM articles WHERE rowid = ?1")
@@ -202,18 +204,28 @@ pub(crate) async fn search(
     pool: &SqlitePool,
     fts_query: &str,
     limit: usize,
+    languages: Option<&[String]>,
 ) -> Result<Vec<Hit>, KbError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    // With languages: their articles and those for every language (no `lang`).
+    let only = if languages.is_some() {
+        "AND (f.lang IS NULL OR f.lang = ?3 OR f.lang = ?4)"
+    } else {
+        ""
+    };
     let sql = format!(
         "SELECT f.title, f.url, articles.body AS body, -{RANK} AS score
          FROM articles JOIN kb_files f ON f.id = articles.rowid
-         WHERE articles MATCH ?1
+         WHERE articles MATCH ?1 {only}
          ORDER BY {RANK}, f.path
          LIMIT ?2"
     );
+    let languages = languages.unwrap_or_default();
     let rows = sqlx::query(&sql)
         .bind(fts_query)
         .bind(limit)
+        .bind(languages.first().cloned().unwrap_or_default())
+        .bind(languages.get(1).cloned().unwrap_or_default())
         .fetch_all(pool)
         .await?;
     rows.iter()

@@ -14,7 +14,7 @@ use crate::error::store_error;
 use crate::store::{Pool, SqlParam, Store, on_pool};
 
 const SESSION_COLUMNS: &str = "user_id, user_name, dm_channel, state, conversation_sid, \
-    interaction_sid, interaction_channel_sid, case_id, agent_name, transcript, version";
+    interaction_sid, interaction_channel_sid, case_id, agent_name, transcript, version, locale";
 
 /// A `sessions` row, before its values are checked.
 #[derive(Debug, sqlx::FromRow)]
@@ -30,6 +30,7 @@ struct SessionRow {
     agent_name: Option<String>,
     transcript: String,
     version: i64,
+    locale: Option<String>,
 }
 
 fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
@@ -85,6 +86,7 @@ impl SessionRow {
                 .map_err(|e| corrupt("case id", e))?,
             agent_name: self.agent_name,
             transcript,
+            locale: self.locale,
             version: u64::try_from(self.version).map_err(|e| corrupt("version", e))?,
         })
     }
@@ -93,14 +95,14 @@ impl SessionRow {
 /// Writes a session that is not in the table yet; nothing when another writer got there first.
 const INSERT_SESSION: &str = "INSERT INTO sessions (user_id, user_name, dm_channel, state, \
      conversation_sid, interaction_sid, interaction_channel_sid, case_id, agent_name, \
-     transcript, version, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11) \
+     transcript, version, updated_at, locale) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12) \
      ON CONFLICT (user_id) DO NOTHING";
 
 /// Overwrites a session if it is still at version $12; nothing when it moved on.
 const UPDATE_SESSION: &str = "UPDATE sessions SET user_name = $2, dm_channel = $3, state = $4, \
      conversation_sid = $5, interaction_sid = $6, interaction_channel_sid = $7, case_id = $8, \
-     agent_name = $9, transcript = $10, version = version + 1, updated_at = $11 \
+     agent_name = $9, transcript = $10, version = version + 1, updated_at = $11, locale = $13 \
      WHERE user_id = $1 AND version = $12";
 
 impl Store {
@@ -272,6 +274,8 @@ async fn commit_postgres(
         if let Some(version) = expected_version {
             query = query.bind(version);
         }
+        // The locale comes last: $12 of the insert, $13 of the update.
+        query = query.bind(&s.locale);
         let written = query
             .execute(&mut *tx)
             .await
@@ -318,6 +322,7 @@ pub(crate) struct EncodedSession {
     pub(crate) case_id: Option<i64>,
     pub(crate) agent_name: Option<String>,
     pub(crate) transcript: String,
+    pub(crate) locale: Option<String>,
     /// The version it was read at; 0 = not stored yet (insert).
     pub(crate) expected_version: i64,
     pub(crate) new_version: u64,
@@ -349,6 +354,7 @@ impl EncodedSession {
             agent_name: s.agent_name.clone(),
             transcript: serde_json::to_string(&s.transcript)
                 .map_err(|e| corrupt("transcript not encodable", e))?,
+            locale: s.locale.clone(),
             expected_version,
             new_version: s.version.saturating_add(1),
         })

@@ -160,6 +160,7 @@ pub fn user(id: u64) -> UserProfile {
     UserProfile {
         id: UserId(id),
         name: format!("user{id}"),
+        locale: None,
     }
 }
 

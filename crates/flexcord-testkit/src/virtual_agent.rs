@@ -47,6 +47,7 @@ impl FakeVirtualAgent {
             Answer {
                 items: vec![AnswerItem::Text(text.to_owned())],
                 hand_off: false,
+                small_talk: None,
             },
         );
     }
@@ -63,6 +64,7 @@ impl FakeVirtualAgent {
             Answer {
                 items: vec![AnswerItem::Article(article)],
                 hand_off: false,
+                small_talk: None,
             },
         );
     }

@@ -63,6 +63,7 @@ pub fn to_answer(response: TurnResponse) -> Answer {
     Answer {
         items,
         hand_off: response.handoff,
+        small_talk: None,
     }
 }
 

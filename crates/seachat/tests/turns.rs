@@ -35,9 +35,11 @@ fn question() -> Question {
         user: UserProfile {
             id: UserId(80_351_110_224_678_912),
             name: "Nelly".into(),
+            locale: Some("pt-BR".into()),
         },
         text: "How do I reset my password?".into(),
         reply_in: None,
+        locale: Some("pt-BR".into()),
     }
 }
 
@@ -64,7 +66,8 @@ async fn posts_the_documented_turn_with_bearer_auth() {
         .and(body_json(json!({
             "session_id": "dm-1203458712345678901",
             "user": {"id": "80351110224678912", "name": "Nelly"},
-            "text": "How do I reset my password?"
+            "text": "How do I reset my password?",
+            "locale": "pt-BR"
         })))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"items": []})))
         .expect(1)

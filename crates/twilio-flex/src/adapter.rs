@@ -174,12 +174,16 @@ impl FlexContactCenter {
         dm: ChannelId,
         unique_name: String,
     ) -> Result<ConversationSid, Error> {
-        let attributes = json!({
+        let mut attributes = json!({
             "discord_user_id": user.id.to_string(),
             "discord_channel_id": dm.to_string(),
             "display_name": user.name,
             "from": user.name,
         });
+        // The customer's language (BCP-47, as Discord gives it), for Studio and the agent.
+        if let (Some(language), Some(map)) = (&user.locale, attributes.as_object_mut()) {
+            map.insert("language".into(), json!(language));
+        }
         let params = ConversationParams {
             friendly_name: Some(user.name.chars().take(256).collect()),
             unique_name: Some(unique_name),

@@ -165,9 +165,16 @@ impl FlexContactCenter {
 pub(crate) fn transcript_body(lines: &[TranscriptLine], max_bytes: usize) -> String {
     let body: String = lines
         .iter()
-        // One turn per line; a turn of several lines keeps them indented under it.
+        // One turn per line, so the agent reads who said what at a glance: a message's own
+        // line breaks become " / ".
         .map(|line| {
-            let text = line.text.trim().lines().collect::<Vec<_>>().join("\n    ");
+            let text = line
+                .text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" / ");
             format!("{}: {text}", line.name)
         })
         .collect::<Vec<_>>()

@@ -30,7 +30,7 @@ pub async fn discord(settings: &Settings) -> anyhow::Result<()> {
     flexcord_discord::install_crypto_provider();
     let config = adapters::discord_config(settings)?;
     let http = Arc::new(build_http(&config).context("cannot build the Discord client")?);
-    register_commands(&http, config.application_id)
+    register_commands(&http, config.application_id, &settings.router.locales)
         .await
         .context("cannot register slash commands")?;
     println!("registered /helpme, /bug, /new_feature and /case");

@@ -303,6 +303,12 @@ mod tests {
         check_or_bless("configuration.md", &wanted);
     }
 
+    /// `locales/en.toml` is the built-in English texts, for deployments to read and copy.
+    #[test]
+    fn shipped_english_locale_matches_the_built_in_texts() {
+        check_or_bless("../locales/en.toml", &crate::locales::english_file());
+    }
+
     #[test]
     fn example_toml_matches_the_rows() {
         check_or_bless("flexcord.example.toml", &example_toml());
@@ -326,6 +332,9 @@ mod tests {
         let file = FileConfig::parse(&example_toml()).expect("the example parses");
         let env = [("DISCORD_TOKEN", "t"), ("TWILIO_AUTH_TOKEN", "x")];
         let settings = Settings::load(file, &env, Needs::Run).expect("the example is valid");
-        assert_eq!(settings.router, RouterConfig::default());
+        let defaults = RouterConfig::default();
+        assert_eq!(settings.router.templates, defaults.templates);
+        assert_eq!(settings.router.handoff_keywords, defaults.handoff_keywords);
+        assert_eq!(settings.router.locales.default_tag(), "en");
     }
 }

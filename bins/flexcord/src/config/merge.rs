@@ -42,6 +42,15 @@ pub(super) fn merge(mut file: FileConfig, env: &dyn Env, needs: Needs) -> (Setti
             problems.push(problem);
         }
     }
+    // The texts by language: `[router.templates]` is English, the locale files the rest.
+    match crate::locales::build(
+        &settings.router.templates,
+        &settings.locale.default,
+        settings.locale.dir.as_deref(),
+    ) {
+        Ok(locales) => settings.router.locales = locales,
+        Err(found) => problems.extend(found),
+    }
     (settings, problems)
 }
 
@@ -97,6 +106,7 @@ impl Settings {
             seachat: None,
             cases: None,
             router,
+            locale: super::LocaleSettings::default(),
         }
     }
 }

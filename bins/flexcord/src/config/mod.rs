@@ -45,8 +45,20 @@ pub struct Settings {
     pub seachat: Option<RemoteService>,
     /// External case system (unset = embedded cases).
     pub cases: Option<RemoteService>,
-    /// Routing mode, keywords, templates.
+    /// Routing mode, keywords, templates; `router.locales` is built from [`Settings::locale`]
+    /// once every row is merged.
     pub router: RouterConfig,
+    /// `FLEXCORD_DEFAULT_LOCALE`, `FLEXCORD_LOCALES_DIR`.
+    pub locale: LocaleSettings,
+}
+
+/// Languages: the default locale and a folder of locale files.
+#[derive(Debug, Clone, Default)]
+pub struct LocaleSettings {
+    /// `FLEXCORD_DEFAULT_LOCALE` (`en` unless set).
+    pub default: String,
+    /// `FLEXCORD_LOCALES_DIR`.
+    pub dir: Option<PathBuf>,
 }
 
 /// Discord credentials and endpoints.

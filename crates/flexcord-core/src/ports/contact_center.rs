@@ -17,6 +17,9 @@ pub struct TaskRequest {
     pub case_id: Option<CaseId>,
     /// Why they asked (their last message), for the task's attributes.
     pub summary: String,
+    /// The customer's language as Discord gives it (BCP-47: `hi`, `pt-BR`), for the task's
+    /// `language` attribute so a workflow can route by it.
+    pub language: Option<String>,
 }
 
 /// What [`ContactCenter::post_user_message`] did with the message's files.

@@ -27,4 +27,6 @@ pub use contact_center::{
 };
 pub use outbox_store::OutboxStore;
 pub use session_store::{Commit, CommitOutcome, SessionStore, StoreError};
-pub use virtual_agent::{Answer, AnswerItem, Article, Question, VirtualAgent, VirtualAgentError};
+pub use virtual_agent::{
+    Answer, AnswerItem, Article, Question, SmallTalk, VirtualAgent, VirtualAgentError,
+};

@@ -18,6 +18,9 @@ pub struct Question {
     /// Where the answer will be shown (the user's DM), so a slow agent can show "typing…"
     /// there. `None` when the asker has no channel (a test, a script).
     pub reply_in: Option<ChannelId>,
+    /// The language to answer in (`hi`, `pt-BR`), when known: a bot with articles in it answers
+    /// in it.
+    pub locale: Option<String>,
 }
 
 /// A knowledge-base article suggestion.
@@ -47,6 +50,18 @@ pub struct Answer {
     pub items: Vec<AnswerItem>,
     /// The bot thinks a human should take over (the user asked for one, or it is out of its depth).
     pub hand_off: bool,
+    /// The message was not a question but a greeting or thanks: the router answers in kind, in
+    /// the user's language, rather than with "nothing found".
+    pub small_talk: Option<SmallTalk>,
+}
+
+/// A message that is not a question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmallTalk {
+    /// "hi", "hello there", "good morning", "नमस्ते".
+    Greeting,
+    /// "thanks", "thank you so much", "धन्यवाद".
+    Thanks,
 }
 
 /// Why the virtual agent did not answer.

@@ -32,7 +32,8 @@ impl Router {
                 match conversation {
                     Some(conversation) => plan.outbox.push(OutboxMessage::NoticeToConversation {
                         conversation,
-                        text: self.config.templates.dm_closed_notice.clone(),
+                        // For the agent: the deployment's default language.
+                        text: self.config.default_templates().dm_closed_notice.clone(),
                     }),
                     None => plan.outcome = Outcome::Ignored,
                 }
@@ -88,10 +89,9 @@ impl Router {
         if self.ports.store.session(user.id).await?.is_some() {
             return Ok(Plan::outcome(Outcome::Ignored));
         }
-        Ok(Plan::with_session(
-            Some(key.to_owned()),
-            Session::new(user.id, user.name.clone(), channel),
-        ))
+        let mut session = Session::new(user.id, user.name.clone(), channel);
+        session.locale.clone_from(&user.locale);
+        Ok(Plan::with_session(Some(key.to_owned()), session))
     }
 
     async fn decide_gone(

@@ -1,7 +1,7 @@
 //! Discord events: `/helpme`, `/case`, report modals, buttons and DMs.
 
 use crate::case::{CaseKind, CaseSource, NewCase, Priority, Reporter};
-use crate::config::{RoutingMode, render};
+use crate::config::{RoutingMode, Templates, render};
 use crate::content::{Buttons, GuildChannel, MessageContent, OutgoingMessage, ReportCard, Voice};
 use crate::event::{
     ButtonAction, Command, DiscordEvent, InteractionHandle, Malformed, Place, ReportForm,
@@ -9,7 +9,7 @@ use crate::event::{
 };
 use crate::ids::{CaseId, ChannelId, Identity, MessageId};
 use crate::outbox::OutboxMessage;
-use crate::ports::{CaseError, ChatError, Question, Reply};
+use crate::ports::{CaseError, ChatError, Question, Reply, SmallTalk};
 use crate::session::{Session, SessionState, Speaker};
 
 use super::handoff::Trigger;
@@ -46,7 +46,8 @@ impl Router {
                 Command::HelpMe => self.helpme(&interaction, &user, &place).await,
                 Command::Case { id, member } => {
                     let staff = self.config.staff.is_staff(member.as_ref());
-                    Ok(self.case_lookup(&interaction, id, staff).await)
+                    let locale = user.locale.as_deref();
+                    Ok(self.case_lookup(&interaction, id, staff, locale).await)
                 }
             },
             DiscordEvent::ReportSubmitted {
@@ -99,6 +100,12 @@ impl Router {
         render(template, vars)
     }
 
+    /// The texts for a reader whose locale is `locale` (falling back by language, then to the
+    /// default locale).
+    pub(crate) fn t(&self, locale: Option<&str>) -> &Templates {
+        self.config.templates_for(locale)
+    }
+
     /// The stored session, or a fresh one; the name and DM channel are refreshed either way.
     pub(crate) async fn load_or_new(
         &self,
@@ -113,6 +120,7 @@ impl Router {
             .unwrap_or_else(|| Session::new(user.id, user.name.clone(), dm));
         s.user_name.clone_from(&user.name);
         s.dm_channel = dm;
+        remember_locale(&mut s, user);
         Ok(s)
     }
 
@@ -127,7 +135,7 @@ impl Router {
         user: &UserProfile,
         place: &Place,
     ) -> Result<Handled, RouterError> {
-        let t = &self.config.templates;
+        let t = self.t(user.locale.as_deref());
         let (dm, incident) = match self.ports.chat.open_dm(user.id).await {
             Ok(dm) => (Some(dm), None),
             // Discord is having a bad minute: the greeting is queued all the same and goes
@@ -168,15 +176,17 @@ impl Router {
         place: &Place,
         dm: Option<ChannelId>,
     ) -> Result<Plan, RouterError> {
-        let t = &self.config.templates;
         let key = Some(format!("dc:int:{}", interaction.id));
         let stored = match dm {
             Some(dm) => Some(self.load_or_new(user, dm).await?),
             None => self.ports.store.session(user.id).await?.map(|mut s| {
                 s.user_name.clone_from(&user.name);
+                remember_locale(&mut s, user);
                 s
             }),
         };
+        let locale = user.locale.as_deref();
+        let t = self.t(locale);
         // Every deferred interaction gets an answer, or Discord shows "thinking…" forever.
         let answer = if place.direct_message {
             &t.here_in_dm
@@ -187,7 +197,8 @@ impl Router {
             Voice::System,
             self.text(&t.greeting, &[("user", &user.name)]),
         )
-        .with_buttons(Buttons::TalkToAgent);
+        .with_buttons(Buttons::TalkToAgent)
+        .with_locale(locale);
         let Some(mut s) = stored else {
             let mut plan = Plan {
                 dedupe_key: key,
@@ -227,7 +238,7 @@ impl Router {
         user: &UserProfile,
         problem: Malformed,
     ) -> Handled {
-        let t = &self.config.templates;
+        let t = self.t(user.locale.as_deref());
         let template = match problem {
             Malformed::CaseNumber => &t.invalid_case_number,
             Malformed::UnknownCommand => &t.unknown_command,
@@ -251,8 +262,9 @@ impl Router {
         interaction: &InteractionHandle,
         id: CaseId,
         staff: bool,
+        locale: Option<&str>,
     ) -> Handled {
-        let t = &self.config.templates;
+        let t = self.t(locale);
         let mut incidents = Vec::new();
         let reply = if staff {
             match self.ports.cases.get(id).await {
@@ -285,7 +297,9 @@ impl Router {
         place: &Place,
         form: &ReportForm,
     ) -> Result<Plan, RouterError> {
-        let t = &self.config.templates;
+        let t = self.t(user.locale.as_deref());
+        // The card's field names are for staff: the deployment's default language.
+        let staff = self.config.default_templates();
         let key = format!("dc:int:{}", interaction.id);
         let mut fields = Vec::new();
         if let Some(steps) = form
@@ -294,7 +308,7 @@ impl Router {
             .map(str::trim)
             .filter(|s| !s.is_empty())
         {
-            fields.push(("Steps to reproduce".to_owned(), steps.to_owned()));
+            fields.push((staff.form_steps.clone(), steps.to_owned()));
         }
         if let Some(p) = form
             .platform
@@ -302,7 +316,7 @@ impl Router {
             .map(str::trim)
             .filter(|s| !s.is_empty())
         {
-            fields.push(("Platform / version".to_owned(), p.to_owned()));
+            fields.push((staff.form_platform.clone(), p.to_owned()));
         }
         // Creation is idempotent by key, so deciding again (or a redelivery) finds the same case.
         let new_case = NewCase {
@@ -352,7 +366,8 @@ impl Router {
                 // The ephemeral reply answers the modal at once; the reporter's copy of the case
                 // number goes out durably too, as a DM (in order with their chat when the DM
                 // is known), because a lost reply is gone for good.
-                let copy = OutgoingMessage::new(Voice::System, text.clone());
+                let copy = OutgoingMessage::new(Voice::System, text.clone())
+                    .with_locale(user.locale.as_deref());
                 match self.ports.store.session(user.id).await? {
                     Some(s) => plan.send(s.dm_channel, copy),
                     None => plan.outbox.push(OutboxMessage::ToUser {
@@ -386,6 +401,7 @@ impl Router {
             return Ok(Plan::outcome(Outcome::Ignored));
         };
         s.user_name.clone_from(&user.name);
+        remember_locale(&mut s, user);
         let key = format!("dc:int:{}", interaction.id);
         if s.state == SessionState::Ended {
             back_to_bot(&mut s);
@@ -459,43 +475,52 @@ impl Router {
     /// Asks the virtual agent and plans its answer into the DM. Returns true when it asks for a
     /// hand-off.
     pub(crate) async fn bot_answer(&self, plan: &mut Plan, user: &UserProfile, text: &str) -> bool {
-        let t = &self.config.templates;
         let Some(s) = plan.session.as_mut() else {
             return false;
         };
+        let locale = s.locale.clone();
+        let t = self.t(locale.as_deref());
         let question = Question {
             session_id: format!("discord:{}", user.id),
             user: user.clone(),
             text: text.to_owned(),
             reply_in: Some(s.dm_channel),
+            locale: locale.clone(),
         };
         let dm = s.dm_channel;
         match self.ports.virtual_agent.answer(&question).await {
             Ok(answer) => {
-                let rendered = transcript::render_answer(&answer.items);
+                let rendered = transcript::render_answer(&answer.items, &t.answer_intro);
                 let (text, hand_off) = if rendered.is_empty() {
                     if answer.hand_off {
                         return true;
                     }
-                    (self.text(&t.no_answer, &[("user", &user.name)]), false)
+                    // Small talk is answered in kind; anything else found nothing.
+                    let template = match answer.small_talk {
+                        Some(SmallTalk::Greeting) => &t.greeting_reply,
+                        Some(SmallTalk::Thanks) => &t.thanks_reply,
+                        None => &t.no_answer,
+                    };
+                    (self.text(template, &[("user", &user.name)]), false)
                 } else {
                     (rendered, answer.hand_off)
                 };
-                // The agent reads the transcript in Flex, which shows Markdown raw: the answer
-                // goes there as plain titles and links.
-                let plain = transcript::render_answer_plain(&answer.items);
+                // The agent reads titles and links, not the Markdown the player sees.
+                let plain = if rendered_plain_is_empty(&answer.items) {
+                    text.clone()
+                } else {
+                    transcript::plain_answer(&answer.items)
+                };
                 let line = transcript::line(
                     Speaker::Bot,
                     "Virtual agent",
-                    if plain.is_empty() {
-                        text.clone()
-                    } else {
-                        plain
-                    },
+                    plain,
                     self.ports.clock.now_ms(),
                 );
                 transcript::push_line(&mut s.transcript, line, self.config.transcript_limit);
-                let mut msg = OutgoingMessage::new(Voice::VirtualAgent, text);
+                // Marked as the virtual agent's by the chat surface (`bot_message`).
+                let mut msg =
+                    OutgoingMessage::new(Voice::VirtualAgent, text).with_locale(locale.as_deref());
                 if !hand_off {
                     msg = msg.with_buttons(Buttons::TalkToAgent);
                 }
@@ -507,7 +532,9 @@ impl Router {
                 let text = self.text(&t.bot_unavailable, &[("user", &user.name)]);
                 plan.send(
                     dm,
-                    OutgoingMessage::new(Voice::System, text).with_buttons(Buttons::TalkToAgent),
+                    OutgoingMessage::new(Voice::System, text)
+                        .with_buttons(Buttons::TalkToAgent)
+                        .with_locale(locale.as_deref()),
                 );
                 false
             }
@@ -538,4 +565,17 @@ impl Router {
             content: content.clone(),
         });
     }
+}
+
+/// Keeps the locale of the user's latest interaction in their session: their DMs carry none,
+/// and they are answered in it.
+pub(crate) fn remember_locale(s: &mut Session, user: &UserProfile) {
+    if let Some(locale) = &user.locale {
+        s.locale = Some(locale.clone());
+    }
+}
+
+/// True when an answer has nothing of its own to show (the `no_answer` text stands in).
+fn rendered_plain_is_empty(items: &[crate::ports::AnswerItem]) -> bool {
+    transcript::plain_answer(items).is_empty()
 }

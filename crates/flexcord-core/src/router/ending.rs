@@ -17,7 +17,8 @@ impl Router {
     /// outbox, after anything the agent said before), and the transcript goes to the case.
     /// The conversation stays in the session so late events still match.
     pub(crate) fn end_chat(&self, s: &mut Session, plan: &mut Plan) {
-        let t = &self.config.templates;
+        let locale = s.locale.clone();
+        let t = self.t(locale.as_deref());
         let lines = std::mem::take(&mut s.transcript);
         s.state = SessionState::Ended;
         s.interaction = None;
@@ -42,7 +43,8 @@ impl Router {
         ));
         if let Some(case_id) = s.case_id {
             let prompt = OutgoingMessage::new(Voice::System, self.text(&t.rating_prompt, &vars))
-                .with_buttons(Buttons::Rating(case_id));
+                .with_buttons(Buttons::Rating(case_id))
+                .with_locale(locale.as_deref());
             notice(prompt);
             if !lines.is_empty() {
                 let note = CaseNote {
@@ -75,6 +77,7 @@ impl Router {
         if !s.state.is_live() || super::handoff_steps::opening(&s) {
             return Ok(Plan::outcome(Outcome::Ignored));
         }
+        super::discord::remember_locale(&mut s, user);
         let mut plan = Plan::default();
         if let Some(conversation) = &s.conversation {
             match self
@@ -103,7 +106,7 @@ impl Router {
         case: CaseId,
         rating: Rating,
     ) -> Result<Plan, RouterError> {
-        let t = &self.config.templates;
+        let t = self.t(user.locale.as_deref());
         let session = self.ports.store.session(user.id).await?;
         let mut plan = Plan {
             dedupe_key: Some(format!("dc:int:{}", interaction.id)),

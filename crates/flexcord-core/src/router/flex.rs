@@ -92,7 +92,7 @@ impl Router {
 
     /// Plans "agent joined": `WithAgent`, the notice with an "End chat" button, case in progress.
     fn join(&self, s: &mut Session, plan: &mut Plan, agent: String) {
-        let t = &self.config.templates;
+        let t = self.t(s.locale.as_deref());
         s.state = SessionState::WithAgent;
         let text = self.text(
             &t.agent_joined,
@@ -102,7 +102,9 @@ impl Router {
         s.agent_name = Some(agent);
         plan.outbox.push(OutboxMessage::ToDiscord {
             channel: s.dm_channel,
-            message: OutgoingMessage::new(Voice::System, text).with_buttons(Buttons::EndChat),
+            message: OutgoingMessage::new(Voice::System, text)
+                .with_buttons(Buttons::EndChat)
+                .with_locale(s.locale.as_deref()),
             media: Vec::new(),
             conversation: s.conversation.clone(),
         });
@@ -138,9 +140,13 @@ impl Router {
         }
         let name = s.agent_name.clone().unwrap_or(agent);
         self.push(&mut s, Speaker::Agent, &name, line);
+        // Who is speaking, on every message: the chat surface shows the name with the
+        // `agent_message` template, so the player can tell a person from the virtual agent.
         plan.outbox.push(OutboxMessage::ToDiscord {
             channel: s.dm_channel,
-            message: OutgoingMessage::new(Voice::Agent, body),
+            message: OutgoingMessage::new(Voice::Agent, body)
+                .by(&name)
+                .with_locale(s.locale.as_deref()),
             media: media.to_vec(),
             conversation: s.conversation.clone(),
         });
@@ -180,7 +186,7 @@ impl Router {
         if intent::is_customer(identity) || s.state != SessionState::WithAgent {
             return Plan::outcome(Outcome::Ignored);
         }
-        let t = &self.config.templates;
+        let t = self.t(s.locale.as_deref());
         let agent = intent::agent_display_name(identity, None);
         let key = Some(format!("tw:prem:{}:{identity}", conversation_of(&s)));
         // The agent we announced left: wait for the next one (and announce them).
@@ -230,7 +236,8 @@ impl Router {
                 let mut plan = Plan::with_session(key, s);
                 plan.outcome = Outcome::Ignored;
                 if cause == CloseCause::Gone {
-                    let text = self.text(&self.config.templates.relay_failed, &[("user", &name)]);
+                    let t = self.t(plan.session.as_ref().and_then(|s| s.locale.as_deref()));
+                    let text = self.text(&t.relay_failed, &[("user", &name)]);
                     plan.outbox.push(OutboxMessage::ToDiscord {
                         channel: dm,
                         message: OutgoingMessage::new(Voice::System, text),
@@ -252,6 +259,7 @@ impl Router {
         let user = UserProfile {
             id: s.user,
             name: s.user_name.clone(),
+            locale: s.locale.clone(),
         };
         let key = format!("tw:bot:{}", conversation_of(&s));
         // Keyed by the request's identity, so the same request again (a retry, a replay) is a

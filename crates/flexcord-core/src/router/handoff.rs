@@ -42,10 +42,11 @@ impl Router {
         key: &str,
         trigger: Trigger,
     ) {
-        let t = &self.config.templates;
         let Some(s) = plan.session.as_ref() else {
             return;
         };
+        let locale = s.locale.clone();
+        let t = self.t(locale.as_deref());
         let dm = s.dm_channel;
         if s.state.is_live() {
             let text = self.text(
@@ -57,7 +58,7 @@ impl Router {
         }
 
         let keywords = &self.config.handoff_keywords;
-        let question = transcript::first_question(&s.transcript, TITLE_MAX, |t| {
+        let question = transcript::first_user_text(&s.transcript, TITLE_MAX, |t| {
             intent::asks_for_agent(t, keywords)
         });
         let title = question
@@ -159,7 +160,13 @@ impl Router {
             return Some(c.clone());
         }
         let dm = s.dm_channel;
-        match self.ports.contact_center.open_conversation(user, dm).await {
+        // The conversation's attributes carry the user's language (DMs do not say it).
+        let mut user = user.clone();
+        if user.locale.is_none() {
+            user.locale.clone_from(&s.locale);
+        }
+        let t = self.t(user.locale.as_deref());
+        match self.ports.contact_center.open_conversation(&user, dm).await {
             Ok(c) => {
                 if let Some(s) = plan.session.as_mut() {
                     s.conversation = Some(c.clone());
@@ -169,7 +176,7 @@ impl Router {
             }
             Err(e) => {
                 plan.incidents.push(Incident::ContactCenter(e));
-                let text = self.text(&self.config.templates.relay_failed, &[("user", &user.name)]);
+                let text = self.text(&t.relay_failed, &[("user", &user.name)]);
                 plan.send(dm, OutgoingMessage::new(Voice::System, text));
                 None
             }

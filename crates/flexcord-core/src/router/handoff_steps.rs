@@ -63,10 +63,16 @@ impl Router {
         // not rate or resolve it); it stays rateable as a case the user reported.
         s.case_id = None;
         s.agent_name = None;
+        // A DM carries no locale: the one the session remembers goes into the conversation's
+        // attributes (`language`), for routing by language.
+        let mut user = user.clone();
+        if user.locale.is_none() {
+            user.locale.clone_from(&s.locale);
+        }
         plan.outbox.push(OutboxMessage::HandOff {
             step: HandOffStep::Open {
                 key: key.to_owned(),
-                user: user.clone(),
+                user,
                 dm: s.dm_channel,
                 case,
             },
@@ -97,10 +103,10 @@ impl Router {
         case: Option<CaseId>,
         conversation: &ConversationSid,
     ) -> Result<Plan, RouterError> {
-        let t = &self.config.templates;
         let Some(mut s) = self.ports.store.session(user).await? else {
             return Ok(recorded(dedupe));
         };
+        let t = self.t(s.locale.as_deref());
         if !opening(&s) {
             // The user ended the chat meanwhile: nothing to route. (The conversation closes by
             // its timer.)
@@ -111,6 +117,7 @@ impl Router {
         let profile = UserProfile {
             id: user,
             name: s.user_name.clone(),
+            locale: s.locale.clone(),
         };
         let text = match case {
             Some(c) => self.text(
@@ -121,7 +128,7 @@ impl Router {
         };
         let keywords = &self.config.handoff_keywords;
         // The task's summary is what the user asked, as the case's title is.
-        let summary = transcript::first_question(&s.transcript, SUMMARY_MAX, |t| {
+        let summary = transcript::first_user_text(&s.transcript, SUMMARY_MAX, |t| {
             intent::asks_for_agent(t, keywords)
         })
         .unwrap_or_else(|| format!("Live chat with {}", profile.name));
@@ -143,6 +150,8 @@ impl Router {
                 key: key.to_owned(),
                 conversation: conversation.clone(),
                 task: TaskRequest {
+                    // For a TaskRouter workflow that routes by language.
+                    language: profile.locale.clone(),
                     user: profile,
                     case_id: case,
                     summary,
@@ -199,7 +208,7 @@ impl Router {
             s.state = SessionState::Bot;
             s.conversation = None;
             let text = self.text(
-                &self.config.templates.relay_failed,
+                &self.t(s.locale.as_deref()).relay_failed,
                 &[("user", &s.user_name)],
             );
             let dm = s.dm_channel;

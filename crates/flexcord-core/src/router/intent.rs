@@ -30,7 +30,11 @@ pub(crate) fn agent_display_name(identity: &Identity, name: Option<&str>) -> Str
         return n.to_owned();
     }
     let id = identity.name().unwrap_or_default();
-    let local = id.split_once('@').map_or(id, |(local, _)| local);
+    // Flex encodes an e-mail identity as `alice_40example_2Ecom`: `_40` is its `@`.
+    let local = id
+        .split_once('@')
+        .or_else(|| id.split_once("_40"))
+        .map_or(id, |(local, _)| local);
     if local.is_empty() {
         "An agent".to_owned()
     } else {
@@ -76,6 +80,10 @@ mod tests {
             "alice"
         );
         assert_eq!(agent_display_name(&Identity::new("bob"), None), "bob");
+        assert_eq!(
+            agent_display_name(&Identity::new("alice_40example_2Ecom"), None),
+            "alice"
+        );
         assert_eq!(
             agent_display_name(&Identity::new("x@y"), Some("Alice A.")),
             "Alice A."

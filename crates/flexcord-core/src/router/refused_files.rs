@@ -5,7 +5,7 @@
 use crate::content::{OutgoingMessage, Voice};
 use crate::ids::{ConversationSid, MessageId, UserId};
 use crate::outbox::OutboxMessage;
-use crate::ports::RefusedFile;
+use crate::ports::{FileRefusal, RefusedFile};
 
 use super::step::{Plan, run_step};
 use super::{Handled, Outcome, Router, RouterError};
@@ -39,11 +39,17 @@ impl Router {
             dedupe_key: Some(format!("dc:refused:{source}")),
             ..Plan::default()
         };
+        let t = self.t(s.locale.as_deref());
         for file in files {
-            let reason = file.reason.to_string();
+            let reason = match file.reason {
+                FileRefusal::Empty => &t.file_reason_empty,
+                FileRefusal::TooLarge => &t.file_reason_too_large,
+                FileRefusal::Unavailable => &t.file_reason_unavailable,
+                FileRefusal::Refused => &t.file_reason_refused,
+            };
             let text = self.text(
-                &self.config.templates.file_not_delivered,
-                &[("file", &file.filename), ("reason", &reason)],
+                &t.file_not_delivered,
+                &[("file", &file.filename), ("reason", reason)],
             );
             plan.outbox.push(OutboxMessage::ToDiscord {
                 channel: s.dm_channel,

@@ -45,81 +45,77 @@ pub(crate) fn render(lines: &[TranscriptLine]) -> String {
         .join("\n")
 }
 
-/// What the user said, one timestamped line per message: a case description that reads as
-/// the user's problem, in order (the bot's article suggestions stay in the full transcript).
-/// A message of several lines keeps them, indented under its time.
+/// What the user said, one timestamped line per message (`[2026-12-07 13:09 UTC] text`, a
+/// message's further lines indented below it): a case description that reads as the user's
+/// problem (the bot's article suggestions stay in the full transcript).
 pub(crate) fn render_user_lines(lines: &[TranscriptLine]) -> String {
     lines
         .iter()
         .filter(|l| l.speaker == Speaker::User && !l.text.trim().is_empty())
         .map(|l| {
-            format!(
-                "[{}] {}",
-                utc_minute(l.at_ms),
-                indent_continuation(l.text.trim())
-            )
+            let text = l
+                .text
+                .trim()
+                .lines()
+                .map(str::trim_end)
+                .collect::<Vec<_>>()
+                .join("\n    ");
+            format!("[{}] {text}", utc_minute(l.at_ms))
         })
         .collect::<Vec<_>>()
         .join("\n")
 }
 
-/// Lines after the first indented, so each message still reads as one entry.
-fn indent_continuation(text: &str) -> String {
-    text.lines().collect::<Vec<_>>().join("\n    ")
-}
-
-/// `2026-12-07 13:40 UTC` for a Unix time in milliseconds.
+/// `at_ms` (milliseconds since the Unix epoch) as `2026-12-07 13:09 UTC`.
 pub(crate) fn utc_minute(at_ms: u64) -> String {
     let minutes = at_ms / 60_000;
-    let (hour, minute) = ((minutes / 60) % 24, minutes % 60);
-    let days = i64::try_from(minutes / (60 * 24)).unwrap_or(i64::MAX);
-    let (year, month, day) = civil_from_days(days);
-    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02} UTC")
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`), so core needs no date library for one timestamp format.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days.saturating_add(719_468);
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
+    let (days, minute_of_day) = (minutes / 1_440, minutes % 1_440);
+    // Howard Hinnant's days-to-civil, on unsigned numbers (the epoch is in era 4).
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
     let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (
-        year,
-        u32::try_from(month).unwrap_or(1),
-        u32::try_from(day).unwrap_or(1),
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        minute_of_day / 60,
+        minute_of_day % 60
     )
 }
 
-/// The virtual agent's answer as plain text for the transcript the agent reads in Flex: text
-/// items as they are, each article as its title and link on one line. No Markdown: Flex shows
-/// it raw, and the excerpts the player saw add nothing for an agent who can open the link.
-pub(crate) fn render_answer_plain(items: &[AnswerItem]) -> String {
+/// The virtual agent's answer for the transcript the agent reads: plain text on one line, the
+/// articles as their titles and links, no Markdown and no excerpts (the agent can open them).
+pub(crate) fn plain_answer(items: &[AnswerItem]) -> String {
     items
         .iter()
         .map(|item| match item {
-            AnswerItem::Text(t) => t.trim().to_owned(),
-            AnswerItem::Article(a) => match a.url.as_deref().map(str::trim) {
-                Some(url) if !url.is_empty() => format!("• {} — {url}", a.title.trim()),
-                _ => format!("• {}", a.title.trim()),
+            AnswerItem::Text(t) => t.split_whitespace().collect::<Vec<_>>().join(" "),
+            AnswerItem::Article(a) => match &a.url {
+                Some(url) => format!("{} ({})", a.title.trim(), url.trim()),
+                None => a.title.trim().to_owned(),
             },
         })
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
-        .join("\n")
+        .join("; ")
 }
 
 /// The virtual agent's answer as one Discord message: text items as they are, articles as a bold
-/// title, the link on its own line (Discord previews it) and the excerpt quoted.
-pub(crate) fn render_answer(items: &[AnswerItem]) -> String {
-    items
-        .iter()
-        .map(|item| match item {
+/// title, the link on its own line (Discord previews it) and the excerpt quoted. An answer that
+/// starts with an article gets `intro` (the `answer_intro` template, in the reader's language)
+/// above it.
+pub(crate) fn render_answer(items: &[AnswerItem], intro: &str) -> String {
+    let intro = match items.first() {
+        Some(AnswerItem::Article(_)) => Some(intro.trim().to_owned()),
+        _ => None,
+    };
+    intro
+        .into_iter()
+        .chain(items.iter().map(|item| match item {
             AnswerItem::Text(t) => t.trim().to_owned(),
             AnswerItem::Article(a) => {
                 let mut s = format!("**{}**", a.title.trim());
@@ -136,29 +132,22 @@ pub(crate) fn render_answer(items: &[AnswerItem]) -> String {
                 }
                 s
             }
-        })
+        }))
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join("\n\n")
 }
 
-/// What the user asked (for a case title): the first message of this chat for which `skip` is
-/// false (a hand-off request — "can I talk to a human please?" — makes a poor title), and of
-/// those the first with at least three words when there is one (so "hi" before the real
-/// question is passed over). Cut to its first line and `max` characters.
-pub(crate) fn first_question(
+/// The first thing the user asked (for a case title), cut to `max` characters, skipping lines
+/// for which `skip` is true (the hand-off phrase makes a poor title: "can I talk to a human?").
+pub(crate) fn first_user_text(
     lines: &[TranscriptLine],
     max: usize,
     skip: impl Fn(&str) -> bool,
 ) -> Option<String> {
-    let candidates: Vec<&TranscriptLine> = lines
+    let found = lines
         .iter()
-        .filter(|l| l.speaker == Speaker::User && !l.text.trim().is_empty() && !skip(&l.text))
-        .collect();
-    let found = candidates
-        .iter()
-        .find(|l| l.text.split_whitespace().count() >= 3)
-        .or_else(|| candidates.first());
+        .find(|l| l.speaker == Speaker::User && !l.text.trim().is_empty() && !skip(&l.text));
     found.map(|l| {
         let t = l.text.trim();
         let first = t.lines().next().unwrap_or(t);
@@ -191,114 +180,78 @@ mod tests {
 
     #[test]
     fn articles_render_title_link_excerpt() {
-        let s = render_answer(&[
-            AnswerItem::Text("Maybe this helps:".into()),
-            AnswerItem::Article(Article {
-                title: "Reset password".into(),
-                url: Some("https://kb.example/reset".into()),
-                excerpt: "Go to settings.".into(),
-            }),
-        ]);
+        let article = AnswerItem::Article(Article {
+            title: "Reset password".into(),
+            url: Some("https://kb.example/reset".into()),
+            excerpt: "Go to settings.".into(),
+        });
+        let s = render_answer(
+            &[
+                AnswerItem::Text("Maybe this helps:".into()),
+                article.clone(),
+            ],
+            "Intro:",
+        );
         assert_eq!(
             s,
             "Maybe this helps:\n\n**Reset password**\nhttps://kb.example/reset\n> Go to settings."
         );
-    }
-
-    #[test]
-    fn first_question_is_cut() {
-        let v = vec![
-            line(Speaker::User, "u", "a very long question".into(), 0),
-            line(Speaker::Bot, "b", "x".into(), 0),
-        ];
-        assert_eq!(first_question(&v, 6, |_| false).as_deref(), Some("a ver…"));
-        assert_eq!(first_question(&[], 6, |_| false), None);
-    }
-
-    #[test]
-    fn the_title_is_the_first_real_question_not_a_greeting_or_the_hand_off_request() {
-        let v = vec![
-            line(Speaker::User, "Sam", "hi".into(), 0),
-            line(Speaker::Bot, "Virtual agent", "Hi!".into(), 0),
-            line(
-                Speaker::User,
-                "Sam",
-                "my gems never arrived after I paid".into(),
-                0,
-            ),
-            line(Speaker::Bot, "Virtual agent", "• Purchases".into(), 0),
-            line(
-                Speaker::User,
-                "Sam",
-                "still missing, second purchase too".into(),
-                0,
-            ),
-            line(
-                Speaker::User,
-                "Sam",
-                "can I talk to a human please?".into(),
-                0,
-            ),
-        ];
-        let asks = |t: &str| t.contains("human");
+        // Articles alone get the intro template above them.
         assert_eq!(
-            first_question(&v, 100, asks).as_deref(),
-            Some("my gems never arrived after I paid")
+            render_answer(&[article], "यह मिला:"),
+            "यह मिला:\n\n**Reset password**\nhttps://kb.example/reset\n> Go to settings."
         );
-        // Only short messages: the first one that is not the request.
-        let short = vec![
-            line(Speaker::User, "Sam", "refund".into(), 0),
-            line(Speaker::User, "Sam", "human".into(), 0),
-        ];
-        assert_eq!(first_question(&short, 100, asks).as_deref(), Some("refund"));
+        assert_eq!(render_answer(&[], "Intro:"), "");
     }
 
     #[test]
-    fn the_case_description_is_one_timestamped_line_per_message() {
-        // 2026-12-07 13:40:30 UTC
-        let at = 1_796_650_830_000;
+    fn first_user_text_is_cut_and_skips() {
         let v = vec![
-            line(Speaker::User, "Sam", "my gems are gone".into(), at),
-            line(Speaker::Bot, "Virtual agent", "• Purchases".into(), at),
-            line(
-                Speaker::User,
-                "Sam",
-                "first line\nsecond line".into(),
-                at + 60_000,
-            ),
+            line(Speaker::Bot, "b", "x".into(), 0),
+            line(Speaker::User, "u", "human please".into(), 0),
+            line(Speaker::User, "u", "a very long question".into(), 0),
+            line(Speaker::User, "u", "later".into(), 0),
+        ];
+        let skip = |t: &str| t.contains("human");
+        assert_eq!(first_user_text(&v, 6, skip).as_deref(), Some("a ver…"));
+        assert_eq!(first_user_text(&[], 6, |_| false), None);
+    }
+
+    #[test]
+    fn times_are_utc_minutes() {
+        assert_eq!(utc_minute(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc_minute(1_700_000_000_000), "2023-11-14 22:13 UTC");
+        assert_eq!(utc_minute(951_782_400_000), "2000-02-29 00:00 UTC");
+        assert_eq!(utc_minute(1_796_649_000_000), "2026-12-07 13:10 UTC");
+    }
+
+    #[test]
+    fn user_lines_are_timestamped_one_message_each() {
+        let v = vec![
+            line(Speaker::User, "u", "my game crashes\non start".into(), 0),
+            line(Speaker::Bot, "b", "Try this".into(), 60_000),
+            line(Speaker::User, "u", "still".into(), 120_000),
         ];
         assert_eq!(
             render_user_lines(&v),
-            "[2026-12-07 13:40 UTC] my gems are gone\n[2026-12-07 13:41 UTC] first line\n    second line"
+            "[1970-01-01 00:00 UTC] my game crashes\n    on start\n[1970-01-01 00:02 UTC] still"
         );
     }
 
     #[test]
-    fn dates_are_civil_utc() {
-        assert_eq!(utc_minute(0), "1970-01-01 00:00 UTC");
-        assert_eq!(utc_minute(951_782_400_000), "2000-02-29 00:00 UTC");
-        assert_eq!(utc_minute(4_102_444_799_000), "2099-12-31 23:59 UTC");
-    }
-
-    #[test]
-    fn the_agent_reads_articles_as_titles_and_links_without_markdown() {
-        let s = render_answer_plain(&[
-            AnswerItem::Text("Here's what I found:".into()),
+    fn the_agent_reads_answers_as_titles_and_links_without_markdown() {
+        let s = plain_answer(&[
+            AnswerItem::Text("Maybe   this\nhelps:".into()),
             AnswerItem::Article(Article {
                 title: "Reset password".into(),
                 url: Some("https://kb.example/reset".into()),
-                excerpt: "Go to **settings**.".into(),
-            }),
-            AnswerItem::Article(Article {
-                title: "Offline article".into(),
-                url: None,
-                excerpt: String::new(),
+                excerpt: "**Go** to settings.".into(),
             }),
         ]);
         assert_eq!(
             s,
-            "Here's what I found:\n• Reset password — https://kb.example/reset\n• Offline article"
+            "Maybe this helps:; Reset password (https://kb.example/reset)"
         );
-        assert!(!s.contains("**") && !s.contains("\n>"));
+        assert!(!s.contains("**") && !s.contains('>') && !s.contains('\n'));
     }
 }

@@ -115,14 +115,14 @@ fn bug_and_new_feature_open_forms_in_guild_and_dm() {
     let guild = InteractionFixture::in_guild(12, alice(), 3, vec![], 0);
     assert!(matches!(
         run("INTERACTION_CREATE", dm.slash_command("bug", &[])),
-        Inbound::OpenForm(_, CaseKind::Bug)
+        Inbound::OpenForm(_, CaseKind::Bug, _)
     ));
     assert!(matches!(
         run(
             "INTERACTION_CREATE",
             guild.slash_command("new_feature", &[])
         ),
-        Inbound::OpenForm(_, CaseKind::Feature)
+        Inbound::OpenForm(_, CaseKind::Feature, _)
     ));
 }
 

@@ -60,6 +60,44 @@ async fn long_text_arrives_as_ordered_chunks_without_pings_and_buttons_last() {
 }
 
 #[tokio::test]
+async fn an_agent_message_shows_the_agents_name_and_hindi_buttons_within_the_split() {
+    use flexcord_core::config::Templates;
+    use flexcord_core::locale::Locales;
+    let (server, _rest, chat) = rest_and_chat().await;
+    let hindi = Templates {
+        button_end_chat: "चैट समाप्त करें".into(),
+        ..Templates::default()
+    };
+    let chat = chat.with_locales(Locales::new(
+        "en",
+        [
+            ("en".to_owned(), Templates::default()),
+            ("hi".to_owned(), hindi),
+        ]
+        .into(),
+    ));
+    let text = format!("See https://help.example/fix\n{}", "word ".repeat(500));
+    let message = OutgoingMessage::new(Voice::Agent, text)
+        .by("Alice A.")
+        .with_buttons(Buttons::EndChat)
+        .with_locale(Some("hi"));
+    chat.send(ChannelId(78), &message, None)
+        .await
+        .expect("sent");
+    let texts = texts_sent_to(&server, 78).await;
+    assert!(texts.len() >= 2, "{texts:?}");
+    assert!(texts.iter().all(|t| t.chars().count() <= 2000));
+    // The name is part of the text, so the 2,000-character split covers it too.
+    assert_eq!(texts[0], "**Alice A.**\nSee https://help.example/fix");
+    let bodies = messages_sent_to(&server, 78).await;
+    let last = bodies.last().expect("sent");
+    assert_eq!(
+        last["components"][0]["components"][0]["label"],
+        "चैट समाप्त करें"
+    );
+}
+
+#[tokio::test]
 async fn nonce_is_enforced_on_every_chunk() {
     let (server, _rest, chat) = rest_and_chat().await;
     let text = "word ".repeat(900);

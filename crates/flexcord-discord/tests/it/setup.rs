@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use discord_fake::fixtures::{APPLICATION_ID, BOT_USER_ID, GUILD_ID};
 use discord_fake::rest;
+use flexcord_core::config::Templates;
+use flexcord_core::locale::Locales;
 use flexcord_core::ports::ChatError;
 use flexcord_discord::send::MAX_SENDS;
 use flexcord_discord::{DiscordError, register_commands, setup_guild};
@@ -17,7 +19,20 @@ const SEND_MESSAGES: u64 = 1 << 11;
 #[tokio::test]
 async fn commands_are_registered_in_one_bulk_put() {
     let (server, _rest, chat) = rest_and_chat().await;
-    register_commands(chat.http(), APPLICATION_ID)
+    let hindi = Templates {
+        command_helpme_name: "मदद".into(),
+        command_helpme: "निजी संदेश में सहायता से बात करें".into(),
+        ..Templates::default()
+    };
+    let locales = Locales::new(
+        "en",
+        [
+            ("en".to_owned(), Templates::default()),
+            ("hi".to_owned(), hindi),
+        ]
+        .into(),
+    );
+    register_commands(chat.http(), APPLICATION_ID, &locales)
         .await
         .expect("registered");
     let puts = rest::requests(
@@ -38,6 +53,12 @@ async fn commands_are_registered_in_one_bulk_put() {
     // /bug works in the server and in the bot's DM (contexts 0 = guild, 1 = bot DM).
     assert_eq!(body[1]["contexts"], serde_json::json!([0, 1]));
     assert_eq!(body[3]["contexts"], serde_json::json!([0]));
+    // A Hindi client shows the command in Hindi.
+    assert_eq!(body[0]["name_localizations"]["hi"], "मदद");
+    assert_eq!(
+        body[0]["description_localizations"]["hi"],
+        "निजी संदेश में सहायता से बात करें"
+    );
 }
 
 #[tokio::test]
@@ -145,7 +166,7 @@ async fn registering_commands_gives_up_on_a_429_storm_instead_of_hammering() {
         .await;
     let registered = tokio::time::timeout(
         Duration::from_secs(30),
-        register_commands(chat.http(), APPLICATION_ID),
+        register_commands(chat.http(), APPLICATION_ID, &Locales::default()),
     )
     .await
     .expect("registration must give up, not retry for ever");

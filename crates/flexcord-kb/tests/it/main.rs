@@ -9,6 +9,7 @@
 mod answers;
 mod hostile;
 mod indexing;
+mod languages;
 mod odd_files;
 mod relevance;
 mod sample_kb;

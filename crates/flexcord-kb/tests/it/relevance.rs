@@ -3,7 +3,7 @@
 //! that must be suggested and those that must not.
 
 use crate::support::{articles, question, sample_bot};
-use flexcord_core::ports::{AnswerItem, VirtualAgent};
+use flexcord_core::ports::{SmallTalk, VirtualAgent};
 
 /// (question, slugs that must be suggested, slugs that must not).
 const TABLE: &[(&str, &[&str], &[&str])] = &[
@@ -157,38 +157,37 @@ async fn suggestions_are_the_articles_that_answer_and_no_others() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-fn only_text(answer: &flexcord_core::ports::Answer) -> Option<&str> {
-    match answer.items.as_slice() {
-        [AnswerItem::Text(text)] => Some(text),
-        _ => None,
-    }
-}
-
 #[tokio::test]
-async fn greetings_and_thanks_get_a_reply_in_kind_not_a_no_match() {
+async fn greetings_and_thanks_are_marked_as_small_talk_not_searched() {
     let bot = sample_bot().await;
-    let config = bot.config().clone();
-    for text in ["hi", "Hello there!", "hey 👋", "good morning", "namaste"] {
+    for text in [
+        "hi",
+        "Hello there!",
+        "hey 👋",
+        "good morning",
+        "namaste",
+        "नमस्ते",
+    ] {
         let answer = bot.answer(&question(text)).await.unwrap();
         assert!(!answer.hand_off, "{text:?}");
-        assert_eq!(
-            only_text(&answer),
-            Some(config.greeting_text.as_str()),
-            "{text:?}"
-        );
+        assert!(answer.items.is_empty(), "{text:?}: {answer:?}");
+        assert_eq!(answer.small_talk, Some(SmallTalk::Greeting), "{text:?}");
     }
-    for text in ["thanks!", "Thank you so much", "ty", "ok thanks a lot"] {
+    for text in [
+        "thanks!",
+        "Thank you so much",
+        "ty",
+        "ok thanks a lot",
+        "धन्यवाद",
+    ] {
         let answer = bot.answer(&question(text)).await.unwrap();
-        assert_eq!(
-            only_text(&answer),
-            Some(config.thanks_text.as_str()),
-            "{text:?}"
-        );
+        assert_eq!(answer.small_talk, Some(SmallTalk::Thanks), "{text:?}");
     }
     let answer = bot
         .answer(&question("hi, I forgot my password"))
         .await
         .unwrap();
+    assert_eq!(answer.small_talk, None);
     let urls: Vec<_> = articles(&answer)
         .iter()
         .filter_map(|a| a.url.clone())

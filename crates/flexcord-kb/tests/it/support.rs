@@ -39,9 +39,11 @@ pub(crate) fn question(text: &str) -> Question {
         user: UserProfile {
             id: UserId(42),
             name: "Ann".into(),
+            locale: None,
         },
         text: text.into(),
         reply_in: None,
+        locale: None,
     }
 }
 

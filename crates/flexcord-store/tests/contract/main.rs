@@ -51,6 +51,7 @@ contract!(
     sessions::concurrent_commits_of_one_event_commit_exactly_once,
     sessions::concurrent_first_saves_of_one_session_admit_one,
     sessions::recent_dm_channels_lists_the_latest_sessions_first,
+    sessions::the_users_locale_is_kept_and_follows_their_latest_interaction,
     outbox::claims_in_order_and_reports_attempts,
     outbox::two_workers_never_claim_the_same_entry,
     outbox::later_entries_of_a_key_wait_for_the_first,

@@ -32,6 +32,7 @@ fn live_session(user: u64) -> Session {
     });
     s.case_id = Some(CaseId(1042));
     s.agent_name = Some("Grace".into());
+    s.locale = Some("hi".into());
     s.transcript = vec![TranscriptLine {
         speaker: Speaker::User,
         name: "Ada".into(),
@@ -284,5 +285,45 @@ pub(crate) async fn recent_dm_channels_lists_the_latest_sessions_first(db: &Test
             .unwrap()
             .is_empty(),
         "nothing changed since"
+    );
+}
+
+/// Their DMs carry no locale: what the last interaction said must survive the row and a
+/// restart (a fresh store on the same database), and change when the next one says otherwise.
+pub(crate) async fn the_users_locale_is_kept_and_follows_their_latest_interaction(db: &TestDb) {
+    let store = db.open().await;
+    let mut session = Session::new(UserId(31), "Ravi", ChannelId(3_100));
+    assert_eq!(session.locale, None);
+    session.locale = Some("hi".into());
+    session.version = save(&store, &session).await;
+    drop(store);
+    let store = db.open().await;
+    let stored = store.session(UserId(31)).await.unwrap().unwrap();
+    assert_eq!(stored.locale.as_deref(), Some("hi"));
+
+    let mut changed = stored;
+    changed.locale = Some("pt-BR".into());
+    changed.version = save(&store, &changed).await;
+    assert_eq!(
+        store
+            .session(UserId(31))
+            .await
+            .unwrap()
+            .unwrap()
+            .locale
+            .as_deref(),
+        Some("pt-BR")
+    );
+    drop(store);
+    let store = db.open().await;
+    assert_eq!(
+        store
+            .session(UserId(31))
+            .await
+            .unwrap()
+            .unwrap()
+            .locale
+            .as_deref(),
+        Some("pt-BR")
     );
 }

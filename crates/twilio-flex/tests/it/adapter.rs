@@ -25,6 +25,7 @@ fn user() -> UserProfile {
     UserProfile {
         id: UserId(42),
         name: "Ann".into(),
+        locale: Some("hi".into()),
     }
 }
 
@@ -85,6 +86,7 @@ async fn open_conversation_creates_with_participant_user_name_and_webhooks() {
             a["discord_user_id"] == "42"
                 && a["discord_channel_id"] == "7"
                 && a["display_name"] == "Ann"
+                && a["language"] == "hi"
         }))
         .respond_with(ResponseTemplate::new(201).set_body_json(conversation_json(CH, "active")))
         .expect(1)
@@ -506,6 +508,7 @@ async fn create_task_posts_customer_initiated_interaction() {
                 && at["customChannelType"] == "discord"
                 && at["conversationSid"] == CH
                 && at["caseId"] == 12
+                && at["language"] == "hi"
         }))
         .respond_with(ResponseTemplate::new(200).set_body_json(crate::interactions::interaction_json()))
         .expect(1)
@@ -520,6 +523,7 @@ async fn create_task_posts_customer_initiated_interaction() {
         user: user(),
         case_id: Some(CaseId(12)),
         summary: "crash".into(),
+        language: Some("hi".into()),
     };
     let r = adapter(&server, config())
         .create_task(&ch(), &task)
@@ -536,6 +540,7 @@ async fn create_task_without_bridge_config_is_rejected_without_calls() {
         user: user(),
         case_id: None,
         summary: String::new(),
+        language: None,
     };
     let err = adapter(&server, FlexConfig::new("https://b"))
         .create_task(&ch(), &task)
@@ -872,6 +877,7 @@ async fn create_task_fails_when_the_channel_set_up_failed() {
         user: user(),
         case_id: None,
         summary: String::new(),
+        language: None,
     };
     let err = adapter(&server, config())
         .create_task(&ch(), &task)

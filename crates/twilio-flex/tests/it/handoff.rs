@@ -22,6 +22,7 @@ fn ann() -> UserProfile {
     UserProfile {
         id: UserId(42),
         name: "Ann".into(),
+        locale: None,
     }
 }
 
@@ -214,6 +215,7 @@ fn task() -> TaskRequest {
         user: ann(),
         case_id: None,
         summary: "crash".into(),
+        language: None,
     }
 }
 
