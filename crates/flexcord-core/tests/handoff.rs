@@ -86,6 +86,8 @@ async fn the_case_is_titled_with_the_first_question_not_the_hand_off_phrase() {
     h.clock.advance(120_000);
     h.dm(&u, "still gone\nsince yesterday").await.unwrap();
     h.dm(&u, "can I talk to a human please?").await.unwrap();
+    // The hand-off's steps run from the outbox.
+    h.drain().await.unwrap();
     let case = h.cases.case(h.case_of(&u).unwrap()).unwrap();
     assert_eq!(case.title, "my clan disappeared after the update");
     assert_eq!(

@@ -139,6 +139,8 @@ async fn the_flex_task_and_conversation_carry_the_users_language() {
     h.helpme(&speaking(1, "hi")).await.unwrap();
     let u = user(1);
     h.dm(&u, "I want a human").await.unwrap();
+    // The hand-off's steps run from the outbox.
+    h.drain().await.unwrap();
     let tasks = h.contact_center.tasks();
     assert_eq!(tasks.len(), 1);
     assert_eq!(tasks[0].1.language.as_deref(), Some("hi"));

@@ -21,7 +21,7 @@ impl VirtualAgent for Client {
                 name: question.user.name.clone(),
             },
             text: question.text.clone(),
-            locale: None,
+            locale: question.locale.clone(),
         };
         self.turn(&request)
             .await

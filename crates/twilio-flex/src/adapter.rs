@@ -505,6 +505,11 @@ impl FlexContactCenter {
         if let (Some(case), Some(map)) = (task.case_id, attributes.as_object_mut()) {
             map.insert("caseId".into(), json!(case.0));
         }
+        // The customer's language (BCP-47, as Discord gives it): a TaskRouter workflow can
+        // route on `task.language`.
+        if let (Some(language), Some(map)) = (&task.language, attributes.as_object_mut()) {
+            map.insert("language".into(), json!(language));
+        }
         // How a later try finds this task instead of creating another (`handoff`).
         if let (Some(key), Some(map)) = (key, attributes.as_object_mut()) {
             map.insert(crate::handoff::HANDOFF_ATTR.into(), json!(key));
