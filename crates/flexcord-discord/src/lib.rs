@@ -47,15 +47,17 @@ pub mod gateway;
 pub mod guild;
 pub mod render;
 pub mod send;
+pub mod session;
 pub mod split;
 pub mod translate;
 
 pub use catch_up::CatchUp;
 pub use chat::DiscordChat;
-pub use client::{INTENTS, build_http, build_shard, install_crypto_provider};
+pub use client::{INTENTS, build_http, build_shard, build_shard_resuming, install_crypto_provider};
 pub use commands::register_commands;
 pub use config::DiscordConfig;
 pub use download::DEFAULT_MAX_FILE_BYTES;
 pub use error::DiscordError;
 pub use gateway::{ConnectionState, Gateway};
 pub use guild::{SetupReport, setup_guild};
+pub use session::ResumeSession;
