@@ -26,5 +26,6 @@ mod live_chat;
 mod outage;
 mod postgres;
 mod reports;
+mod resume;
 mod storage_faults;
 mod studio;

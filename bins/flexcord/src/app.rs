@@ -250,9 +250,13 @@ pub async fn run_until(
     tracing::info!("shutting down: draining in-flight work");
     let _ = shutdown_tx.send(true);
     let _ = server.await;
-    let _ = gateway_task.await;
+    let handover = gateway_task.await.ok().flatten();
     let _ = forwarder.await;
     while workers.join_next().await.is_some() {}
+    // Every event the gateway delivered is recorded now: the next holder may resume.
+    if let Some(handover) = handover {
+        handover.finish().await;
+    }
     let _ = outbox_stop_tx.send(true);
     let _ = outbox.await;
     for task in background {

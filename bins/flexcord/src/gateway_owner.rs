@@ -110,10 +110,40 @@ pub struct Ownership {
     pub connected: watch::Sender<bool>,
 }
 
+/// What a holder hands over when it stops: the lease, and the session to record. Finished
+/// ([`Handover::finish`]) only once the events the gateway received were recorded, so that a
+/// successor resuming right away never handles a user's newer event before this process
+/// recorded their older one.
+#[derive(Debug)]
+pub struct Handover {
+    lease: GatewayLease,
+    session: Option<GatewaySession>,
+    instance: String,
+}
+
+impl Handover {
+    /// Records the session the successor resumes and gives the gateway up.
+    pub async fn finish(mut self) {
+        if let Err(error) = self.lease.save_session(self.session.as_ref()).await {
+            tracing::warn!(%error, "could not record the gateway session at shutdown");
+        }
+        self.lease.release().await;
+        tracing::info!(
+            instance = %escape_for_log(&self.instance),
+            "gave the Discord gateway up"
+        );
+    }
+}
+
 impl Ownership {
-    /// Holds the gateway when it can, stands by otherwise, until `stop` turns true; a holder
-    /// then closes the session resumably, records it and gives the gateway up.
-    pub async fn run(self, events: mpsc::Sender<DiscordEvent>, mut stop: watch::Receiver<bool>) {
+    /// Holds the gateway when it can, stands by otherwise, until `stop` turns true. A holder
+    /// then closes the session resumably and returns the [`Handover`] to finish once its
+    /// events are recorded.
+    pub async fn run(
+        self,
+        events: mpsc::Sender<DiscordEvent>,
+        mut stop: watch::Receiver<bool>,
+    ) -> Option<Handover> {
         tracing::info!(
             instance = %escape_for_log(&self.instance),
             gateway = ?self.mode,
@@ -125,20 +155,20 @@ impl Ownership {
                 "FLEXCORD_GATEWAY=off: this instance never connects to the Discord gateway"
             );
             self.watch_owner(&mut stop).await;
-            return;
+            return None;
         }
         let mut last_seen_owner: Option<Option<String>> = None;
         let mut failing = false;
         loop {
             if *stop.borrow() {
-                return;
+                return None;
             }
             match self.store.try_take_gateway(&self.instance).await {
                 Ok(Some(lease)) => {
                     failing = false;
                     last_seen_owner = None;
-                    if self.hold(lease, &events, &mut stop).await {
-                        return;
+                    if let Some(handover) = self.hold(lease, &events, &mut stop).await {
+                        return Some(handover);
                     }
                     continue;
                 }
@@ -163,18 +193,18 @@ impl Ownership {
             }
             tokio::select! {
                 () = tokio::time::sleep(POLL) => {}
-                _ = stop.wait_for(|s| *s) => return,
+                _ = stop.wait_for(|s| *s) => return None,
             }
         }
     }
 
-    /// Holds the gateway until `stop` (true is returned) or the lease is lost (false).
+    /// Holds the gateway until `stop` (the hand-over is returned) or the lease is lost (`None`).
     async fn hold(
         &self,
         mut lease: GatewayLease,
         events: &mpsc::Sender<DiscordEvent>,
         stop: &mut watch::Receiver<bool>,
-    ) -> bool {
+    ) -> Option<Handover> {
         self.publish(Role::Holder, Some(self.instance.clone()));
         let recorded = match self.store.gateway_session().await {
             Ok(session) => session,
@@ -217,6 +247,8 @@ impl Ownership {
         };
         let mut run = tokio::spawn(gateway.run(events.clone(), shutdown));
         let mut saved: Option<GatewaySession> = None;
+        // What the session was at the previous tick: that is what gets recorded (see `keep`).
+        let mut seen: Option<GatewaySession> = None;
         let mut ticks = tokio::time::interval(SAVE_EVERY);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let outcome = loop {
@@ -228,7 +260,7 @@ impl Ownership {
                     }
                 }
                 _ = ticks.tick(), if !*lost_tx.borrow() => {
-                    if let Err(error) = self.keep(&mut lease, &session, &mut saved).await {
+                    if let Err(error) = self.keep(&mut lease, &session, &mut seen, &mut saved).await {
                         tracing::error!(
                             %error,
                             "lost the Discord gateway lease (database connection); \
@@ -250,42 +282,40 @@ impl Ownership {
             }
             Err(error) => tracing::error!(%error, "the gateway task failed"),
         }
-        let lost = *lost_tx.borrow();
-        if !lost {
-            // The session was closed resumably: whoever holds the gateway next resumes it.
-            let last = session.borrow().clone().map(gateway_session);
-            if last != saved
-                && let Err(error) = lease.save_session(last.as_ref()).await
-            {
-                tracing::warn!(%error, "could not record the gateway session at shutdown");
-            }
-        }
-        lease.release().await;
-        tracing::info!(
-            instance = %escape_for_log(&self.instance),
-            "gave the Discord gateway up"
-        );
-        if lost {
+        if *lost_tx.borrow() {
+            lease.release().await;
             self.publish(Role::Standby, None);
-            false
-        } else {
-            true
+            return None;
         }
+        // The session was closed resumably, after every event it delivered: whoever holds the
+        // gateway next resumes it exactly there.
+        let last = session.borrow().clone().map(gateway_session);
+        Some(Handover {
+            lease,
+            session: last,
+            instance: self.instance.clone(),
+        })
     }
 
-    /// Checks the lease and records the session if it changed since `saved`.
+    /// Checks the lease and records the session as it was one tick ago, if that changed
+    /// since `saved`. One tick behind on purpose: an event received just now may not be
+    /// recorded yet, and if this process dies before it is, a successor resuming from the
+    /// recorded sequence is sent it again. Events this process did record are replayed too,
+    /// and dropped by the store's dedupe.
     async fn keep(
         &self,
         lease: &mut GatewayLease,
         session: &watch::Receiver<Option<ResumeSession>>,
+        seen: &mut Option<GatewaySession>,
         saved: &mut Option<GatewaySession>,
     ) -> Result<(), flexcord_core::ports::StoreError> {
         let now = session.borrow().clone().map(gateway_session);
-        if now == *saved {
+        let record = std::mem::replace(seen, now);
+        if record == *saved {
             return lease.check().await;
         }
-        lease.save_session(now.as_ref()).await?;
-        *saved = now;
+        lease.save_session(record.as_ref()).await?;
+        *saved = record;
         Ok(())
     }
 
