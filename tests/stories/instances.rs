@@ -500,3 +500,53 @@ async fn a_rolling_restart_loses_and_doubles_nothing_and_never_opens_two_session
         "every new holder resumed the one session"
     );
 }
+
+#[tokio::test]
+async fn an_instance_with_the_gateway_off_never_connects_and_says_who_holds_it() {
+    let Some(mut cluster) = Cluster::start().await else {
+        return;
+    };
+    let holder = cluster.holder().await;
+    let connects = cluster.world.gateway.log().connect_uris.len();
+    let mut env = cluster.instances[0].env.clone();
+    env.retain(|(k, _)| k != "FLEXCORD_LISTEN");
+    let port = free_port();
+    env.push(("FLEXCORD_LISTEN".to_owned(), format!("127.0.0.1:{port}")));
+    env.push(("FLEXCORD_GATEWAY".to_owned(), "off".to_owned()));
+    let mut off = Instance {
+        port,
+        env,
+        log: cluster.instances[0].log.with_file_name("off.log"),
+        child: None,
+    };
+    off.start().await;
+    let holder_id = cluster.instances[holder]
+        .readyz()
+        .await
+        .1
+        .lines()
+        .find_map(|l| l.strip_prefix("instance: ").map(str::to_owned))
+        .expect("the holder's id");
+    // Its view of the holder is refreshed every second.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let (status, body) = off.readyz().await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("gateway: off"), "{body}");
+        if body.contains(&format!("gateway owner: {holder_id}")) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The holder gone, the off instance still never connects: the standbys take over.
+    cluster.instances[holder].kill().await;
+    cluster.holder().await;
+    assert!(off.log_text().contains("FLEXCORD_GATEWAY=off"));
+    assert_eq!(
+        cluster.world.gateway.log().connect_uris.len(),
+        connects + 1,
+        "one connection: the successor's"
+    );
+    assert!(off.terminate().await);
+}

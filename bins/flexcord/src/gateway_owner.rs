@@ -119,12 +119,17 @@ pub struct Handover {
     lease: GatewayLease,
     session: Option<GatewaySession>,
     instance: String,
+    store: Store,
 }
 
 impl Handover {
     /// Records the session the successor resumes and gives the gateway up.
     pub async fn finish(mut self) {
-        if let Err(error) = self.lease.save_session(self.session.as_ref()).await {
+        if self.store.writes_failing() {
+            // Some events may not be recorded: the successor resumes from the sequence
+            // recorded before, and is sent them again.
+            tracing::warn!("database writes failing: the gateway session recorded earlier is kept");
+        } else if let Err(error) = self.lease.save_session(self.session.as_ref()).await {
             tracing::warn!(%error, "could not record the gateway session at shutdown");
         }
         self.lease.release().await;
@@ -294,6 +299,7 @@ impl Ownership {
             lease,
             session: last,
             instance: self.instance.clone(),
+            store: self.store.clone(),
         })
     }
 
@@ -309,13 +315,27 @@ impl Ownership {
         seen: &mut Option<GatewaySession>,
         saved: &mut Option<GatewaySession>,
     ) -> Result<(), flexcord_core::ports::StoreError> {
-        let now = session.borrow().clone().map(gateway_session);
-        let record = std::mem::replace(seen, now);
-        if record == *saved {
+        if self.store.writes_failing() {
+            // Events received now may be held unrecorded: the sequence must not move past
+            // them, so that a successor (or a restart) is sent them again.
+            *seen = None;
             return lease.check().await;
         }
-        lease.save_session(record.as_ref()).await?;
-        *saved = record;
+        let now = session.borrow().clone().map(gateway_session);
+        let Some(record) = std::mem::replace(seen, now) else {
+            return lease.check().await;
+        };
+        if Some(&record) == saved.as_ref() {
+            return lease.check().await;
+        }
+        if let Err(error) = lease.save_session(Some(&record)).await {
+            // Lost (PostgreSQL: the lock's connection failed) or just this write (SQLite):
+            // only the first gives the gateway up; the second is tried again next tick.
+            lease.check().await?;
+            tracing::warn!(%error, "could not record the gateway session; trying again");
+            return Ok(());
+        }
+        *saved = Some(record);
         Ok(())
     }
 

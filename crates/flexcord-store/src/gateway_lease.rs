@@ -93,12 +93,17 @@ impl Store {
         match &self.pool {
             Pool::Sqlite(pool) => {
                 let _writer = self.write_guard().await;
-                sqlx::query("UPDATE gateway SET owner = $1, owner_since = $2 WHERE id = 1")
-                    .bind(instance)
-                    .bind(now_ms())
-                    .execute(pool)
-                    .await
-                    .map_err(store_error)?;
+                let named =
+                    sqlx::query("UPDATE gateway SET owner = $1, owner_since = $2 WHERE id = 1")
+                        .bind(instance)
+                        .bind(now_ms())
+                        .execute(pool)
+                        .await;
+                if let Err(error) = named {
+                    // The row only names the holder; the one instance holds the gateway even
+                    // while the file refuses writes (disk full), as it always did.
+                    tracing::warn!(%error, "cannot record this instance as the gateway holder");
+                }
                 Ok(Some(GatewayLease {
                     inner: Inner::Sqlite(self.clone()),
                 }))

@@ -105,3 +105,17 @@ fn gateway_mode(raw: Raw) -> Result<GatewayMode, Problems> {
         other => Err(format!("must be auto or off, got {other:?}").into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_gateway_setting_is_auto_or_off() {
+        let parse = |text: &str| gateway_mode(Raw::Text(text.to_owned()));
+        assert_eq!(parse("auto").ok(), Some(GatewayMode::Auto));
+        assert_eq!(parse(" OFF ").ok(), Some(GatewayMode::Off));
+        assert!(parse("standby").is_err());
+        assert_eq!(GatewayMode::default(), GatewayMode::Auto);
+    }
+}
