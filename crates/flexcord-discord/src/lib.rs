@@ -27,7 +27,7 @@
 //! - [`config`], [`client`]: configuration; building the HTTP client and shard.
 //! - [`translate`]: gateway event → decision (pure, tested from fixtures).
 //! - [`gateway`]: the shard loop carrying the decisions out; [`catch_up`]: reading the DMs
-//!   written while the bridge was down.
+//!   written while the bridge was down; [`session`]: the session another runner resumes.
 //! - [`chat`]: the `ChatSurface` implementation.
 //! - [`commands`], [`guild`]: slash commands, guild set-up.
 //! - [`custom_id`], [`render`], [`split`]: buttons' ids, embeds, message splitting.

@@ -13,6 +13,11 @@
 //!   optimistic session versions and outbox leases hold across processes, and each instance
 //!   shows it is alive (an advisory lock), so a crashed one's leases are released in seconds.
 //!
+//! Who holds the Discord gateway: [`Store::try_take_gateway`] (on PostgreSQL an advisory lock
+//! on a connection of its own, freed when the process dies; always granted on SQLite), the
+//! holder's [`GatewayLease`] recording the session a successor resumes
+//! ([`Store::gateway_session`]), and [`Store::gateway_owner`] for whoever wants to show it.
+//!
 //! At start-up call [`Store::register_instance`] (the name the delivery worker claims under),
 //! then [`Store::release_leases`]; once running, [`Store::spawn_checkpoints`] and
 //! [`Store::spawn_lease_recovery`] (each a no-op on the backend that needs none).
