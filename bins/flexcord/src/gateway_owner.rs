@@ -251,6 +251,7 @@ impl Ownership {
             }
         };
         let mut run = tokio::spawn(gateway.run(events.clone(), shutdown));
+        let mut watching = true;
         let mut saved: Option<GatewaySession> = None;
         // What the session was at the previous tick: that is what gets recorded (see `keep`).
         let mut seen: Option<GatewaySession> = None;
@@ -259,9 +260,12 @@ impl Ownership {
         let outcome = loop {
             tokio::select! {
                 outcome = &mut run => break outcome,
-                changed = connected.changed() => {
+                changed = connected.changed(), if watching => {
                     if changed.is_ok() {
                         self.connected.send_replace(*connected.borrow());
+                    } else {
+                        // The runner is ending: its task completes next.
+                        watching = false;
                     }
                 }
                 _ = ticks.tick(), if !*lost_tx.borrow() => {
