@@ -30,5 +30,6 @@ mod postgres;
 mod readable;
 mod readable_cases;
 mod reports;
+mod resume;
 mod storage_faults;
 mod studio;

@@ -15,7 +15,7 @@ use flexcord_core::ports::{Clock, OutboxStore, SessionStore};
 use flexcord_core::router::Ports;
 use flexcord_delivery::{Deliverer, OutboxWorker};
 use flexcord_discord::{
-    CatchUp, DiscordChat, Gateway, build_http, install_crypto_provider, register_commands,
+    CatchUp, DiscordChat, build_http, install_crypto_provider, register_commands,
 };
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinSet;
@@ -25,6 +25,7 @@ use crate::adapters;
 use crate::config::Settings;
 use crate::dispatch::Dispatcher;
 use crate::feeds::FeedPoller;
+use crate::gateway_owner;
 use crate::http::{self, AppState};
 use crate::metrics::Metrics;
 use crate::typing::ShowsTyping;
@@ -144,20 +145,26 @@ pub async fn run_until(
     let dispatcher =
         Dispatcher::start(&router, &metrics, &store, &wake, &shutdown_rx, &mut workers);
     background.push(crate::store_health::spawn(&store, Arc::clone(&metrics)));
-    let gateway = Gateway::new(&discord_config, chat).catch_up(missed_dms(&store).await);
-    let connection = gateway.connection();
+    // The gateway: held by this instance when no other does (always on SQLite), resuming the
+    // session its last holder recorded; see `gateway_owner`.
+    let instance = gateway_owner::instance_id();
+    let (gateway_connected_tx, gateway_connected) = watch::channel(false);
+    let (gateway_status_tx, gateway_status) =
+        watch::channel(gateway_owner::GatewayStatus::starting(&instance));
     let (events_tx, mut events_rx) = mpsc::channel(1024);
-    let gateway_task = tokio::spawn({
-        let mut stop = shutdown_rx.clone();
-        async move {
-            let stopped = async move {
-                let _ = stop.wait_for(|s| *s).await;
-            };
-            if let Err(error) = gateway.run(events_tx, stopped).await {
-                tracing::error!(%error, "Discord gateway stopped for good");
-            }
+    let gateway_task = tokio::spawn(
+        gateway_owner::Ownership {
+            instance,
+            mode: settings.discord.gateway,
+            store: (*store).clone(),
+            config: discord_config.clone(),
+            chat,
+            metrics: Arc::clone(&metrics),
+            status: gateway_status_tx,
+            connected: gateway_connected_tx,
         }
-    });
+        .run(events_tx, shutdown_rx.clone()),
+    );
     let forwarder = tokio::spawn(async move {
         while let Some(event) = events_rx.recv().await {
             if !dispatcher.dispatch(event).await {
@@ -224,9 +231,10 @@ pub async fn run_until(
         signatures: Arc::new(SignatureValidator::new(auth_token.expose())),
         public_url: settings.public_url.clone().unwrap_or_default().into(),
         announce_token: settings.announce.token.clone(),
-        gateway_connected: connection.subscribe(),
+        gateway_connected,
         refusals: Arc::default(),
         agent_order: Arc::default(),
+        gateway_owner: gateway_status,
     };
     // Before any socket is opened: the connection cap is derived from what is allowed.
     let limits = http::server::Limits::for_open_files(http::server::raise_descriptor_limit());
@@ -252,9 +260,13 @@ pub async fn run_until(
     tracing::info!("shutting down: draining in-flight work");
     let _ = shutdown_tx.send(true);
     let _ = server.await;
-    let _ = gateway_task.await;
+    let handover = gateway_task.await.ok().flatten();
     let _ = forwarder.await;
     while workers.join_next().await.is_some() {}
+    // Every event the gateway delivered is recorded now: the next holder may resume.
+    if let Some(handover) = handover {
+        handover.finish().await;
+    }
     let _ = outbox_stop_tx.send(true);
     let _ = outbox.await;
     for task in background {
@@ -282,7 +294,7 @@ fn router_config(settings: &Settings) -> flexcord_core::config::RouterConfig {
 /// from exactly there (no safety margin) also matters because a handled message read again is
 /// only mostly harmless: the commit drops it as a duplicate, but deciding it again could repeat
 /// a hand-off's transcript post and Flex task (see the router's docs).
-async fn missed_dms(store: &flexcord_store::Store) -> Vec<CatchUp> {
+pub(crate) async fn missed_dms(store: &flexcord_store::Store) -> Vec<CatchUp> {
     let window = u64::try_from(CATCH_UP_WINDOW.as_millis()).unwrap_or(u64::MAX);
     let since = SystemClock.now_ms().saturating_sub(window);
     match store.recent_dm_channels(since, CATCH_UP_MAX_CHANNELS).await {

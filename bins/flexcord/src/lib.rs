@@ -14,6 +14,7 @@ pub mod config;
 mod delivery_metrics;
 pub mod dispatch;
 pub mod feeds;
+pub mod gateway_owner;
 pub mod http;
 pub mod locales;
 pub mod metrics;

@@ -81,6 +81,19 @@ pub struct Metrics {
     /// Connections closed or refused at the connection cap: `closed_idle` (an idle one closed
     /// to make room), `refused_busy` (all busy; the new one closed).
     pub http_connections_shed: Family<ReasonLabels, Counter>,
+    /// 1 while this instance holds the Discord gateway, else 0.
+    pub gateway_held: Gauge<i64, AtomicI64>,
+    /// Always 1, labelled with this instance's id and the gateway's holder (empty: nobody).
+    pub gateway_owner: Family<OwnerLabels, Gauge<i64, AtomicI64>>,
+}
+
+/// Labels: this instance and the instance holding the Discord gateway.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OwnerLabels {
+    /// This instance's id.
+    pub instance: String,
+    /// The holder's id; empty when nobody holds it.
+    pub owner: String,
 }
 
 fn latency_histogram() -> Histogram {
@@ -114,6 +127,8 @@ impl Metrics {
         let dispatch_backpressure = Counter::default();
         let http_connections = Gauge::<i64, AtomicI64>::default();
         let http_connections_shed = Family::<ReasonLabels, Counter>::default();
+        let gateway_held = Gauge::<i64, AtomicI64>::default();
+        let gateway_owner = Family::<OwnerLabels, Gauge<i64, AtomicI64>>::default();
         registry.register(
             "relays",
             "Outbox deliveries by direction and outcome",
@@ -194,6 +209,16 @@ impl Metrics {
             "Connections closed at the connection cap (closed_idle: an idle one made room; refused_busy: all were busy)",
             http_connections_shed.clone(),
         );
+        registry.register(
+            "gateway_held",
+            "1 while this instance holds the Discord gateway (exactly one instance does)",
+            gateway_held.clone(),
+        );
+        registry.register(
+            "gateway_owner",
+            "Which instance holds the Discord gateway, as seen by this instance (owner empty: nobody)",
+            gateway_owner.clone(),
+        );
         Self {
             registry,
             relays,
@@ -212,7 +237,22 @@ impl Metrics {
             dispatch_backpressure,
             http_connections,
             http_connections_shed,
+            gateway_held,
+            gateway_owner,
         }
+    }
+
+    /// Shows `owner` as the gateway's holder (one series: the previous one is removed).
+    pub fn set_gateway_owner(&self, instance: &str, owner: &str) {
+        let labels = OwnerLabels {
+            instance: instance.to_owned(),
+            owner: owner.to_owned(),
+        };
+        if self.gateway_owner.get(&labels).is_some() {
+            return;
+        }
+        self.gateway_owner.clear();
+        self.gateway_owner.get_or_create(&labels).set(1);
     }
 
     /// Counts a refused request.

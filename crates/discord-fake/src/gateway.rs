@@ -1,7 +1,9 @@
 //! The fake gateway: a tokio-tungstenite server on `127.0.0.1:0` that speaks enough of Discord's
-//! gateway protocol for a twilight shard to identify, receive scripted dispatches, heartbeat, and
-//! resume after an op 7 Reconnect.
+//! gateway protocol for twilight shards to identify, receive scripted dispatches, heartbeat, and
+//! resume (after an op 7 Reconnect, or in another process) with the missed dispatches replayed.
+//! Several sessions may be open at once; each receives every dispatch, as on Discord.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -44,31 +46,85 @@ pub struct GatewayLog {
     pub connect_uris: Vec<String>,
     /// Every op 2 Identify payload (the whole frame).
     pub identifies: Vec<Value>,
-    /// Every op 6 Resume payload (the whole frame).
+    /// Every op 6 Resume payload (the whole frame), accepted or refused.
     pub resumes: Vec<Value>,
+    /// Resumes refused with op 9 (unknown or invalidated session).
+    pub refused_resumes: usize,
     /// How many op 1 heartbeats were received (each was ACKed).
     pub heartbeats: u64,
     /// Close codes of close frames the bot sent (`None` for a close frame without a code).
     pub close_codes: Vec<Option<u16>>,
     /// Every text frame received, parsed.
     pub received: Vec<Value>,
+    /// Sessions with a live connection now (identified or resumed, not closed).
+    pub open_sessions: usize,
+    /// The most sessions that were ever live at the same time.
+    pub most_open_sessions: usize,
 }
 
-/// One frame queued for the live connection.
+/// One frame queued for a connection.
 #[derive(Debug)]
 enum Outgoing {
     Frame(Value),
 }
 
+/// A gateway session, as Discord keeps it: every dispatch is numbered and kept, so a resume
+/// with the sequence the bot last saw can replay the rest.
+#[derive(Debug)]
+struct Session {
+    /// The sequence number of the last dispatch of this session.
+    seq: u64,
+    /// Every dispatch of the session, with its sequence number (a test-sized buffer: never
+    /// trimmed).
+    buffer: Vec<(u64, Value)>,
+    /// The connection that takes its dispatches, while one does.
+    live: Option<mpsc::UnboundedSender<Outgoing>>,
+}
+
+impl Session {
+    /// Numbers and keeps a dispatch, and sends it if a connection is live.
+    fn push(&mut self, event: &str, data: Value) {
+        self.seq += 1;
+        let mut frame = json!({ "op": 0, "s": self.seq, "t": event });
+        frame["d"] = data;
+        self.buffer.push((self.seq, frame.clone()));
+        if let Some(tx) = &self.live
+            && tx.send(Outgoing::Frame(frame)).is_err()
+        {
+            // That connection is gone; the dispatch stays in the buffer for a resume.
+            self.live = None;
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct State {
     log: GatewayLog,
-    /// The sequence number of the last dispatch sent in this session.
-    seq: u64,
-    /// The connection that takes dispatches: set once it identified or resumed.
-    live: Option<mpsc::UnboundedSender<Outgoing>>,
-    /// Dispatches waiting for a live connection (before identify, or during a reconnect).
+    /// Sessions by id, until the bot closes one with 1000/1001 or a test forgets them.
+    sessions: BTreeMap<String, Session>,
+    /// Sessions ever created (names the next one).
+    created: u64,
+    /// Dispatches sent before any session existed: the first one gets them (so a test can
+    /// dispatch before the bot connected).
     pending: Vec<(String, Value)>,
+}
+
+impl State {
+    fn count_open(&mut self) {
+        let open = self.sessions.values().filter(|s| s.live.is_some()).count();
+        self.log.open_sessions = open;
+        self.log.most_open_sessions = self.log.most_open_sessions.max(open);
+    }
+
+    /// Forgets which connection `tx` was: its session keeps its buffer, for a resume.
+    fn connection_gone(&mut self, tx: &mpsc::UnboundedSender<Outgoing>) {
+        for session in self.sessions.values_mut() {
+            if session.live.as_ref().is_some_and(|l| l.same_channel(tx)) {
+                session.live = None;
+            }
+        }
+        self.count_open();
+    }
 }
 
 #[derive(Debug)]
@@ -89,38 +145,15 @@ impl Shared {
     fn touch(&self) {
         self.changed.send_modify(|v| *v += 1);
     }
-
-    /// Sends a dispatch on the live connection, or keeps it until there is one.
-    fn dispatch_locked(state: &mut State, event: &str, data: Value) {
-        match &state.live {
-            Some(tx) => {
-                state.seq += 1;
-                let frame = json!({ "op": 0, "s": state.seq, "t": event, "d": data });
-                if let Err(mpsc::error::SendError(Outgoing::Frame(mut frame))) =
-                    tx.send(Outgoing::Frame(frame))
-                {
-                    // That connection is gone: keep the dispatch for the next one.
-                    state.seq -= 1;
-                    state.live = None;
-                    state.pending.push((event.to_owned(), frame["d"].take()));
-                }
-            }
-            None => state.pending.push((event.to_owned(), data)),
-        }
-    }
-
-    /// Makes `tx` the live connection and flushes what waited for one.
-    fn go_live(&self, tx: mpsc::UnboundedSender<Outgoing>) {
-        let mut state = self.lock();
-        state.live = Some(tx);
-        let pending = std::mem::take(&mut state.pending);
-        for (event, data) in pending {
-            Self::dispatch_locked(&mut state, &event, data);
-        }
-    }
 }
 
 /// A fake Discord gateway. Dropping it stops the server.
+///
+/// Like Discord, it keeps every session it created: each receives every dispatch (a bot with
+/// several sessions gets each event several times), numbered per session and kept, so a
+/// RESUME with the last sequence the bot saw replays the rest, then says RESUMED. A RESUME of
+/// an unknown session — never created, closed with 1000/1001, or forgotten by
+/// [`FakeGateway::forget_sessions`] — is refused with op 9 (not resumable).
 #[derive(Debug)]
 pub struct FakeGateway {
     shared: Arc<Shared>,
@@ -174,32 +207,61 @@ impl FakeGateway {
         &self.shared.url
     }
 
-    /// Sends a dispatch (`op 0`) with the next sequence number. Before the bot identified, or
-    /// while it reconnects after [`FakeGateway::reconnect`], the dispatch waits and is delivered
-    /// once a connection is live again, in order.
+    /// Sends a dispatch (`op 0`) to every session, each with its next sequence number. A
+    /// session with no live connection (between a disconnect and its resume) keeps it for the
+    /// resume. Before any session existed, the dispatch waits for the first one.
     pub fn dispatch(&self, event: &str, data: Value) {
         let mut state = self.shared.lock();
-        Shared::dispatch_locked(&mut state, event, data);
+        if state.sessions.is_empty() {
+            state.pending.push((event.to_owned(), data));
+            return;
+        }
+        for session in state.sessions.values_mut() {
+            session.push(event, data.clone());
+        }
+        state.count_open();
+        drop(state);
+        self.shared.touch();
     }
 
-    /// Sends op 7 Reconnect on the live connection. Later dispatches wait for the bot to come back
-    /// (it resumes at READY's `resume_gateway_url`, i.e. this fake).
+    /// Sends op 7 Reconnect on every live connection. Later dispatches are kept for the bot's
+    /// resume (at READY's `resume_gateway_url`, i.e. this fake).
     pub fn reconnect(&self) {
         let mut state = self.shared.lock();
-        if let Some(tx) = state.live.take() {
-            // The dying socket gets nothing after op 7: dispatches queued behind it would be lost.
-            let _ = tx.send(Outgoing::Frame(
-                json!({ "op": 7, "s": null, "t": null, "d": null }),
-            ));
+        for session in state.sessions.values_mut() {
+            if let Some(tx) = session.live.take() {
+                // The dying socket gets nothing after op 7: dispatches queued behind it would
+                // be lost.
+                let _ = tx.send(Outgoing::Frame(
+                    json!({ "op": 7, "s": null, "t": null, "d": null }),
+                ));
+            }
+        }
+        state.count_open();
+    }
+
+    /// Sends any raw frame on every live connection (for odd cases such as op 9 or op 1).
+    pub fn send_raw(&self, frame: Value) {
+        let state = self.shared.lock();
+        let live: Vec<_> = state
+            .sessions
+            .values()
+            .filter_map(|s| s.live.as_ref())
+            .collect();
+        if let Some((last, others)) = live.split_last() {
+            for tx in others {
+                let _ = tx.send(Outgoing::Frame(frame.clone()));
+            }
+            let _ = last.send(Outgoing::Frame(frame));
         }
     }
 
-    /// Sends any raw frame on the live connection (for odd cases such as op 9 or op 1).
-    pub fn send_raw(&self, frame: Value) {
-        let state = self.shared.lock();
-        if let Some(tx) = &state.live {
-            let _ = tx.send(Outgoing::Frame(frame));
-        }
+    /// Forgets every session, as Discord does once a session expired: a later RESUME of any
+    /// of them is refused with op 9 (not resumable). Live connections are not touched.
+    pub fn forget_sessions(&self) {
+        let mut state = self.shared.lock();
+        state.sessions.retain(|_, s| s.live.is_some());
+        state.count_open();
     }
 
     /// A copy of everything recorded so far.
@@ -273,6 +335,8 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream) {
     }
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Outgoing>();
+    // The session this connection identified or resumed.
+    let mut session: Option<String> = None;
     loop {
         tokio::select! {
             out = rx.recv() => {
@@ -291,10 +355,22 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream) {
                 match message {
                     Message::Text(text) => {
                         let Ok(frame) = serde_json::from_str::<Value>(text.as_str()) else { continue };
-                        handle_frame(&shared, &tx, frame);
+                        handle_frame(&shared, &tx, &mut session, frame);
                     }
                     Message::Close(close) => {
-                        shared.lock().log.close_codes.push(close.map(|c| u16::from(c.code)));
+                        let code = close.map(|c| u16::from(c.code));
+                        {
+                            let mut state = shared.lock();
+                            state.log.close_codes.push(code);
+                            state.connection_gone(&tx);
+                            // Closing with 1000 or 1001 ends the session for good (Discord's
+                            // rule); any other code keeps it resumable.
+                            if matches!(code, Some(1000 | 1001))
+                                && let Some(id) = &session
+                            {
+                                state.sessions.remove(id);
+                            }
+                        }
                         shared.touch();
                         // tungstenite queued the echo of the close frame; flushing sends it, and
                         // the next read ends the loop once the bot drops the socket.
@@ -307,10 +383,18 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream) {
             }
         }
     }
+    // A killed bot's socket just ends: its session stays, for a resume.
+    shared.lock().connection_gone(&tx);
+    shared.touch();
 }
 
 /// Records and answers one frame from the bot.
-fn handle_frame(shared: &Shared, tx: &mpsc::UnboundedSender<Outgoing>, frame: Value) {
+fn handle_frame(
+    shared: &Shared,
+    tx: &mpsc::UnboundedSender<Outgoing>,
+    session: &mut Option<String>,
+    frame: Value,
+) {
     let op = frame.get("op").and_then(Value::as_u64);
     {
         let mut state = shared.lock();
@@ -324,30 +408,56 @@ fn handle_frame(shared: &Shared, tx: &mpsc::UnboundedSender<Outgoing>, frame: Va
             }
             Some(2) => {
                 state.log.identifies.push(frame);
-                // A new session: READY is sequence 1.
-                state.seq = 1;
-                let ready = fixtures::ready(
+                state.created += 1;
+                let id = format!("fake-session-{}", state.created);
+                let mut ready = fixtures::ready(
                     &shared.url,
                     shared.options.bot_user_id,
                     shared.options.application_id,
                 );
-                let _ = tx.send(Outgoing::Frame(
-                    json!({ "op": 0, "s": 1, "t": "READY", "d": ready }),
-                ));
+                ready["session_id"] = json!(id);
+                // A new session: READY is sequence 1, then whatever waited for a first session.
+                let mut new = Session {
+                    seq: 0,
+                    buffer: Vec::new(),
+                    live: Some(tx.clone()),
+                };
+                new.push("READY", ready);
+                if state.sessions.is_empty() {
+                    for (event, data) in std::mem::take(&mut state.pending) {
+                        new.push(&event, data);
+                    }
+                }
+                state.sessions.insert(id.clone(), new);
+                *session = Some(id);
+                state.count_open();
             }
             Some(6) => {
+                let id = frame["d"]["session_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                let after = frame["d"]["seq"].as_u64().unwrap_or(0);
                 state.log.resumes.push(frame);
-                state.seq += 1;
-                let seq = state.seq;
-                let _ = tx.send(Outgoing::Frame(
-                    json!({ "op": 0, "s": seq, "t": "RESUMED", "d": {} }),
-                ));
+                if let Some(resumed) = state.sessions.get_mut(&id) {
+                    // Discord replays what the session missed, in order, then says RESUMED.
+                    for (_, missed) in resumed.buffer.iter().filter(|(seq, _)| *seq > after) {
+                        let _ = tx.send(Outgoing::Frame(missed.clone()));
+                    }
+                    // A connection still live on it is replaced, as Discord does.
+                    resumed.live = Some(tx.clone());
+                    resumed.push("RESUMED", json!({}));
+                    *session = Some(id);
+                } else {
+                    state.log.refused_resumes += 1;
+                    let _ = tx.send(Outgoing::Frame(
+                        json!({ "op": 9, "s": null, "t": null, "d": false }),
+                    ));
+                }
+                state.count_open();
             }
             _ => {}
         }
-    }
-    if matches!(op, Some(2 | 6)) {
-        shared.go_live(tx.clone());
     }
     shared.touch();
 }

@@ -48,13 +48,14 @@ async fn shard_identifies_receives_dispatches_and_resumes_after_op7() {
 
     gw.reconnect();
     gw.dispatch("TYPING_START", typing);
-    assert!(matches!(
-        next_dispatch(&mut shard).await.expect("a dispatch"),
-        Event::Resumed
-    ));
+    // As on Discord: what the session missed is replayed, then RESUMED.
     assert!(matches!(
         next_dispatch(&mut shard).await.expect("a dispatch"),
         Event::TypingStart(_)
+    ));
+    assert!(matches!(
+        next_dispatch(&mut shard).await.expect("a dispatch"),
+        Event::Resumed
     ));
 
     let log = gw.log();
@@ -62,4 +63,106 @@ async fn shard_identifies_receives_dispatches_and_resumes_after_op7() {
     assert_eq!(log.resumes.len(), 1);
     assert_eq!(log.connect_uris.len(), 2);
     assert_eq!(log.identifies[0]["d"]["token"], "Bot test-token");
+}
+
+fn shard_on(gw: &FakeGateway, session: Option<twilight_gateway::Session>) -> Shard {
+    let mut config = ConfigBuilder::new("test-token".into(), Intents::DIRECT_MESSAGES)
+        .proxy_url(gw.url().to_owned());
+    if let Some(session) = session {
+        config = config.session(session).resume_url(gw.url().to_owned());
+    }
+    Shard::with_config(ShardId::ONE, config.build())
+}
+
+fn typing(user: u64) -> serde_json::Value {
+    json!({ "channel_id": "5", "user_id": user.to_string(), "timestamp": 1 })
+}
+
+fn typing_user(event: &Event) -> Option<u64> {
+    match event {
+        Event::TypingStart(t) => Some(t.user_id.get()),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn every_session_gets_every_dispatch_and_a_resume_in_another_process_replays_the_gap() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let gw = FakeGateway::start().await.expect("bind");
+    let mut first = shard_on(&gw, None);
+    let mut second = shard_on(&gw, None);
+    assert!(matches!(
+        next_dispatch(&mut first).await,
+        Some(Event::Ready(_))
+    ));
+    assert!(matches!(
+        next_dispatch(&mut second).await,
+        Some(Event::Ready(_))
+    ));
+    assert_eq!(gw.log().open_sessions, 2);
+
+    gw.dispatch("TYPING_START", typing(1));
+    for shard in [&mut first, &mut second] {
+        let event = next_dispatch(shard).await.expect("a dispatch");
+        assert_eq!(typing_user(&event), Some(1), "both sessions get it");
+    }
+
+    // The first one's process dies: its socket just ends. Its session keeps what follows.
+    let session = first.session().cloned().expect("a session");
+    drop(first);
+    assert!(
+        gw.wait_until(WAIT, |log| log.open_sessions == 1)
+            .await
+            .is_some()
+    );
+    gw.dispatch("TYPING_START", typing(2));
+    gw.dispatch("TYPING_START", typing(3));
+
+    let mut successor = shard_on(&gw, Some(session));
+    let replayed = [
+        next_dispatch(&mut successor).await.expect("a dispatch"),
+        next_dispatch(&mut successor).await.expect("a dispatch"),
+    ];
+    assert_eq!(
+        replayed.iter().map(typing_user).collect::<Vec<_>>(),
+        [Some(2), Some(3)],
+        "what the session missed, in order, and nothing it had seen"
+    );
+    assert!(matches!(
+        next_dispatch(&mut successor).await,
+        Some(Event::Resumed)
+    ));
+    let log = gw.log();
+    assert_eq!((log.identifies.len(), log.resumes.len()), (2, 1));
+    assert_eq!(log.open_sessions, 2);
+    assert_eq!(log.most_open_sessions, 2);
+}
+
+#[tokio::test]
+async fn a_resume_of_an_unknown_or_forgotten_session_is_refused_with_op9() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let gw = FakeGateway::start().await.expect("bind");
+    let mut first = shard_on(&gw, None);
+    assert!(matches!(
+        next_dispatch(&mut first).await,
+        Some(Event::Ready(_))
+    ));
+    let session = first.session().cloned().expect("a session");
+    drop(first);
+    assert!(
+        gw.wait_until(WAIT, |log| log.open_sessions == 0)
+            .await
+            .is_some()
+    );
+    gw.forget_sessions();
+
+    let mut successor = shard_on(&gw, Some(session));
+    // Refused, so twilight identifies anew: a new session, READY.
+    assert!(matches!(
+        next_dispatch(&mut successor).await,
+        Some(Event::Ready(_))
+    ));
+    let log = gw.log();
+    assert_eq!(log.refused_resumes, 1);
+    assert_eq!(log.identifies.len(), 2);
 }

@@ -2,12 +2,13 @@
 //! them at a proxy or a local fake, and the one rustls crypto provider (ring).
 
 use secrecy::ExposeSecret as _;
-use twilight_gateway::{ConfigBuilder, Intents, Shard, ShardId};
+use twilight_gateway::{ConfigBuilder, Intents, Session, Shard, ShardId};
 use twilight_http::Client;
 use twilight_model::channel::message::AllowedMentions;
 
 use crate::config::DiscordConfig;
 use crate::error::DiscordError;
+use crate::session::ResumeSession;
 
 /// Everything flexcord needs, nothing privileged: guild channels/roles, and DMs (whose content
 /// bots receive without the MESSAGE_CONTENT intent). Interactions need no intent.
@@ -54,10 +55,25 @@ pub fn build_http(config: &DiscordConfig) -> Result<Client, DiscordError> {
 /// Builds the single shard (DMs only ever arrive on shard 0). Must run inside a tokio runtime.
 #[must_use]
 pub fn build_shard(config: &DiscordConfig) -> Shard {
+    build_shard_resuming(config, None)
+}
+
+/// Builds the single shard, which RESUMEs `session` (recorded by this process's predecessor,
+/// or another instance that held the gateway) instead of identifying, so Discord replays what
+/// was dispatched since its sequence. If Discord refuses, twilight identifies anew. Must run
+/// inside a tokio runtime.
+#[must_use]
+pub fn build_shard_resuming(config: &DiscordConfig, session: Option<&ResumeSession>) -> Shard {
     install_crypto_provider();
     let mut builder = ConfigBuilder::new(config.token.expose_secret().to_owned(), INTENTS);
     if let Some(url) = &config.gateway_url {
         builder = builder.proxy_url(url.trim_end_matches('/').to_owned());
+    }
+    if let Some(session) = session {
+        builder = builder.session(Session::new(session.sequence, session.session_id.clone()));
+        if let Some(url) = &session.resume_url {
+            builder = builder.resume_url(url.trim_end_matches('/').to_owned());
+        }
     }
     Shard::with_config(ShardId::ONE, builder.build())
 }

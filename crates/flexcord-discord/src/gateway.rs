@@ -18,10 +18,11 @@ use twilight_model::gateway::payload::incoming::GuildCreate;
 
 use crate::catch_up::{self, CatchUp, Held, Seen, Since};
 use crate::chat::DiscordChat;
-use crate::client::build_shard;
+use crate::client::build_shard_resuming;
 use crate::config::DiscordConfig;
 use crate::error::DiscordError;
 use crate::guild::fetch_roles;
+use crate::session::ResumeSession;
 use crate::translate::{Ack, Context, Inbound, translate_interaction, translate_message};
 
 /// How long shutdown waits for the gateway's close handshake, then for in-flight work.
@@ -68,6 +69,8 @@ pub struct Gateway {
     seen: Seen,
     /// Live DMs held back while their channel's history is read.
     held: Held,
+    /// The session as it stands (id, sequence, resume URL), for whoever records it.
+    session: watch::Sender<Option<ResumeSession>>,
 }
 
 impl Gateway {
@@ -76,7 +79,22 @@ impl Gateway {
     /// tokio runtime.
     #[must_use]
     pub fn new(config: &DiscordConfig, chat: DiscordChat) -> Self {
-        Self::with_shard(build_shard(config), config, chat)
+        Self::resuming(config, chat, None)
+    }
+
+    /// A runner whose shard first RESUMEs `session` (see [`crate::build_shard_resuming`]):
+    /// Discord replays what was dispatched after its sequence. If Discord refuses (op 9, not
+    /// resumable) the shard identifies anew and the first READY catches up on DMs as usual.
+    #[must_use]
+    pub fn resuming(
+        config: &DiscordConfig,
+        chat: DiscordChat,
+        session: Option<ResumeSession>,
+    ) -> Self {
+        let shard = build_shard_resuming(config, session.as_ref());
+        let runner = Self::with_shard(shard, config, chat);
+        runner.session.send_replace(session);
+        runner
     }
 
     /// A runner over a shard built elsewhere.
@@ -92,6 +110,7 @@ impl Gateway {
             was_ready: false,
             seen: Seen::default(),
             held: Held::default(),
+            session: watch::channel(None).0,
         }
     }
 
@@ -102,6 +121,14 @@ impl Gateway {
     pub fn catch_up(mut self, channels: Vec<CatchUp>) -> Self {
         self.catch_up = channels;
         self
+    }
+
+    /// The gateway session as it stands, updated after every event: `None` once Discord
+    /// invalidated it. Its last value stays readable after [`Gateway::run`] returns (the session
+    /// is left resumable at shutdown), for the next holder of the gateway to resume.
+    #[must_use]
+    pub fn session(&self) -> watch::Receiver<Option<ResumeSession>> {
+        self.session.subscribe()
     }
 
     /// A handle on the connection state, valid for as long as the runner lives.
@@ -133,7 +160,8 @@ impl Gateway {
             | EventTypeFlags::CHANNEL_UPDATE
             | EventTypeFlags::CHANNEL_DELETE
             | EventTypeFlags::MESSAGE_CREATE
-            | EventTypeFlags::INTERACTION_CREATE;
+            | EventTypeFlags::INTERACTION_CREATE
+            | EventTypeFlags::GATEWAY_INVALIDATE_SESSION;
         let mut tasks = JoinSet::new();
         tokio::pin!(shutdown);
         let result = loop {
@@ -145,7 +173,10 @@ impl Gateway {
                     }
                 }
                 item = self.shard.next_event(wanted) => match item {
-                    Some(Ok(event)) => self.handle(event, &events, &mut tasks).await,
+                    Some(Ok(event)) => {
+                        self.publish_session();
+                        self.handle(event, &events, &mut tasks).await;
+                    }
                     Some(Err(error)) => {
                         // Undecodable payloads, transient socket errors: twilight reconnects by itself.
                         log_receive_error(&error);
@@ -175,16 +206,37 @@ impl Gateway {
         result
     }
 
+    /// Publishes the shard's session when it changed (a new sequence, a new session, or none).
+    fn publish_session(&self) {
+        let now = self.shard.session().map(|s| ResumeSession {
+            session_id: s.id().to_owned(),
+            sequence: s.sequence(),
+            resume_url: self.shard.resume_url().map(str::to_owned),
+        });
+        self.session.send_if_modified(|current| {
+            if *current == now {
+                false
+            } else {
+                *current = now;
+                true
+            }
+        });
+    }
+
     /// Sends the close frame and keeps handling events until the close handshake completes.
+    /// The close code is 4000, not 1000: Discord keeps the session, so whoever holds the
+    /// gateway next (this process restarted, or a standby instance) resumes it and is sent what
+    /// was dispatched in between.
     async fn close(
         &mut self,
         wanted: EventTypeFlags,
         events: &mpsc::Sender<DiscordEvent>,
         tasks: &mut JoinSet<()>,
     ) {
-        self.shard.close(CloseFrame::NORMAL);
+        self.shard.close(CloseFrame::RESUME);
         let drain = async {
             while let Some(item) = self.shard.next_event(wanted).await {
+                self.publish_session();
                 match item {
                     Ok(Event::GatewayClose(_)) => break,
                     Ok(event) => self.handle(event, events, tasks).await,
@@ -266,7 +318,30 @@ impl Gateway {
             }
             Event::Resumed => {
                 self.connected.send_replace(true);
-                tracing::info!("gateway session resumed");
+                if !std::mem::replace(&mut self.was_ready, true) {
+                    // The session of the previous holder, resumed: Discord replays what was
+                    // missed, so nothing is read from history. Should this session be lost
+                    // later, the next READY reads these channels too.
+                    let first: Vec<Since> = std::mem::take(&mut self.catch_up)
+                        .into_iter()
+                        .map(Since::from)
+                        .collect();
+                    self.seen.note_all(&first);
+                    tracing::info!("gateway session resumed: Discord replays what was missed");
+                } else {
+                    tracing::info!("gateway session resumed");
+                }
+            }
+            Event::GatewayInvalidateSession(resumable) => {
+                self.connected.send_replace(false);
+                if *resumable {
+                    tracing::info!("gateway session interrupted; resuming");
+                } else {
+                    tracing::warn!(
+                        "Discord would not resume the gateway session; identifying anew \
+                         (direct messages written meanwhile are read from history)"
+                    );
+                }
             }
             Event::GatewayClose(frame) => {
                 self.connected.send_replace(false);

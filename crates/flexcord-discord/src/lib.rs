@@ -32,7 +32,7 @@
 //! - [`config`], [`client`]: configuration; building the HTTP client and shard.
 //! - [`translate`]: gateway event → decision (pure, tested from fixtures).
 //! - [`gateway`]: the shard loop carrying the decisions out; [`catch_up`]: reading the DMs
-//!   written while the bridge was down.
+//!   written while the bridge was down; [`session`]: the session another runner resumes.
 //! - [`chat`]: the `ChatSurface` implementation.
 //! - [`commands`], [`guild`]: slash commands, guild set-up.
 //! - [`custom_id`], [`render`], [`split`]: buttons' ids, embeds, message splitting.
@@ -52,15 +52,17 @@ pub mod gateway;
 pub mod guild;
 pub mod render;
 pub mod send;
+pub mod session;
 pub mod split;
 pub mod translate;
 
 pub use catch_up::CatchUp;
 pub use chat::DiscordChat;
-pub use client::{INTENTS, build_http, build_shard, install_crypto_provider};
+pub use client::{INTENTS, build_http, build_shard, build_shard_resuming, install_crypto_provider};
 pub use commands::register_commands;
 pub use config::DiscordConfig;
 pub use download::DEFAULT_MAX_FILE_BYTES;
 pub use error::DiscordError;
 pub use gateway::{ConnectionState, Gateway};
 pub use guild::{SetupReport, setup_guild};
+pub use session::ResumeSession;

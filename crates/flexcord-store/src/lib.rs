@@ -13,6 +13,11 @@
 //!   optimistic session versions and outbox leases hold across processes, and each instance
 //!   shows it is alive (an advisory lock), so a crashed one's leases are released in seconds.
 //!
+//! Who holds the Discord gateway: [`Store::try_take_gateway`] (on PostgreSQL an advisory lock
+//! on a connection of its own, freed when the process dies; always granted on SQLite), the
+//! holder's [`GatewayLease`] recording the session a successor resumes
+//! ([`Store::gateway_session`]), and [`Store::gateway_owner`] for whoever wants to show it.
+//!
 //! At start-up call [`Store::register_instance`] (the name the delivery worker claims under),
 //! then [`Store::release_leases`]; once running, [`Store::spawn_checkpoints`] and
 //! [`Store::spawn_lease_recovery`] (each a no-op on the backend that needs none).
@@ -55,6 +60,7 @@ mod dead_letters;
 mod dialect;
 mod direct;
 mod error;
+mod gateway_lease;
 mod health;
 mod migrate;
 mod outbox;
@@ -75,6 +81,7 @@ mod writer;
 pub use cases::LocalCases;
 pub use config::{Backend, StoreConfig, redact_url};
 pub use error::OpenError;
+pub use gateway_lease::{GatewayLease, GatewayOwner, GatewaySession};
 pub use outbox::DeadLetter;
 pub use recent::RecentDm;
 pub use recovery::RECOVER_EVERY;

@@ -42,6 +42,11 @@ const SQLITE: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0004_deployment_nonce_salt.sql"),
     },
     Migration {
+        version: 6,
+        name: "gateway_session",
+        sql: include_str!("../migrations/sqlite/0006_gateway_session.sql"),
+    },
+    Migration {
         version: 8,
         name: "session_locale",
         sql: include_str!("../migrations/sqlite/0008_session_locale.sql"),
@@ -68,6 +73,11 @@ const POSTGRES: &[Migration] = &[
         version: 4,
         name: "deployment_nonce_salt",
         sql: include_str!("../migrations/postgres/0004_deployment_nonce_salt.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "gateway_session",
+        sql: include_str!("../migrations/postgres/0006_gateway_session.sql"),
     },
     Migration {
         version: 8,

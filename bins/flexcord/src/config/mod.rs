@@ -78,6 +78,18 @@ pub struct DiscordSettings {
     pub staff_role: Option<String>,
     /// `DISCORD_GLOBAL_RATE_LIMIT` (requests/s; `None` only before the default is applied).
     pub global_rate_limit: Option<std::num::NonZeroU16>,
+    /// `FLEXCORD_GATEWAY`.
+    pub gateway: GatewayMode,
+}
+
+/// Whether this instance may hold the Discord gateway (`FLEXCORD_GATEWAY`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum GatewayMode {
+    /// Hold it when no other instance does (always, on SQLite); stand by otherwise.
+    #[default]
+    Auto,
+    /// Never connect: webhooks, HTTP and the outbox only.
+    Off,
 }
 
 /// How many Twilio requests the process lets run at once (one limit for the account).

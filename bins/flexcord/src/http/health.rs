@@ -1,11 +1,15 @@
 //! `GET /healthz` (the process answers), `GET /readyz` (store reachable and writable, gateway
-//! connected), `GET /metrics` (Prometheus text).
+//! connected where this instance holds it; which instance does), `GET /metrics` (Prometheus
+//! text).
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 
+use flexcord_core::log_safe::escape_for_log;
+
 use super::AppState;
+use crate::gateway_owner::Role;
 
 /// Liveness: the process is up and serving.
 pub(super) async fn healthz() -> &'static str {
@@ -19,19 +23,26 @@ pub(super) async fn healthz() -> &'static str {
 pub(super) async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let store_reachable = state.store.ping().await.is_ok();
     let writes_failing = state.metrics.store_writes_failing.get() > 0;
-    let gateway_ok = *state.gateway_connected.borrow();
+    let connected = *state.gateway_connected.borrow();
+    let owner = state.gateway_owner.borrow().clone();
+    // A standby (or `FLEXCORD_GATEWAY=off`) instance serves webhooks and the outbox without a
+    // gateway of its own: it is ready. The holder is ready once connected.
+    let (gateway_ok, gateway) = match owner.role {
+        Role::Holder if connected => (true, "connected"),
+        Role::Holder | Role::Starting => (false, "disconnected"),
+        Role::Standby => (true, "standby"),
+        Role::Off => (true, "off"),
+    };
     let store = match (store_reachable, writes_failing) {
         (false, _) => "unreachable",
         (true, true) => "writes failing",
         (true, false) => "ok",
     };
+    // Instance ids are ours (host name and pid, checked when made) or read from our own table.
     let body = format!(
-        "store: {store}\ngateway: {}\n",
-        if gateway_ok {
-            "connected"
-        } else {
-            "disconnected"
-        }
+        "store: {store}\ngateway: {gateway}\ngateway owner: {}\ninstance: {}\n",
+        escape_for_log(owner.owner.as_deref().unwrap_or("none")),
+        escape_for_log(&owner.instance),
     );
     let status = if store == "ok" && gateway_ok {
         StatusCode::OK

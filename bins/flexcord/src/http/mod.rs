@@ -61,6 +61,8 @@ pub struct AppState {
     pub refusals: Arc<refusals::RefusalLog>,
     /// Agent messages pass to the router in `Index` order.
     pub agent_order: Arc<order::AgentOrder>,
+    /// Who holds the Discord gateway, and this instance's part (`crate::gateway_owner`).
+    pub gateway_owner: watch::Receiver<crate::gateway_owner::GatewayStatus>,
 }
 
 /// The routes.

@@ -10,6 +10,7 @@
 
 mod chat;
 mod gateway;
+mod resume;
 mod setup;
 
 use std::sync::Arc;

@@ -1,8 +1,10 @@
 //! `[discord]`: the bot's credentials and where to reach Discord.
 
-use crate::config::Needs;
 use crate::config::parse;
-use crate::config::table::{Component, FileKey, Kind, Sample, Setting, Unset, apply};
+use crate::config::table::{
+    Component, FileKey, Kind, Problems, Raw, Sample, Setting, Unset, apply,
+};
+use crate::config::{GatewayMode, Needs};
 
 const SECTION: &str = "discord";
 
@@ -79,5 +81,41 @@ pub(super) const COMPONENT: Component = Component {
             note: "requests/s, 1 to 65535",
             apply: apply!(parse::requests_per_second => |s, v| s.discord.global_rate_limit = Some(v)),
         },
+        Setting {
+            env: Some("FLEXCORD_GATEWAY"),
+            file: Some(FileKey::new(SECTION, "gateway")),
+            unset: Unset::Default("auto"),
+            doc: "`auto`: hold the Discord gateway when no other instance does (on PostgreSQL one \
+                  instance holds it, the others stand by and take over); `off`: never connect \
+                  (a webhook and outbox instance)",
+            sample: Sample::Default,
+            note: "\"auto\" or \"off\"",
+            apply: apply!(gateway_mode => |s, v| s.discord.gateway = v),
+            ..Setting::BASE
+        },
     ],
 };
+
+/// `auto` or `off`.
+fn gateway_mode(raw: Raw) -> Result<GatewayMode, Problems> {
+    let value = raw.into_text();
+    match value.trim().to_ascii_lowercase().as_str() {
+        "auto" => Ok(GatewayMode::Auto),
+        "off" => Ok(GatewayMode::Off),
+        other => Err(format!("must be auto or off, got {other:?}").into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_gateway_setting_is_auto_or_off() {
+        let parse = |text: &str| gateway_mode(Raw::Text(text.to_owned()));
+        assert_eq!(parse("auto").ok(), Some(GatewayMode::Auto));
+        assert_eq!(parse(" OFF ").ok(), Some(GatewayMode::Off));
+        assert!(parse("standby").is_err());
+        assert_eq!(GatewayMode::default(), GatewayMode::Auto);
+    }
+}
