@@ -26,6 +26,7 @@ use crate::config::Settings;
 use crate::dispatch::Dispatcher;
 use crate::feeds::FeedPoller;
 use crate::http::{self, AppState};
+use crate::interaction_replies::{HttpAwareChat, PendingReplies};
 use crate::metrics::Metrics;
 
 /// How long processed-event ids and finished outbox rows are kept (longer than any Twilio retry).
@@ -113,9 +114,14 @@ pub async fn run_until(
 
     // The router decides and records; the outbox worker delivers over the same adapters.
     let deliverer = Deliverer::new(Arc::new(chat.clone()), contact_center.clone());
+    // Replies to interactions that came over HTTP become their responses (interaction_replies).
+    let pending_replies = Arc::new(PendingReplies::default());
     let router = Arc::new(Router::new(
         Ports {
-            chat: Arc::new(chat.clone()),
+            chat: Arc::new(HttpAwareChat::new(
+                Arc::new(chat.clone()),
+                Arc::clone(&pending_replies),
+            )),
             contact_center,
             virtual_agent,
             cases,
@@ -134,6 +140,15 @@ pub async fn run_until(
     let dispatcher =
         Dispatcher::start(&router, &metrics, &store, &wake, &shutdown_rx, &mut workers);
     background.push(crate::store_health::spawn(&store, Arc::clone(&metrics)));
+    let discord_interactions = settings.discord.public_key.clone().map(|key| {
+        Arc::new(http::discord_interactions::DiscordInteractions {
+            key,
+            chat: chat.clone(),
+            staff_role: settings.discord.staff_role.clone(),
+            application_id: discord_config.application_id,
+            pending: Arc::clone(&pending_replies),
+        })
+    });
     let gateway = Gateway::new(&discord_config, chat).catch_up(missed_dms(&store).await);
     let connection = gateway.connection();
     let (events_tx, mut events_rx) = mpsc::channel(1024);
@@ -217,6 +232,7 @@ pub async fn run_until(
         gateway_connected: connection.subscribe(),
         refusals: Arc::default(),
         agent_order: Arc::default(),
+        discord_interactions,
     };
     // Before any socket is opened: the connection cap is derived from what is allowed.
     let limits = http::server::Limits::for_open_files(http::server::raise_descriptor_limit());

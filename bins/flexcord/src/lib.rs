@@ -15,6 +15,7 @@ mod delivery_metrics;
 pub mod dispatch;
 pub mod feeds;
 pub mod http;
+pub mod interaction_replies;
 pub mod metrics;
 pub mod report;
 pub mod store_health;

@@ -38,7 +38,52 @@ pub async fn discord(settings: &Settings) -> anyhow::Result<()> {
         .await
         .context("cannot set up the guild's channels (does the bot have Manage Channels?)")?;
     println!("channels: {report:?}");
+    let Some(url) = endpoint_to_set(settings) else {
+        return Ok(());
+    };
+    let now = flexcord_discord::http_interactions::set_endpoint_url(&http, &url)
+        .await
+        .with_context(|| {
+            format!(
+                "Discord refused the Interactions Endpoint URL {url} (is flexcord running with \
+                 this DISCORD_PUBLIC_KEY and reachable there? Discord sends it a signed PING first)"
+            )
+        })?;
+    println!(
+        "interactions: Interactions Endpoint URL set to {}",
+        now.as_deref().unwrap_or(&url)
+    );
     Ok(())
+}
+
+/// The Interactions Endpoint URL `setup discord` sets: with `DISCORD_PUBLIC_KEY` and
+/// `FLEXCORD_PUBLIC_URL`, the public URL + `/discord/interactions` (Discord checks the endpoint
+/// before it accepts the URL, so the bridge must be running and reachable there). Otherwise
+/// `None`, after saying what to do instead.
+fn endpoint_to_set(settings: &Settings) -> Option<String> {
+    let path = crate::http::discord_interactions::PATH;
+    if settings.discord.public_key.is_none() {
+        println!("interactions: over the gateway (set DISCORD_PUBLIC_KEY to serve them at {path})");
+        return None;
+    }
+    let Some(public_url) = settings.public_url.as_deref() else {
+        println!(
+            "interactions: DISCORD_PUBLIC_KEY is set but FLEXCORD_PUBLIC_URL is not: set the \
+             Interactions Endpoint URL in the Developer Portal to <public URL>{path} yourself"
+        );
+        return None;
+    };
+    Some(interactions_url(public_url))
+}
+
+/// The Interactions Endpoint URL for a public base URL.
+#[must_use]
+pub fn interactions_url(public_url: &str) -> String {
+    format!(
+        "{}{}",
+        public_url.trim_end_matches('/'),
+        crate::http::discord_interactions::PATH
+    )
 }
 
 /// Checks the Twilio credentials and, in studio mode, installs or updates the Studio flow.

@@ -66,6 +66,8 @@ pub struct DiscordSettings {
     pub staff_role: Option<String>,
     /// `DISCORD_GLOBAL_RATE_LIMIT` (requests/s; `None` only before the default is applied).
     pub global_rate_limit: Option<std::num::NonZeroU16>,
+    /// `DISCORD_PUBLIC_KEY`: turns the HTTP interactions endpoint on.
+    pub public_key: Option<flexcord_discord::InteractionKey>,
 }
 
 /// How many Twilio requests the process lets run at once (one limit for the account).
