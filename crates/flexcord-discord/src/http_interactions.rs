@@ -43,7 +43,7 @@ pub enum ParseError {
     /// Not JSON, or no numeric `type`.
     #[error("not an interaction (no JSON object with a numeric type)")]
     NotAnInteraction,
-    /// An interaction twilight cannot read.
+    /// An interaction twilight cannot read (where, never what).
     #[error("interaction not readable: {0}")]
     Unreadable(String),
 }
@@ -65,8 +65,15 @@ pub fn parse(body: &[u8]) -> Result<Incoming, ParseError> {
     }
     serde_json::from_slice::<Interaction>(body)
         .map(|i| Incoming::Interaction(Box::new(i)))
-        // serde's message names a field or a position, never the value.
-        .map_err(|e| ParseError::Unreadable(escape_for_log(&e.to_string())))
+        // Only where and what kind: serde's message may quote a value (a token, a user's text).
+        .map_err(|e| {
+            ParseError::Unreadable(format!(
+                "{:?} error at line {} column {}",
+                e.classify(),
+                e.line(),
+                e.column()
+            ))
+        })
 }
 
 /// The answer to a PING.
@@ -83,7 +90,7 @@ pub const fn pong() -> InteractionResponse {
 pub enum Decision {
     /// Answer with this and nothing else (the report form; a deferred update for a button
     /// flexcord does not know).
-    Respond(InteractionResponse),
+    Respond(Box<InteractionResponse>),
     /// Hand `event` to the router; answer with the router's reply when it comes in time, else
     /// with `ack` (the reply then follows as the gateway path's does).
     Route {
@@ -123,8 +130,10 @@ pub async fn decide(
 pub fn decision(inbound: Inbound) -> Decision {
     match inbound {
         Inbound::AckThenEmit(ack, event) => Decision::Route { ack, event },
-        Inbound::OpenForm(_, kind) => form(kind).map_or(Decision::Unhandled, Decision::Respond),
-        Inbound::AckOnly(_) => Decision::Respond(ack_response(Ack::DeferUpdate)),
+        Inbound::OpenForm(_, kind) => {
+            form(kind).map_or(Decision::Unhandled, |f| Decision::Respond(Box::new(f)))
+        }
+        Inbound::AckOnly(_) => Decision::Respond(Box::new(ack_response(Ack::DeferUpdate))),
         // A DM never comes from translating an interaction.
         Inbound::Ignore | Inbound::Emit(_) => Decision::Unhandled,
     }
@@ -251,6 +260,15 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_parse_error_never_quotes_the_body() {
+        let body = br#"{"type":2,"id":"1","application_id":"2","token":"hunter2-token","version":"hunter2"}"#;
+        let Err(error) = parse(body) else {
+            panic!("parsed");
+        };
+        assert!(!error.to_string().contains("hunter2"), "{error}");
     }
 
     #[test]

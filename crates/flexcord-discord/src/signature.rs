@@ -114,7 +114,7 @@ impl InteractionKey {
 
 /// Hex digits to bytes (either case); `None` for an odd length or a non-hex digit.
 fn decode_hex(text: &[u8]) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     text.chunks_exact(2)

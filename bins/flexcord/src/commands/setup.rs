@@ -200,6 +200,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_interactions_endpoint_is_set_only_with_a_key_and_a_public_url() {
+        fn load<const N: usize>(env: [(&str, &str); N]) -> Settings {
+            Settings::load(
+                crate::config::FileConfig::default(),
+                &env,
+                crate::config::Needs::Discord,
+            )
+            .expect("valid")
+        }
+        assert_eq!(
+            interactions_url("https://b.example/"),
+            "https://b.example/discord/interactions"
+        );
+        let (token, app, guild) = (
+            ("DISCORD_TOKEN", "t"),
+            ("DISCORD_APPLICATION_ID", "11"),
+            ("DISCORD_GUILD_ID", "22"),
+        );
+        let key = (
+            "DISCORD_PUBLIC_KEY",
+            "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+        );
+        let url = ("FLEXCORD_PUBLIC_URL", "https://b.example/");
+        assert_eq!(endpoint_to_set(&load([token, app, guild, url])), None);
+        assert_eq!(
+            endpoint_to_set(&load([token, app, guild, key, url])).as_deref(),
+            Some("https://b.example/discord/interactions")
+        );
+        assert_eq!(endpoint_to_set(&load([token, app, guild, key])), None);
+    }
+
+    #[test]
     fn shipped_flow_fills_every_placeholder_and_points_at_the_bridge() {
         let flow = studio_flow(&RouterConfig::default(), "https://b.example/", "WW1", "TC1")
             .expect("valid");

@@ -44,7 +44,7 @@ use crate::report;
 /// Where Discord sends interactions (the Interactions Endpoint URL is the public URL + this).
 pub const PATH: &str = "/discord/interactions";
 
-/// How long the answer waits for the router before deferring: Discord wants the response within
+/// How long after a request arrived its answer waits for the router before deferring: Discord wants the response within
 /// 3 s of sending, and the request spent some of that on the way.
 pub const ANSWER_BUDGET: Duration = Duration::from_millis(2200);
 
@@ -69,6 +69,8 @@ pub(super) async fn interactions(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    // The budget counts from the request's arrival: a `/case` may spend some of it on roles.
+    let deadline = tokio::time::Instant::now() + ANSWER_BUDGET;
     let Some(endpoint) = state.discord_interactions.clone() else {
         return (
             StatusCode::NOT_FOUND,
@@ -121,7 +123,7 @@ pub(super) async fn interactions(
             );
             (StatusCode::BAD_REQUEST, "interaction not handled\n").into_response()
         }
-        Decision::Route { ack, event } => route(&state, &endpoint, ack, event).await,
+        Decision::Route { ack, event } => route(&state, &endpoint, ack, event, deadline).await,
     }
 }
 
@@ -131,6 +133,7 @@ async fn route(
     endpoint: &Arc<DiscordInteractions>,
     ack: Ack,
     event: DiscordEvent,
+    deadline: tokio::time::Instant,
 ) -> Response {
     let Some(id) = handle_of(&event).map(|h| h.id) else {
         return (StatusCode::BAD_REQUEST, "interaction not handled\n").into_response();
@@ -158,7 +161,7 @@ async fn route(
             result
         }
     });
-    let deadline = tokio::time::sleep(ANSWER_BUDGET);
+    let deadline = tokio::time::sleep_until(deadline);
     tokio::pin!(deadline);
     tokio::select! {
         Ok(reply) = &mut reply => respond(&reply_response(&reply)),
