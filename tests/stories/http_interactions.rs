@@ -294,3 +294,40 @@ async fn without_a_public_key_the_endpoint_is_off() {
     let (status, _) = world.post(PATH, &[], "{}").await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn setup_discord_points_the_application_at_the_endpoint() {
+    let (world, sender) = world_with_endpoint().await;
+    let application =
+        discord_fake::application::mount_application(&world.discord, &sender.public_key_hex())
+            .await;
+
+    let printed = world.cli(&["setup", "discord"]).await;
+
+    let url = world.url(PATH);
+    assert!(
+        printed.contains(&format!("Interactions Endpoint URL set to {url}")),
+        "{printed}"
+    );
+    assert_eq!(application.interactions_endpoint_url(), Some(url));
+}
+
+#[tokio::test]
+async fn setup_discord_refuses_another_applications_key() {
+    let (world, _) = world_with_endpoint().await;
+    let application = discord_fake::application::mount_application(
+        &world.discord,
+        "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+    )
+    .await;
+
+    let out = world.cli_output(&["setup", "discord"]).await;
+
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("DISCORD_PUBLIC_KEY is not this application's public key"),
+        "{stderr}"
+    );
+    assert_eq!(application.interactions_endpoint_url(), None);
+}

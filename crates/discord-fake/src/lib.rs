@@ -24,6 +24,8 @@
 
 mod gateway;
 
+#[cfg(feature = "wiremock")]
+pub mod application;
 pub mod fixtures;
 pub mod interactions;
 pub mod multipart;

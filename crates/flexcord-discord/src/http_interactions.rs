@@ -174,6 +174,40 @@ pub async fn set_endpoint_url(http: &Client, url: &str) -> Result<Option<String>
         .and_then(|application| application.interactions_endpoint_url))
 }
 
+/// What Discord has for the application: where it sends interactions, and its public key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointStatus {
+    /// The Interactions Endpoint URL; `None` or empty: over the gateway.
+    pub url: Option<String>,
+    /// The application's public key (hex), what `DISCORD_PUBLIC_KEY` must be.
+    pub verify_key: String,
+}
+
+/// Reads the application's Interactions Endpoint URL and public key (`GET /applications/@me`),
+/// for `setup discord` (is the configured key this application's?) and `check`.
+///
+/// # Errors
+///
+/// [`DiscordError::Api`] when Discord refuses or its answer cannot be read.
+pub async fn endpoint_status(http: &Client) -> Result<EndpointStatus, DiscordError> {
+    let application = send(http.current_user_application())
+        .await?
+        .model()
+        .await
+        .map_err(|e| {
+            DiscordError::Api(flexcord_core::ports::ChatError::Rejected(format!(
+                "unreadable application: {}",
+                escape_for_log(&e.to_string())
+            )))
+        })?;
+    Ok(EndpointStatus {
+        url: application
+            .interactions_endpoint_url
+            .filter(|u| !u.is_empty()),
+        verify_key: application.verify_key,
+    })
+}
+
 fn form(kind: CaseKind) -> Option<InteractionResponse> {
     report_form(kind).map(|data| InteractionResponse {
         kind: InteractionResponseType::Modal,

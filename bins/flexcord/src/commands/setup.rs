@@ -41,6 +41,21 @@ pub async fn discord(settings: &Settings) -> anyhow::Result<()> {
     let Some(url) = endpoint_to_set(settings) else {
         return Ok(());
     };
+    // A key from another application would make Discord refuse the URL with a vague error.
+    let status = flexcord_discord::http_interactions::endpoint_status(&http)
+        .await
+        .context("cannot read the application from Discord")?;
+    let configured = settings
+        .discord
+        .public_key
+        .as_ref()
+        .map(flexcord_discord::InteractionKey::to_hex);
+    anyhow::ensure!(
+        configured.as_deref() == Some(status.verify_key.to_ascii_lowercase().as_str()),
+        "DISCORD_PUBLIC_KEY is not this application's public key ({}): copy it from the \
+         Developer Portal, General Information",
+        status.verify_key
+    );
     let now = flexcord_discord::http_interactions::set_endpoint_url(&http, &url)
         .await
         .with_context(|| {
