@@ -385,6 +385,11 @@ impl World {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Like [`World::cli`] for a command that may fail: its whole output.
+    pub async fn cli_output(&self, args: &[&str]) -> std::process::Output {
+        self.flexcord(args).output().await.expect("run flexcord")
+    }
+
     /// `flexcord <args>` with exactly the bridge's environment.
     fn flexcord(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_flexcord"));

@@ -23,6 +23,7 @@ mod crash;
 mod handoff_crash;
 mod hostile;
 mod hostile_server;
+mod http_interactions;
 mod languages;
 mod live_chat;
 mod outage;

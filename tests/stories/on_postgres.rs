@@ -19,6 +19,7 @@ mod bot;
 mod crash;
 mod handoff_crash;
 mod hostile;
+mod http_interactions;
 mod instances;
 mod languages;
 mod live_chat;

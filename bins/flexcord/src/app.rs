@@ -27,6 +27,7 @@ use crate::dispatch::Dispatcher;
 use crate::feeds::FeedPoller;
 use crate::gateway_owner;
 use crate::http::{self, AppState};
+use crate::interaction_replies::{HttpAwareChat, PendingReplies};
 use crate::metrics::Metrics;
 use crate::typing::ShowsTyping;
 
@@ -123,9 +124,14 @@ pub async fn run_until(
         contact_center.clone(),
         Arc::clone(&cases),
     );
+    // Replies to interactions that came over HTTP become their responses (interaction_replies).
+    let pending_replies = Arc::new(PendingReplies::default());
     let router = Arc::new(Router::new(
         Ports {
-            chat: Arc::new(chat.clone()),
+            chat: Arc::new(HttpAwareChat::new(
+                Arc::new(chat.clone()),
+                Arc::clone(&pending_replies),
+            )),
             contact_center,
             // "typing…" in the DM while a remote virtual agent thinks.
             virtual_agent: Arc::new(ShowsTyping::new(virtual_agent, Arc::new(chat.clone()))),
@@ -151,6 +157,15 @@ pub async fn run_until(
     let (gateway_connected_tx, gateway_connected) = watch::channel(false);
     let (gateway_status_tx, gateway_status) =
         watch::channel(gateway_owner::GatewayStatus::starting(&instance));
+    let discord_interactions = settings.discord.public_key.clone().map(|key| {
+        Arc::new(http::discord_interactions::DiscordInteractions {
+            key,
+            chat: chat.clone(),
+            staff_role: settings.discord.staff_role.clone(),
+            application_id: discord_config.application_id,
+            pending: Arc::clone(&pending_replies),
+        })
+    });
     let (events_tx, mut events_rx) = mpsc::channel(1024);
     let gateway_task = tokio::spawn(
         gateway_owner::Ownership {
@@ -235,6 +250,7 @@ pub async fn run_until(
         refusals: Arc::default(),
         agent_order: Arc::default(),
         gateway_owner: gateway_status,
+        discord_interactions,
     };
     // Before any socket is opened: the connection cap is derived from what is allowed.
     let limits = http::server::Limits::for_open_files(http::server::raise_descriptor_limit());

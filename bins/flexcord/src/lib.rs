@@ -16,6 +16,7 @@ pub mod dispatch;
 pub mod feeds;
 pub mod gateway_owner;
 pub mod http;
+pub mod interaction_replies;
 pub mod locales;
 pub mod metrics;
 pub mod report;

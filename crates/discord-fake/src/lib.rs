@@ -13,6 +13,9 @@
 //! to connect, receive scripted dispatches and survive a reconnect, and it binds only to
 //! `127.0.0.1`.
 //!
+//! HTTP interactions ([`interactions`]): signed with a fixed test key and POSTed to the bot's
+//! Interactions Endpoint URL, the answers recorded.
+//!
 //! Wiring a twilight bot to the fakes (see `reference/twilight-testing.md`):
 //! - gateway: `ConfigBuilder::proxy_url(gateway.url())` — a base URL with no trailing slash;
 //! - REST: `Client::builder().proxy(server.address().to_string(), true)` — `host:port`, no scheme.
@@ -21,9 +24,13 @@
 
 mod gateway;
 
+#[cfg(feature = "wiremock")]
+pub mod application;
 pub mod fixtures;
+pub mod interactions;
 pub mod multipart;
 #[cfg(feature = "wiremock")]
 pub mod rest;
 
 pub use gateway::{FakeGateway, GatewayLog, GatewayOptions};
+pub use interactions::{InteractionSender, Signing};

@@ -183,6 +183,52 @@ fn channel_id(channel: ChannelId) -> Result<Id<ChannelMarker>, ChatError> {
     Id::new_checked(channel.0).ok_or_else(|| ChatError::NotFound("channel 0".to_owned()))
 }
 
+/// The interaction response that acknowledges without answering yet: a deferred ephemeral
+/// message ("thinking…") or a deferred update (a button click).
+#[must_use]
+pub fn ack_response(ack: Ack) -> InteractionResponse {
+    match ack {
+        Ack::DeferEphemeral => InteractionResponse {
+            kind: InteractionResponseType::DeferredChannelMessageWithSource,
+            data: Some(InteractionResponseData {
+                flags: Some(MessageFlags::EPHEMERAL),
+                ..InteractionResponseData::default()
+            }),
+        },
+        Ack::DeferUpdate => InteractionResponse {
+            kind: InteractionResponseType::DeferredUpdateMessage,
+            data: None,
+        },
+    }
+}
+
+/// A router's reply as the interaction's *initial* response: an ephemeral message (type 4), the
+/// same text or case card the deferred path would put in its follow-up (the first 2,000
+/// characters of a text, like the edit of a deferred response), with no mentions.
+#[must_use]
+pub fn reply_response(reply: &Reply) -> InteractionResponse {
+    let (content, embeds) = match reply {
+        Reply::Text(text) => (
+            split_message(text, MESSAGE_LIMIT)
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| "…".to_owned()),
+            Vec::new(),
+        ),
+        Reply::Case(case) => (String::new(), vec![case_embed(case)]),
+    };
+    InteractionResponse {
+        kind: InteractionResponseType::ChannelMessageWithSource,
+        data: Some(InteractionResponseData {
+            allowed_mentions: Some(AllowedMentions::default()),
+            content: (!content.is_empty()).then_some(content),
+            embeds: (!embeds.is_empty()).then_some(embeds),
+            flags: Some(MessageFlags::EPHEMERAL),
+            ..InteractionResponseData::default()
+        }),
+    }
+}
+
 impl DiscordChat {
     /// A chat surface over `http` (built with [`crate::build_http`]) for the configured guild.
     ///
@@ -234,6 +280,12 @@ impl DiscordChat {
         self
     }
 
+    /// The texts it labels buttons and forms from.
+    #[must_use]
+    pub fn locales(&self) -> &Locales {
+        &self.locales
+    }
+
     /// The texts for a reader with `locale`.
     fn texts(&self, locale: Option<&str>) -> std::borrow::Cow<'_, Templates> {
         self.locales.find(locale).map_or_else(
@@ -263,31 +315,26 @@ impl DiscordChat {
         handle: &InteractionHandle,
         ack: Ack,
     ) -> Result<(), ChatError> {
-        let response = match ack {
-            Ack::DeferEphemeral => InteractionResponse {
-                kind: InteractionResponseType::DeferredChannelMessageWithSource,
-                data: Some(InteractionResponseData {
-                    flags: Some(MessageFlags::EPHEMERAL),
-                    ..InteractionResponseData::default()
-                }),
-            },
-            Ack::DeferUpdate => {
-                let mut remembered = self
-                    .inner
-                    .deferred_updates
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                if remembered.len() >= REMEMBERED_UPDATES {
-                    remembered.pop_front();
-                }
-                remembered.push_back(handle.id);
-                InteractionResponse {
-                    kind: InteractionResponseType::DeferredUpdateMessage,
-                    data: None,
-                }
-            }
-        };
-        self.respond(handle, &response).await
+        if ack == Ack::DeferUpdate {
+            self.note_deferred_update(handle.id);
+        }
+        self.respond(handle, &ack_response(ack)).await
+    }
+
+    /// Remembers that interaction `id` was acknowledged with a deferred *update* by someone
+    /// else (the HTTP interactions endpoint answers in its response body), so a later
+    /// [`ChatSurface::reply`] sends an ephemeral follow-up instead of editing a response that
+    /// does not exist.
+    pub fn note_deferred_update(&self, id: u64) {
+        let mut remembered = self
+            .inner
+            .deferred_updates
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if remembered.len() >= REMEMBERED_UPDATES {
+            remembered.pop_front();
+        }
+        remembered.push_back(id);
     }
 
     /// Answers `/bug` or `/new_feature` with the report form.

@@ -33,6 +33,8 @@
 //! - [`translate`]: gateway event → decision (pure, tested from fixtures).
 //! - [`gateway`]: the shard loop carrying the decisions out; [`catch_up`]: reading the DMs
 //!   written while the bridge was down; [`session`]: the session another runner resumes.
+//! - [`http_interactions`], [`signature`]: interactions POSTed to the Interactions Endpoint URL
+//!   (verify, parse, decide the HTTP response; the binary serves the endpoint).
 //! - [`chat`]: the `ChatSurface` implementation.
 //! - [`commands`], [`guild`]: slash commands, guild set-up.
 //! - [`custom_id`], [`render`], [`split`]: buttons' ids, embeds, message splitting.
@@ -50,9 +52,11 @@ mod download;
 pub mod error;
 pub mod gateway;
 pub mod guild;
+pub mod http_interactions;
 pub mod render;
 pub mod send;
 pub mod session;
+pub mod signature;
 pub mod split;
 pub mod translate;
 
@@ -66,3 +70,4 @@ pub use error::DiscordError;
 pub use gateway::{ConnectionState, Gateway};
 pub use guild::{SetupReport, setup_guild};
 pub use session::ResumeSession;
+pub use signature::InteractionKey;

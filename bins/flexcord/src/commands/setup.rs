@@ -38,7 +38,67 @@ pub async fn discord(settings: &Settings) -> anyhow::Result<()> {
         .await
         .context("cannot set up the guild's channels (does the bot have Manage Channels?)")?;
     println!("channels: {report:?}");
+    let Some(url) = endpoint_to_set(settings) else {
+        return Ok(());
+    };
+    // A key from another application would make Discord refuse the URL with a vague error.
+    let status = flexcord_discord::http_interactions::endpoint_status(&http)
+        .await
+        .context("cannot read the application from Discord")?;
+    let configured = settings
+        .discord
+        .public_key
+        .as_ref()
+        .map(flexcord_discord::InteractionKey::to_hex);
+    anyhow::ensure!(
+        configured.as_deref() == Some(status.verify_key.to_ascii_lowercase().as_str()),
+        "DISCORD_PUBLIC_KEY is not this application's public key ({}): copy it from the \
+         Developer Portal, General Information",
+        status.verify_key
+    );
+    let now = flexcord_discord::http_interactions::set_endpoint_url(&http, &url)
+        .await
+        .with_context(|| {
+            format!(
+                "Discord refused the Interactions Endpoint URL {url} (is flexcord running with \
+                 this DISCORD_PUBLIC_KEY and reachable there? Discord sends it a signed PING first)"
+            )
+        })?;
+    println!(
+        "interactions: Interactions Endpoint URL set to {}",
+        now.as_deref().unwrap_or(&url)
+    );
     Ok(())
+}
+
+/// The Interactions Endpoint URL `setup discord` sets: with `DISCORD_PUBLIC_KEY` and
+/// `FLEXCORD_PUBLIC_URL`, the public URL + `/discord/interactions` (Discord checks the endpoint
+/// before it accepts the URL, so the bridge must be running and reachable there). Otherwise
+/// `None`, after saying what to do instead.
+fn endpoint_to_set(settings: &Settings) -> Option<String> {
+    let path = crate::http::discord_interactions::PATH;
+    if settings.discord.public_key.is_none() {
+        println!("interactions: over the gateway (set DISCORD_PUBLIC_KEY to serve them at {path})");
+        return None;
+    }
+    let Some(public_url) = settings.public_url.as_deref() else {
+        println!(
+            "interactions: DISCORD_PUBLIC_KEY is set but FLEXCORD_PUBLIC_URL is not: set the \
+             Interactions Endpoint URL in the Developer Portal to <public URL>{path} yourself"
+        );
+        return None;
+    };
+    Some(interactions_url(public_url))
+}
+
+/// The Interactions Endpoint URL for a public base URL.
+#[must_use]
+pub fn interactions_url(public_url: &str) -> String {
+    format!(
+        "{}{}",
+        public_url.trim_end_matches('/'),
+        crate::http::discord_interactions::PATH
+    )
 }
 
 /// Checks the Twilio credentials and, in studio mode, installs or updates the Studio flow.
@@ -153,6 +213,38 @@ fn handoff_regex(keywords: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_interactions_endpoint_is_set_only_with_a_key_and_a_public_url() {
+        fn load<const N: usize>(env: [(&str, &str); N]) -> Settings {
+            Settings::load(
+                crate::config::FileConfig::default(),
+                &env,
+                crate::config::Needs::Discord,
+            )
+            .expect("valid")
+        }
+        assert_eq!(
+            interactions_url("https://b.example/"),
+            "https://b.example/discord/interactions"
+        );
+        let (token, app, guild) = (
+            ("DISCORD_TOKEN", "t"),
+            ("DISCORD_APPLICATION_ID", "11"),
+            ("DISCORD_GUILD_ID", "22"),
+        );
+        let key = (
+            "DISCORD_PUBLIC_KEY",
+            "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+        );
+        let url = ("FLEXCORD_PUBLIC_URL", "https://b.example/");
+        assert_eq!(endpoint_to_set(&load([token, app, guild, url])), None);
+        assert_eq!(
+            endpoint_to_set(&load([token, app, guild, key, url])).as_deref(),
+            Some("https://b.example/discord/interactions")
+        );
+        assert_eq!(endpoint_to_set(&load([token, app, guild, key])), None);
+    }
 
     #[test]
     fn shipped_flow_fills_every_placeholder_and_points_at_the_bridge() {

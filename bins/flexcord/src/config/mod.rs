@@ -80,6 +80,8 @@ pub struct DiscordSettings {
     pub global_rate_limit: Option<std::num::NonZeroU16>,
     /// `FLEXCORD_GATEWAY`.
     pub gateway: GatewayMode,
+    /// `DISCORD_PUBLIC_KEY`: turns the HTTP interactions endpoint on.
+    pub public_key: Option<flexcord_discord::InteractionKey>,
 }
 
 /// Whether this instance may hold the Discord gateway (`FLEXCORD_GATEWAY`).

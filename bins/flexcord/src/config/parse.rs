@@ -45,6 +45,12 @@ pub(crate) fn number(raw: Raw) -> Result<u64, Problems> {
         .map_err(|_| format!("must be a number, got {value:?}").into())
 }
 
+/// The application's Ed25519 public key, as the Developer Portal shows it (hex).
+pub(crate) fn interaction_key(raw: Raw) -> Result<flexcord_discord::InteractionKey, Problems> {
+    flexcord_discord::InteractionKey::from_hex(&raw.into_text())
+        .map_err(|e| Problems::from(e.to_string()))
+}
+
 /// A rate in requests per second: a whole number from 1 to 65,535.
 pub(crate) fn requests_per_second(raw: Raw) -> Result<std::num::NonZeroU16, Problems> {
     let value = raw.into_text();

@@ -320,3 +320,33 @@ fn discord_global_rate_limit_defaults_to_50_and_takes_what_discord_granted() {
         assert!(!text.contains("is required"), "{text}");
     }
 }
+
+#[test]
+fn a_malformed_discord_public_key_stops_the_start_with_a_clear_problem() {
+    let load = |value: &str| {
+        let mut env = [("DISCORD_PUBLIC_KEY", value); 11];
+        env[..10].copy_from_slice(&FULL);
+        Settings::load(FileConfig::default(), &env, Needs::Run)
+    };
+    let unset = Settings::load(FileConfig::default(), &FULL, Needs::Run).expect("valid");
+    assert!(unset.discord.public_key.is_none());
+    // Discord's documentation example key: a valid Ed25519 public key.
+    let key = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+    let loaded = load(key).expect("a valid key");
+    assert_eq!(
+        loaded.discord.public_key.map(|k| k.to_hex()).as_deref(),
+        Some(key)
+    );
+    for bad in ["", "d75a98", "not hex at all", &format!("{key}00")] {
+        let err = load(bad).expect_err(bad);
+        assert_eq!(
+            err.problems,
+            vec![
+                "DISCORD_PUBLIC_KEY must be 64 hex digits (the application's public key in the \
+                 Developer Portal)"
+                    .to_owned()
+            ],
+            "{bad:?}"
+        );
+    }
+}

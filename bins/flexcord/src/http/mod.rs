@@ -1,8 +1,9 @@
-//! The HTTP server: Twilio webhooks, `/announce`, health and metrics (axum on hyper/tower),
+//! The HTTP server: Twilio webhooks, Discord's HTTP interactions, `/announce`, health and metrics (axum on hyper/tower),
 //! served by [`server`] with timeouts and a connection cap.
 
 #[doc(hidden)]
 pub mod announce;
+pub mod discord_interactions;
 mod health;
 pub mod order;
 pub mod refusals;
@@ -30,7 +31,8 @@ use crate::config::Secret;
 use crate::metrics::Metrics;
 
 /// Largest request body accepted. Twilio's webhook forms are a few KB (a message body is at most
-/// 1,600 characters, attributes 4 KB); anything near this limit is not Twilio.
+/// 1,600 characters, attributes 4 KB), a Discord interaction a few KB more (a modal's five text
+/// inputs of at most 4,000 characters each); anything near this limit is neither.
 pub const MAX_BODY: usize = 64 * 1024;
 
 /// Longest a whole request body may take to arrive once its headers did (a deadline, not a
@@ -63,6 +65,8 @@ pub struct AppState {
     pub agent_order: Arc<order::AgentOrder>,
     /// Who holds the Discord gateway, and this instance's part (`crate::gateway_owner`).
     pub gateway_owner: watch::Receiver<crate::gateway_owner::GatewayStatus>,
+    /// `POST /discord/interactions`; `None` (no `DISCORD_PUBLIC_KEY`) answers 404.
+    pub discord_interactions: Option<Arc<discord_interactions::DiscordInteractions>>,
 }
 
 /// The routes.
@@ -77,6 +81,10 @@ pub fn routes(state: AppState) -> HttpRouter {
         .route(twilio::FORWARD_PATH, post(twilio::forward_to_discord))
         .route(twilio::CHATBOT_PATH, post(twilio::chatbot_to_discord))
         .route(twilio::STUDIO_TASK_PATH, post(twilio::studio_task_created))
+        .route(
+            discord_interactions::PATH,
+            post(discord_interactions::interactions),
+        )
         .route("/announce", post(announce::announce))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

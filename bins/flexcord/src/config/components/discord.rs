@@ -93,6 +93,20 @@ pub(super) const COMPONENT: Component = Component {
             apply: apply!(gateway_mode => |s, v| s.discord.gateway = v),
             ..Setting::BASE
         },
+        Setting {
+            env: Some("DISCORD_PUBLIC_KEY"),
+            file: Some(FileKey::new(SECTION, "public_key")),
+            unset: Unset::Means(
+                "unset: no HTTP interactions endpoint; interactions come over the gateway",
+            ),
+            doc: "the application's public key (64 hex digits, Developer Portal → General \
+                  Information): turns on `POST /discord/interactions`, whose URL `flexcord setup \
+                  discord` sets as the Interactions Endpoint URL",
+            sample: Sample::Commented("\"…64 hex digits…\""),
+            note: "64 hex digits; enables /discord/interactions",
+            apply: apply!(parse::interaction_key => |s, v| s.discord.public_key = Some(v)),
+            ..Setting::BASE
+        },
     ],
 };
 
