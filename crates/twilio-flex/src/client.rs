@@ -26,6 +26,7 @@ pub(crate) enum Service {
     Flex,
     Studio,
     Media,
+    TaskRouter,
 }
 
 /// Where each Twilio product lives. Paths are appended unchanged (`/v1/Conversations`…).
@@ -40,6 +41,8 @@ pub struct BaseUrls {
     /// Media Content Service. Default `https://mcs.us1.twilio.com` (the host Twilio's
     /// Conversations media docs use).
     pub media: String,
+    /// TaskRouter v1 (read by `flexcord check`). Default `https://taskrouter.twilio.com`.
+    pub taskrouter: String,
 }
 
 impl BaseUrls {
@@ -51,6 +54,7 @@ impl BaseUrls {
             flex: "https://flex-api.twilio.com".into(),
             studio: "https://studio.twilio.com".into(),
             media: "https://mcs.us1.twilio.com".into(),
+            taskrouter: "https://taskrouter.twilio.com".into(),
         }
     }
 
@@ -63,7 +67,8 @@ impl BaseUrls {
             conversations: base.clone(),
             flex: base.clone(),
             studio: base.clone(),
-            media: base,
+            media: base.clone(),
+            taskrouter: base,
         }
     }
 
@@ -73,6 +78,7 @@ impl BaseUrls {
             Service::Flex => &self.flex,
             Service::Studio => &self.studio,
             Service::Media => &self.media,
+            Service::TaskRouter => &self.taskrouter,
         }
     }
 }
