@@ -45,6 +45,7 @@ mod download;
 pub mod error;
 pub mod gateway;
 pub mod guild;
+pub mod preflight;
 pub mod render;
 pub mod send;
 pub mod split;
