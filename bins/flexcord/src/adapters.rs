@@ -29,6 +29,30 @@ pub async fn store(settings: &Settings) -> anyhow::Result<Store> {
         })
 }
 
+/// Opens an existing database to read it: nothing is created, migrated or written (the
+/// commands that only look: `cases list|show`, `outbox dead`, `users list|show`, `check`).
+pub async fn store_read_only(settings: &Settings) -> anyhow::Result<Store> {
+    let url = &settings.database_url.0;
+    Store::open_read_only(&StoreConfig::new(url.clone()))
+        .await
+        .map_err(|error| read_only_error(&error, url))
+}
+
+/// The open error with what the operator does about it.
+fn read_only_error(error: &flexcord_store::OpenError, url: &str) -> anyhow::Error {
+    use flexcord_store::OpenError;
+    let fix = match error {
+        OpenError::Missing(_) | OpenError::NotMigrated(_) => {
+            "; check FLEXCORD_DATABASE_URL (`flexcord run` creates and migrates the database)"
+        }
+        _ => "",
+    };
+    anyhow::anyhow!(
+        "cannot open the database {} to read it: {error}{fix}",
+        flexcord_store::redact_url(url)
+    )
+}
+
 /// The case system: remote when `CASES_URL` is set, else the embedded one in the store.
 pub fn cases(settings: &Settings, store: &Store) -> anyhow::Result<Arc<dyn CaseManagement>> {
     Ok(match &settings.cases {
@@ -108,12 +132,39 @@ fn key(remote: &RemoteService) -> SecretString {
 
 /// The Twilio REST client.
 pub fn twilio_client(settings: &Settings) -> anyhow::Result<twilio_flex::Client> {
-    let (Some(sid), Some(token)) = (&settings.twilio.account_sid, &settings.twilio.auth_token)
-    else {
-        anyhow::bail!("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are required");
-    };
-    let mut builder =
-        twilio_flex::Client::builder(Credentials::auth_token(sid.clone(), token.expose()));
+    twilio_client_builder(settings)?
+        .build()
+        .context("cannot build the Twilio client")
+}
+
+/// The REST credentials: the API key (`SK…`) and its secret when both are set, else the
+/// account's auth token (which signs webhooks either way).
+///
+/// # Errors
+///
+/// Half an API key, or neither an API key nor an auth token.
+pub fn twilio_credentials(settings: &Settings) -> anyhow::Result<Credentials> {
+    let t = &settings.twilio;
+    let sid = t
+        .account_sid
+        .as_ref()
+        .context("TWILIO_ACCOUNT_SID is required")?;
+    match (&t.api_key, &t.api_secret, &t.auth_token) {
+        (Some(key), Some(secret), _) => Ok(Credentials::api_key(
+            sid.clone(),
+            key.clone(),
+            secret.expose(),
+        )),
+        (Some(_), None, _) => anyhow::bail!("TWILIO_API_KEY is set without TWILIO_API_SECRET"),
+        (None, Some(_), _) => anyhow::bail!("TWILIO_API_SECRET is set without TWILIO_API_KEY"),
+        (None, None, Some(token)) => Ok(Credentials::auth_token(sid.clone(), token.expose())),
+        (None, None, None) => anyhow::bail!("TWILIO_AUTH_TOKEN is required"),
+    }
+}
+
+/// [`twilio_client`]'s builder, for callers that change a default (`check` retries nothing).
+pub fn twilio_client_builder(settings: &Settings) -> anyhow::Result<twilio_flex::ClientBuilder> {
+    let mut builder = twilio_flex::Client::builder(twilio_credentials(settings)?);
     if let Some(base) = &settings.twilio.api_base_url {
         builder = builder.base_url(base);
     }
@@ -125,10 +176,7 @@ pub fn twilio_client(settings: &Settings) -> anyhow::Result<twilio_flex::Client>
         }
         TwilioConcurrency::Fixed(n) => twilio_flex::ConcurrencyLimit::fixed(n),
     };
-    builder
-        .concurrency(limit)
-        .build()
-        .context("cannot build the Twilio client")
+    Ok(builder.concurrency(limit))
 }
 
 /// The Flex contact-center adapter.

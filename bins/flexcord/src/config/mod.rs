@@ -91,8 +91,12 @@ impl Default for TwilioConcurrency {
 pub struct TwilioSettings {
     /// `TWILIO_ACCOUNT_SID`.
     pub account_sid: Option<String>,
-    /// `TWILIO_AUTH_TOKEN`: REST auth and the webhook signature key.
+    /// `TWILIO_AUTH_TOKEN`: the webhook signature key, and REST auth without an API key.
     pub auth_token: Option<Secret>,
+    /// `TWILIO_API_KEY` (`SK…`): REST auth with [`TwilioSettings::api_secret`] when set.
+    pub api_key: Option<String>,
+    /// `TWILIO_API_SECRET`: the API key's secret.
+    pub api_secret: Option<Secret>,
     /// `TWILIO_API_BASE_URL`: replaces every Twilio host.
     pub api_base_url: Option<String>,
     /// `FLEXCORD_TWILIO_MAX_CONCURRENCY`: Twilio requests in flight for the account.
@@ -198,6 +202,14 @@ impl Settings {
         } else {
             Err(ConfigError { problems })
         }
+    }
+
+    /// Merges like [`Settings::load`] but keeps going: the settings as far as they could be
+    /// read (a malformed or missing value stays unset) beside every problem, for
+    /// `flexcord check`, which reports each problem as a line and checks what it can.
+    #[must_use]
+    pub fn load_lenient(file: FileConfig, env: &dyn Env, needs: Needs) -> (Self, Vec<String>) {
+        merge::merge(file, env, needs)
     }
 }
 

@@ -25,10 +25,32 @@ pub(super) const COMPONENT: Component = Component {
             env: Some("TWILIO_AUTH_TOKEN"),
             file: Some(FileKey::new(SECTION, "auth_token")),
             unset: Unset::Required(&[Needs::Run, Needs::Twilio], ""),
-            doc: "REST password **and** the key of every webhook signature",
+            doc: "the key of every webhook signature, and the REST password unless an API key is set",
             sample: Sample::Commented("\"…\""),
             note: "prefer the environment",
             apply: apply!(parse::secret => |s, v| s.twilio.auth_token = Some(v)),
+            ..Setting::BASE
+        },
+        // After the auth token: REST calls use the key when both halves are set.
+        Setting {
+            env: Some("TWILIO_API_KEY"),
+            file: Some(FileKey::new(SECTION, "api_key")),
+            unset: Unset::Means("REST calls authenticate with the auth token"),
+            doc: "an API key, `SK…`, that authenticates REST calls instead of the auth token \
+                  (Twilio's recommendation; needs `TWILIO_API_SECRET`)",
+            sample: Sample::Commented("\"SKxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\""),
+            note: "optional",
+            apply: apply!(parse::text, |v: &String| parse::sid(v, "SK")
+                => |s, v| s.twilio.api_key = Some(v)),
+            ..Setting::BASE
+        },
+        Setting {
+            env: Some("TWILIO_API_SECRET"),
+            file: Some(FileKey::new(SECTION, "api_secret")),
+            doc: "the API key's secret",
+            sample: Sample::Commented("\"…\""),
+            note: "prefer the environment",
+            apply: apply!(parse::secret => |s, v| s.twilio.api_secret = Some(v)),
             ..Setting::BASE
         },
         Setting {
