@@ -10,11 +10,11 @@
 use std::future::IntoFuture;
 use std::time::Duration;
 
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use twilight_http::Client;
 use twilight_http::error::ErrorType;
 use twilight_http::response::Response;
-use twilight_model::application::command::Command;
 use twilight_model::guild::Permissions;
 use twilight_model::id::Id;
 
@@ -86,7 +86,7 @@ pub async fn preflight(http: &Client, config: &DiscordConfig) -> Vec<Finding> {
     let host = config.api_proxy.as_deref().unwrap_or("discord.com");
     let mut findings = Vec::new();
 
-    let me: twilight_model::user::CurrentUser = match fetch(http.current_user()).await {
+    let me: Me = match fetch(http.current_user()).await {
         Ok(me) => me,
         Err(error) => {
             findings.push(token_failure(host, &error));
@@ -95,11 +95,14 @@ pub async fn preflight(http: &Client, config: &DiscordConfig) -> Vec<Finding> {
     };
     findings.push(Finding::ok(
         "discord token",
-        format!("{host} accepted it: logged in as {} ({})", me.name, me.id),
+        format!(
+            "{host} accepted it: logged in as {} ({})",
+            me.username, me.id
+        ),
     ));
 
-    match fetch::<twilight_model::oauth::Application, _, _>(http.current_user_application()).await {
-        Ok(app) if app.id.get() == config.application_id => findings.push(Finding::ok(
+    match fetch::<Application, _, _>(http.current_user_application()).await {
+        Ok(app) if app.id == config.application_id.to_string() => findings.push(Finding::ok(
             "discord application",
             format!("the token belongs to application {}", app.id),
         )),
@@ -133,43 +136,58 @@ pub async fn preflight(http: &Client, config: &DiscordConfig) -> Vec<Finding> {
         return findings;
     };
     let invite = invite_url(config.application_id);
-    let member =
-        match fetch::<twilight_model::guild::Member, _, _>(http.guild_member(guild, me.id)).await {
-            Ok(member) => member,
-            Err(error) => {
-                let detail = match error.status {
-                    Some(403 | 404) => format!(
-                        "the bot {} is not a member of guild {} ({} answered {})",
-                        me.name,
-                        config.guild_id,
-                        host,
-                        error.status.unwrap_or_default()
-                    ),
-                    _ => format!(
-                        "cannot read the bot's membership of guild {} on {host}: {}",
-                        config.guild_id, error.text
-                    ),
-                };
-                findings.push(Finding::bad(
-                    "discord guild",
-                    Level::Fail,
-                    detail,
-                    format!("check DISCORD_GUILD_ID, or invite the bot: {invite}"),
-                ));
-                return findings;
-            }
-        };
+    let Some(bot) = me.id.parse().ok().and_then(Id::new_checked) else {
+        findings.push(Finding::bad(
+            "discord guild",
+            Level::Fail,
+            format!(
+                "{host} answered GET /users/@me with the user id {:?}",
+                me.id
+            ),
+            "check DISCORD_API_PROXY points at Discord",
+        ));
+        return findings;
+    };
+    let member = match fetch::<Member, _, _>(http.guild_member(guild, bot)).await {
+        Ok(member) => member,
+        Err(error) => {
+            let detail = match error.status {
+                Some(403 | 404) => format!(
+                    "the bot {} is not a member of guild {} ({} answered {})",
+                    me.username,
+                    config.guild_id,
+                    host,
+                    error.status.unwrap_or_default()
+                ),
+                _ => format!(
+                    "cannot read the bot's membership of guild {} on {host}: {}",
+                    config.guild_id, error.text
+                ),
+            };
+            findings.push(Finding::bad(
+                "discord guild",
+                Level::Fail,
+                detail,
+                format!("check DISCORD_GUILD_ID, or invite the bot: {invite}"),
+            ));
+            return findings;
+        }
+    };
     findings.push(Finding::ok(
         "discord guild",
         format!("the bot is a member of guild {}", config.guild_id),
     ));
 
-    match fetch::<Vec<twilight_model::guild::Role>, _, _>(http.roles(guild)).await {
+    match fetch::<Vec<Role>, _, _>(http.roles(guild)).await {
         Ok(roles) => {
+            let everyone = guild.to_string();
             let granted = roles
                 .iter()
-                .filter(|r| r.id.get() == guild.get() || member.roles.contains(&r.id))
-                .fold(Permissions::empty(), |all, r| all | r.permissions);
+                .filter(|r| r.id == everyone || member.roles.contains(&r.id))
+                .map(|r| r.permissions.parse::<u64>().unwrap_or(0))
+                .fold(Permissions::empty(), |all, bits| {
+                    all | Permissions::from_bits_truncate(bits)
+                });
             findings.push(permissions_finding(granted, config.guild_id, &invite));
         }
         Err(error) => findings.push(Finding::bad(
@@ -183,7 +201,7 @@ pub async fn preflight(http: &Client, config: &DiscordConfig) -> Vec<Finding> {
         )),
     }
 
-    match fetch::<Vec<twilight_model::channel::Channel>, _, _>(http.guild_channels(guild)).await {
+    match fetch::<Vec<NamedChannel>, _, _>(http.guild_channels(guild)).await {
         Ok(channels) => {
             let missing: Vec<&str> = CHANNELS
                 .iter()
@@ -226,7 +244,9 @@ pub async fn preflight(http: &Client, config: &DiscordConfig) -> Vec<Finding> {
     let Some(application) = Id::new_checked(config.application_id) else {
         return findings;
     };
-    match fetch::<Vec<Command>, _, _>(http.interaction(application).global_commands()).await {
+    match fetch::<Vec<RegisteredCommand>, _, _>(http.interaction(application).global_commands())
+        .await
+    {
         Ok(registered) => findings.push(commands_finding(&registered)),
         Err(error) => findings.push(Finding::bad(
             "discord commands",
@@ -306,7 +326,7 @@ pub fn permissions_finding(granted: Permissions, guild_id: u64, invite: &str) ->
 
 /// Whether the registered global commands are the ones this version registers.
 #[must_use]
-pub fn commands_finding(registered: &[Command]) -> Finding {
+pub fn commands_finding(registered: &[RegisteredCommand]) -> Finding {
     let wanted = definitions();
     let mut problems = Vec::new();
     for command in &wanted {
@@ -314,7 +334,7 @@ pub fn commands_finding(registered: &[Command]) -> Finding {
             None => problems.push(format!("/{} is not registered", command.name)),
             Some(found)
                 if found.description != command.description
-                    || option_names(found) != option_names(command) =>
+                    || found.option_names() != wanted_options(command) =>
             {
                 problems.push(format!("/{} differs from this version's", command.name));
             }
@@ -351,12 +371,76 @@ pub fn commands_finding(registered: &[Command]) -> Finding {
     }
 }
 
-fn option_names(command: &Command) -> Vec<(String, bool)> {
+fn wanted_options(command: &twilight_model::application::command::Command) -> Vec<(String, bool)> {
     command
         .options
         .iter()
         .map(|o| (o.name.clone(), o.required.unwrap_or(false)))
         .collect()
+}
+
+/// What the checks read of Discord's answers: only the fields used, so a field Discord adds or
+/// drops cannot fail a check that does not look at it.
+#[derive(Debug, Deserialize)]
+struct Me {
+    id: String,
+    username: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Application {
+    id: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Member {
+    #[serde(default)]
+    roles: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Role {
+    id: String,
+    /// A decimal string (Discord's permission bit sets exceed 53 bits).
+    permissions: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct NamedChannel {
+    #[serde(default)]
+    name: Option<String>,
+}
+
+/// A global slash command as Discord lists it (`GET /applications/{id}/commands`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct RegisteredCommand {
+    /// Its name.
+    pub name: String,
+    /// Its description.
+    #[serde(default)]
+    pub description: String,
+    /// Its options.
+    #[serde(default)]
+    pub options: Vec<RegisteredOption>,
+}
+
+/// An option of a [`RegisteredCommand`].
+#[derive(Debug, Clone, Deserialize)]
+pub struct RegisteredOption {
+    /// Its name.
+    pub name: String,
+    /// Whether it must be given.
+    #[serde(default)]
+    pub required: Option<bool>,
+}
+
+impl RegisteredCommand {
+    fn option_names(&self) -> Vec<(String, bool)> {
+        self.options
+            .iter()
+            .map(|o| (o.name.clone(), o.required.unwrap_or(false)))
+            .collect()
+    }
 }
 
 /// The OAuth2 link that adds the bot to a server with the permissions flexcord needs.

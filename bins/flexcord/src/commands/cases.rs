@@ -108,8 +108,12 @@ async fn act(cases: &dyn CaseManagement, action: CasesAction) -> anyhow::Result<
                 print!("{}", render_case(&case));
             }
         }
-        CasesAction::Close { id } => set_status(cases, &id, CaseStatus::Closed, "closed").await?,
-        CasesAction::Reopen { id } => set_status(cases, &id, CaseStatus::Open, "reopened").await?,
+        CasesAction::Close { id } => {
+            set_status(cases, &id, CaseStatus::Closed, ("close", "closed")).await?;
+        }
+        CasesAction::Reopen { id } => {
+            set_status(cases, &id, CaseStatus::Open, ("reopen", "reopened")).await?;
+        }
     }
     Ok(())
 }
@@ -119,13 +123,13 @@ async fn set_status(
     cases: &dyn CaseManagement,
     id: &str,
     status: CaseStatus,
-    verb: &str,
+    (verb, done): (&str, &str),
 ) -> anyhow::Result<()> {
     let id = parse_id(id)?;
     let before = cases
         .get(id)
         .await
-        .with_context(|| format!("cannot {} case {id}", verb.trim_end_matches('d')))?;
+        .with_context(|| format!("cannot {verb} case {id}"))?;
     if before.status == status {
         println!("case {id} is already {}", status.as_str());
         return Ok(());
@@ -134,7 +138,7 @@ async fn set_status(
         .set_status(id, status)
         .await
         .with_context(|| format!("cannot set case {id} to {}", status.as_str()))?;
-    println!("case {id} {verb} (was {})", before.status.as_str());
+    println!("case {id} {done} (was {})", before.status.as_str());
     Ok(())
 }
 
