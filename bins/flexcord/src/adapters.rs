@@ -226,3 +226,58 @@ pub fn discord_config(settings: &Settings) -> anyhow::Result<DiscordConfig> {
         global_rate_limit: d.global_rate_limit,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{FileConfig, Needs};
+
+    const SID: &str = "AC0123456789abcdef0123456789abcdef";
+    const KEY: &str = "SK0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn an_api_key_authenticates_rest_calls_and_the_auth_token_stays_the_signature_key() {
+        let env = [
+            ("TWILIO_ACCOUNT_SID", SID),
+            ("TWILIO_AUTH_TOKEN", "the-auth-token"),
+            ("TWILIO_API_KEY", KEY),
+            ("TWILIO_API_SECRET", "the-key-secret"),
+        ];
+        let settings = Settings::load(FileConfig::default(), &env, Needs::Twilio).unwrap();
+        let credentials = format!("{:?}", twilio_credentials(&settings).unwrap());
+        assert!(
+            credentials.contains(&format!("username: \"{KEY}\"")),
+            "{credentials}"
+        );
+        assert!(!credentials.contains("the-key-secret"), "{credentials}");
+        // Redacted like every secret.
+        let debug = format!("{settings:?}");
+        assert!(!debug.contains("the-key-secret") && !debug.contains("the-auth-token"));
+        assert_eq!(
+            settings.twilio.auth_token.as_ref().map(|t| t.expose()),
+            Some("the-auth-token")
+        );
+
+        let without_key = [("TWILIO_ACCOUNT_SID", SID), ("TWILIO_AUTH_TOKEN", "t")];
+        let settings = Settings::load(FileConfig::default(), &without_key, Needs::Twilio).unwrap();
+        let credentials = format!("{:?}", twilio_credentials(&settings).unwrap());
+        assert!(
+            credentials.contains(&format!("username: \"{SID}\"")),
+            "{credentials}"
+        );
+    }
+
+    #[test]
+    fn half_an_api_key_is_a_configuration_problem() {
+        let env = [
+            ("TWILIO_ACCOUNT_SID", SID),
+            ("TWILIO_AUTH_TOKEN", "t"),
+            ("TWILIO_API_KEY", KEY),
+        ];
+        let error = Settings::load(FileConfig::default(), &env, Needs::Twilio).unwrap_err();
+        assert_eq!(
+            error.problems,
+            vec!["TWILIO_API_SECRET is required with TWILIO_API_KEY".to_owned()]
+        );
+    }
+}

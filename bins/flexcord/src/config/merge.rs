@@ -99,6 +99,7 @@ impl Settings {
             twilio: super::TwilioSettings::default(),
             public_url: None,
             listen: SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
+            admin_listen: None,
             database_url: DatabaseUrl(String::new()),
             kb_dir: PathBuf::new(),
             announce: AnnounceSettings {

@@ -35,6 +35,9 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// HTTP listen address.
     pub listen: SocketAddr,
+    /// `FLEXCORD_ADMIN_LISTEN`: where `/metrics`, `/readyz`, `/healthz` and `/announce` are
+    /// served apart from the public listener (which then serves only the webhook paths).
+    pub admin_listen: Option<SocketAddr>,
     /// `sqlite://…` or `postgres://…` (its password is redacted in `Debug`).
     pub database_url: DatabaseUrl,
     /// Markdown articles for the embedded FAQ bot.
