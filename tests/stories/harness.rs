@@ -135,7 +135,7 @@ fn on_postgres() -> bool {
     env!("CARGO_CRATE_NAME") == "stories_postgres"
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -281,7 +281,7 @@ impl World {
         self.bridge.starts += 1;
         let ready = tokio::time::timeout(WAIT, async {
             loop {
-                let (status, body) = self.get("/readyz").await;
+                let (status, body) = request("GET", &self.readyz_url(), &[], Bytes::new()).await;
                 if status == 200 && body.contains("gateway: connected") {
                     return;
                 }
@@ -390,6 +390,18 @@ impl World {
         self.flexcord(args).output().await.expect("run flexcord")
     }
 
+    /// Like [`World::cli`] for a command that must fail (exit status 1); returns its stderr.
+    pub async fn cli_failing(&self, args: &[&str]) -> String {
+        let out = self.flexcord(args).output().await.expect("run flexcord");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "flexcord {args:?} did not fail:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
     /// `flexcord <args>` with exactly the bridge's environment.
     fn flexcord(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_flexcord"));
@@ -417,6 +429,15 @@ impl World {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
+    }
+
+    /// `/readyz` on the admin listener when there is one (`FLEXCORD_ADMIN_LISTEN`), else on
+    /// the public one.
+    fn readyz_url(&self) -> String {
+        match self.bridge_env("FLEXCORD_ADMIN_LISTEN") {
+            admin if admin.is_empty() => self.url("/readyz"),
+            admin => format!("http://{admin}/readyz"),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

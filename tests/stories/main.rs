@@ -16,6 +16,7 @@
 
 mod harness;
 
+mod admin_listener;
 mod announcements;
 mod attachments;
 mod bot;

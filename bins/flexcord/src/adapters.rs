@@ -29,6 +29,30 @@ pub async fn store(settings: &Settings) -> anyhow::Result<Store> {
         })
 }
 
+/// Opens an existing database to read it: nothing is created, migrated or written (the
+/// commands that only look: `cases list|show`, `outbox dead`, `users list|show`, `check`).
+pub async fn store_read_only(settings: &Settings) -> anyhow::Result<Store> {
+    let url = &settings.database_url.0;
+    Store::open_read_only(&StoreConfig::new(url.clone()))
+        .await
+        .map_err(|error| read_only_error(&error, url))
+}
+
+/// The open error with what the operator does about it.
+fn read_only_error(error: &flexcord_store::OpenError, url: &str) -> anyhow::Error {
+    use flexcord_store::OpenError;
+    let fix = match error {
+        OpenError::Missing(_) | OpenError::NotMigrated(_) => {
+            "; check FLEXCORD_DATABASE_URL (`flexcord run` creates and migrates the database)"
+        }
+        _ => "",
+    };
+    anyhow::anyhow!(
+        "cannot open the database {} to read it: {error}{fix}",
+        flexcord_store::redact_url(url)
+    )
+}
+
 /// The case system: remote when `CASES_URL` is set, else the embedded one in the store.
 pub fn cases(settings: &Settings, store: &Store) -> anyhow::Result<Arc<dyn CaseManagement>> {
     Ok(match &settings.cases {
@@ -108,12 +132,39 @@ fn key(remote: &RemoteService) -> SecretString {
 
 /// The Twilio REST client.
 pub fn twilio_client(settings: &Settings) -> anyhow::Result<twilio_flex::Client> {
-    let (Some(sid), Some(token)) = (&settings.twilio.account_sid, &settings.twilio.auth_token)
-    else {
-        anyhow::bail!("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are required");
-    };
-    let mut builder =
-        twilio_flex::Client::builder(Credentials::auth_token(sid.clone(), token.expose()));
+    twilio_client_builder(settings)?
+        .build()
+        .context("cannot build the Twilio client")
+}
+
+/// The REST credentials: the API key (`SK…`) and its secret when both are set, else the
+/// account's auth token (which signs webhooks either way).
+///
+/// # Errors
+///
+/// Half an API key, or neither an API key nor an auth token.
+pub fn twilio_credentials(settings: &Settings) -> anyhow::Result<Credentials> {
+    let t = &settings.twilio;
+    let sid = t
+        .account_sid
+        .as_ref()
+        .context("TWILIO_ACCOUNT_SID is required")?;
+    match (&t.api_key, &t.api_secret, &t.auth_token) {
+        (Some(key), Some(secret), _) => Ok(Credentials::api_key(
+            sid.clone(),
+            key.clone(),
+            secret.expose(),
+        )),
+        (Some(_), None, _) => anyhow::bail!("TWILIO_API_KEY is set without TWILIO_API_SECRET"),
+        (None, Some(_), _) => anyhow::bail!("TWILIO_API_SECRET is set without TWILIO_API_KEY"),
+        (None, None, Some(token)) => Ok(Credentials::auth_token(sid.clone(), token.expose())),
+        (None, None, None) => anyhow::bail!("TWILIO_AUTH_TOKEN is required"),
+    }
+}
+
+/// [`twilio_client`]'s builder, for callers that change a default (`check` retries nothing).
+pub fn twilio_client_builder(settings: &Settings) -> anyhow::Result<twilio_flex::ClientBuilder> {
+    let mut builder = twilio_flex::Client::builder(twilio_credentials(settings)?);
     if let Some(base) = &settings.twilio.api_base_url {
         builder = builder.base_url(base);
     }
@@ -125,10 +176,7 @@ pub fn twilio_client(settings: &Settings) -> anyhow::Result<twilio_flex::Client>
         }
         TwilioConcurrency::Fixed(n) => twilio_flex::ConcurrencyLimit::fixed(n),
     };
-    builder
-        .concurrency(limit)
-        .build()
-        .context("cannot build the Twilio client")
+    Ok(builder.concurrency(limit))
 }
 
 /// The Flex contact-center adapter.
@@ -177,4 +225,59 @@ pub fn discord_config(settings: &Settings) -> anyhow::Result<DiscordConfig> {
         staff_role: d.staff_role.clone(),
         global_rate_limit: d.global_rate_limit,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{FileConfig, Needs};
+
+    const SID: &str = "AC0123456789abcdef0123456789abcdef";
+    const KEY: &str = "SK0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn an_api_key_authenticates_rest_calls_and_the_auth_token_stays_the_signature_key() {
+        let env = [
+            ("TWILIO_ACCOUNT_SID", SID),
+            ("TWILIO_AUTH_TOKEN", "the-auth-token"),
+            ("TWILIO_API_KEY", KEY),
+            ("TWILIO_API_SECRET", "the-key-secret"),
+        ];
+        let settings = Settings::load(FileConfig::default(), &env, Needs::Twilio).unwrap();
+        let credentials = format!("{:?}", twilio_credentials(&settings).unwrap());
+        assert!(
+            credentials.contains(&format!("username: \"{KEY}\"")),
+            "{credentials}"
+        );
+        assert!(!credentials.contains("the-key-secret"), "{credentials}");
+        // Redacted like every secret.
+        let debug = format!("{settings:?}");
+        assert!(!debug.contains("the-key-secret") && !debug.contains("the-auth-token"));
+        assert_eq!(
+            settings.twilio.auth_token.as_ref().map(|t| t.expose()),
+            Some("the-auth-token")
+        );
+
+        let without_key = [("TWILIO_ACCOUNT_SID", SID), ("TWILIO_AUTH_TOKEN", "t")];
+        let settings = Settings::load(FileConfig::default(), &without_key, Needs::Twilio).unwrap();
+        let credentials = format!("{:?}", twilio_credentials(&settings).unwrap());
+        assert!(
+            credentials.contains(&format!("username: \"{SID}\"")),
+            "{credentials}"
+        );
+    }
+
+    #[test]
+    fn half_an_api_key_is_a_configuration_problem() {
+        let env = [
+            ("TWILIO_ACCOUNT_SID", SID),
+            ("TWILIO_AUTH_TOKEN", "t"),
+            ("TWILIO_API_KEY", KEY),
+        ];
+        let error = Settings::load(FileConfig::default(), &env, Needs::Twilio).unwrap_err();
+        assert_eq!(
+            error.problems,
+            vec!["TWILIO_API_SECRET is required with TWILIO_API_KEY".to_owned()]
+        );
+    }
 }

@@ -264,9 +264,30 @@ pub async fn run_until(
         max_connections = limits.max_connections,
         "flexcord is running"
     );
+    // With an admin listener, the public one serves only what Twilio calls: metrics,
+    // readiness and `/announce` are not reachable through the public address at all.
+    let (public_routes, admin) = match settings.admin_listen {
+        Some(address) => {
+            let admin = tokio::net::TcpListener::bind(address)
+                .await
+                .with_context(|| format!("cannot listen on {address} (FLEXCORD_ADMIN_LISTEN)"))?;
+            tracing::info!(admin_listen = %address, "operator endpoints on the admin listener");
+            (
+                http::public_routes(state.clone()),
+                Some(tokio::spawn(http::server::serve(
+                    admin,
+                    http::admin_routes(state),
+                    http::server::Limits::admin(),
+                    Arc::clone(&metrics),
+                    shutdown_rx.clone(),
+                ))),
+            )
+        }
+        None => (http::routes(state), None),
+    };
     let server = tokio::spawn(http::server::serve(
         listener,
-        http::routes(state),
+        public_routes,
         limits,
         Arc::clone(&metrics),
         shutdown_rx.clone(),
@@ -276,6 +297,9 @@ pub async fn run_until(
     tracing::info!("shutting down: draining in-flight work");
     let _ = shutdown_tx.send(true);
     let _ = server.await;
+    if let Some(admin) = admin {
+        let _ = admin.await;
+    }
     let handover = gateway_task.await.ok().flatten();
     let _ = forwarder.await;
     while workers.join_next().await.is_some() {}

@@ -43,8 +43,13 @@ pub enum Command {
         #[command(subcommand)]
         target: SetupTarget,
     },
-    /// Validate the configuration and reach every configured service.
-    Check,
+    /// Preflight: validate the configuration and reach every configured service without
+    /// changing anything; one line per check, exit status 1 when one failed.
+    Check {
+        /// One JSON object, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Look cases up.
     Cases {
         /// What to do.
@@ -101,9 +106,25 @@ pub enum CasesAction {
         /// At most this many.
         #[arg(long, default_value_t = 50)]
         limit: u32,
+        /// One JSON array, for scripts.
+        #[arg(long)]
+        json: bool,
     },
     /// Show one case with its notes.
     Show {
+        /// Case number (`1042` or `#1042`).
+        id: String,
+        /// One JSON object, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Close a case (done with, no further action).
+    Close {
+        /// Case number (`1042` or `#1042`).
+        id: String,
+    },
+    /// Open a closed or resolved case again.
+    Reopen {
         /// Case number (`1042` or `#1042`).
         id: String,
     },

@@ -9,6 +9,7 @@
 pub mod adapters;
 pub mod app;
 pub mod cli;
+pub mod cli_error;
 pub mod commands;
 pub mod config;
 mod delivery_metrics;

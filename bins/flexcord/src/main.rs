@@ -3,9 +3,9 @@
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use flexcord::cli::{Cli, Command, KbAction, SetupTarget};
+use flexcord::cli::{Cli, Command, KbAction, LogFormat, SetupTarget};
 use flexcord::config::{FileConfig, Needs, ProcessEnv, Settings};
-use flexcord::{app, commands, telemetry};
+use flexcord::{app, cli_error, commands, telemetry};
 
 /// One event-loop thread. The bridge's own work per relay is small (parse, decide, sign); what
 /// costs is handing work between threads, and SQLite already runs on threads of its own (one per
@@ -13,13 +13,34 @@ use flexcord::{app, commands, telemetry};
 /// with the benchmark on 2 cores, one thread cut context switches per relay by 40% and CPU per
 /// relay by a quarter, at the same latency.
 #[tokio::main(flavor = "current_thread")]
+#[expect(
+    clippy::print_stderr,
+    reason = "a failed command's one error message is for the person who ran it"
+)]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init(cli.log_format);
+    let service = matches!(
+        cli.command,
+        None | Some(Command::Run | Command::Sandbox { .. })
+    );
+    let log_format = cli.log_format;
+    telemetry::init_with(
+        log_format,
+        if service {
+            telemetry::SERVICE_FILTER
+        } else {
+            telemetry::COMMAND_FILTER
+        },
+    );
     match run(cli).await {
         Ok(code) => code,
         Err(error) => {
-            tracing::error!("{error:#}");
+            // Once, for the person or script that ran the command: no timestamp, no level.
+            // With JSON logs a service's collector reads only log lines, so it gets one too.
+            if service && log_format == LogFormat::Json {
+                tracing::error!("{error:#}");
+            }
+            eprintln!("{}", cli_error::render(&error));
             ExitCode::FAILURE
         }
     }
@@ -38,7 +59,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let needs = match &command {
-        Command::Run | Command::Check => Needs::Run,
+        Command::Run => Needs::Run,
+        Command::Check { json } => {
+            // The preflight reports each configuration problem as a failed check and goes on
+            // checking what it can, instead of stopping at the list.
+            let (settings, problems) = Settings::load_lenient(file, &ProcessEnv, Needs::Run);
+            let passed = commands::check::run(&settings, &problems, *json).await;
+            return Ok(if passed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            });
+        }
         Command::Setup {
             target: SetupTarget::Discord,
         } => Needs::Discord,
@@ -53,11 +85,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(file, &ProcessEnv, needs)?;
     match command {
         Command::Run => app::run(settings).await?,
-        Command::Check => {
-            if !commands::check::run(&settings).await {
-                return Ok(ExitCode::FAILURE);
-            }
-        }
         Command::Setup {
             target: SetupTarget::Discord,
         } => commands::setup::discord(&settings).await?,
@@ -71,8 +98,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Kb {
             action: KbAction::Index,
         } => commands::kb::index(&settings).await?,
-        // Ran above, without the process environment.
-        Command::Sandbox { .. } => {}
+        // Ran above: the sandbox without the process environment, check with the problems the
+        // configuration has.
+        Command::Sandbox { .. } | Command::Check { .. } => {}
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -18,11 +18,22 @@ use tracing_subscriber::fmt::format::{Writer, debug_fn};
 
 use crate::cli::LogFormat;
 
+/// The filter when `RUST_LOG` is unset, for the long-running `run` and `sandbox`.
+pub const SERVICE_FILTER: &str =
+    "info,sqlx=warn,twilight_gateway=warn,twilight_http=warn,hyper=warn";
+/// The filter when `RUST_LOG` is unset, for one-shot commands: they print what they did on
+/// stdout and their error once on stderr, so progress logs would only repeat it with timestamps.
+pub const COMMAND_FILTER: &str = "warn,sqlx=error";
+
 /// Installs the global subscriber. Logs go to stderr, so commands' output on stdout stays clean.
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        EnvFilter::new("info,sqlx=warn,twilight_gateway=warn,twilight_http=warn,hyper=warn")
-    });
+    init_with(format, SERVICE_FILTER);
+}
+
+/// [`init`] with another filter for when `RUST_LOG` is unset.
+pub fn init_with(format: LogFormat, default_filter: &str) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

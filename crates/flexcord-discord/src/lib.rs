@@ -53,6 +53,7 @@ pub mod error;
 pub mod gateway;
 pub mod guild;
 pub mod http_interactions;
+pub mod preflight;
 pub mod render;
 pub mod send;
 pub mod session;

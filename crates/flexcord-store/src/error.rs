@@ -19,6 +19,16 @@ pub enum OpenError {
     /// Migrating the schema failed.
     #[error("cannot migrate the database schema: {0}")]
     Migrate(String),
+    /// A read-only open found no database there (the SQLite file does not exist); nothing was
+    /// created ([`Store::open_read_only`](crate::Store::open_read_only)).
+    #[error("no database at {0} (nothing was created)")]
+    Missing(String),
+    /// A read-only open found a database without flexcord's schema.
+    #[error("{0} is not a flexcord database (it has no flexcord schema)")]
+    NotMigrated(String),
+    /// The database refused a write ([`Store::probe_writable`](crate::Store::probe_writable)).
+    #[error("the database refuses writes: {0}")]
+    ReadOnly(String),
 }
 
 /// True for errors that mean the stored data does not decode (as opposed to the database

@@ -111,6 +111,15 @@ fn migrate_error(e: sqlx::Error) -> OpenError {
     OpenError::Migrate(e.to_string())
 }
 
+/// The newest migration this build has for the pool's backend.
+pub(crate) fn latest(pool: &Pool) -> i64 {
+    let migrations = match pool {
+        Pool::Sqlite(_) => SQLITE,
+        Pool::Postgres(_) => POSTGRES,
+    };
+    migrations.last().map_or(0, |m| m.version)
+}
+
 /// Applies every migration the database has not seen yet.
 pub(crate) async fn run(pool: &Pool, schema: Option<&str>) -> Result<(), OpenError> {
     let migrations = match pool {

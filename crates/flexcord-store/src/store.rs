@@ -72,7 +72,7 @@ pub struct Store {
     /// (and a deferred transaction that has to upgrade can fail outright). Other processes on
     /// the same file still meet the busy timeout. Unused for PostgreSQL, which has row locks.
     /// The lock also holds the connection the hot writes run on (see `writer`).
-    write_lock: std::sync::Arc<tokio::sync::Mutex<Writer>>,
+    pub(crate) write_lock: std::sync::Arc<tokio::sync::Mutex<Writer>>,
     /// The worker new outbox entries are leased to, if one registered
     /// ([`Store::lease_new_entries`]).
     pub(crate) direct: DirectSlot,

@@ -41,7 +41,7 @@ pub struct BaseUrls {
     /// Media Content Service. Default `https://mcs.us1.twilio.com` (the host Twilio's
     /// Conversations media docs use).
     pub media: String,
-    /// TaskRouter v1 (reading tasks back). Default `https://taskrouter.twilio.com`.
+    /// TaskRouter v1 (hand-off tasks read back; `flexcord check`). Default `https://taskrouter.twilio.com`.
     pub taskrouter: String,
 }
 

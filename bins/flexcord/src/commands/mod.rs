@@ -4,6 +4,7 @@
 
 pub mod cases;
 pub mod check;
+pub mod dates;
 pub mod kb;
 pub mod outbox;
 pub mod sandbox;

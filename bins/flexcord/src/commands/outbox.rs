@@ -20,9 +20,20 @@ use crate::config::Settings;
 ///
 /// # Errors
 ///
-/// An unreachable database.
+/// An unreachable database; for `retry`, ids that are not dead letters (so a script sees that
+/// not everything asked for was queued).
 pub async fn run(settings: &Settings, action: OutboxAction) -> anyhow::Result<()> {
-    let store = adapters::store(settings).await?;
+    // `dead` only reads: a mistyped database URL must fail, not leave an empty database behind.
+    let store = match action {
+        OutboxAction::Dead { .. } => adapters::store_read_only(settings).await?,
+        OutboxAction::Retry { .. } => adapters::store(settings).await?,
+    };
+    let result = act(&store, action).await;
+    store.close().await;
+    result
+}
+
+async fn act(store: &flexcord_store::Store, action: OutboxAction) -> anyhow::Result<()> {
     match action {
         OutboxAction::Dead { limit } => {
             let dead = store
@@ -45,17 +56,21 @@ pub async fn run(settings: &Settings, action: OutboxAction) -> anyhow::Result<()
                     .unwrap_or(u64::MAX)
                     .saturating_sub(queued)
             };
-            println!(
-                "{queued} queued again; a running flexcord sends them within a second{}",
-                if skipped > 0 {
-                    format!(" ({skipped} not dead letters, skipped)")
-                } else {
-                    String::new()
-                }
-            );
+            if queued > 0 {
+                println!("{queued} queued again; a running flexcord sends them within a second");
+            } else if all {
+                println!("no dead letters to queue");
+            }
+            if skipped > 0 {
+                // Asked for by id and not done: the command failed, whatever else it queued.
+                anyhow::bail!(
+                    "{skipped} of the {} ids given {} not a dead letter (see `flexcord outbox dead`)",
+                    ids.len(),
+                    if skipped == 1 { "is" } else { "are" }
+                );
+            }
         }
     }
-    store.close().await;
     Ok(())
 }
 

@@ -32,12 +32,16 @@ pub async fn discord(settings: &Settings) -> anyhow::Result<()> {
     let http = Arc::new(build_http(&config).context("cannot build the Discord client")?);
     register_commands(&http, config.application_id, &settings.router.locales)
         .await
-        .context("cannot register slash commands")?;
-    println!("registered /helpme, /bug, /new_feature and /case");
+        .context(
+            "cannot register the slash commands (check DISCORD_TOKEN and DISCORD_APPLICATION_ID)",
+        )?;
+    println!("slash commands: /helpme, /bug, /new_feature and /case registered");
     let report = setup_guild(&http, config.guild_id, config.application_id)
         .await
-        .context("cannot set up the guild's channels (does the bot have Manage Channels?)")?;
-    println!("channels: {report:?}");
+        .context(
+            "cannot set up the guild's channels (does the bot have Manage Channels and Manage Roles? `flexcord check` tells)",
+        )?;
+    print!("{}", channels_summary(config.guild_id, &report));
     let Some(url) = endpoint_to_set(settings) else {
         return Ok(());
     };
@@ -101,6 +105,35 @@ pub fn interactions_url(public_url: &str) -> String {
     )
 }
 
+/// What `setup discord` did to the channels, one line each kind.
+#[must_use]
+pub fn channels_summary(guild_id: u64, report: &flexcord_discord::SetupReport) -> String {
+    let list = |names: &[String]| {
+        names
+            .iter()
+            .map(|n| format!("#{n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = String::new();
+    if !report.created.is_empty() {
+        out.push_str(&format!(
+            "created in guild {guild_id}: {}\n",
+            list(&report.created)
+        ));
+    }
+    if !report.existing.is_empty() {
+        out.push_str(&format!("already there: {}\n", list(&report.existing)));
+    }
+    if !report.fixed.is_empty() {
+        out.push_str(&format!(
+            "made read-only for @everyone: {}\n",
+            list(&report.fixed)
+        ));
+    }
+    out
+}
+
 /// Checks the Twilio credentials and, in studio mode, installs or updates the Studio flow.
 ///
 /// # Errors
@@ -108,11 +141,35 @@ pub fn interactions_url(public_url: &str) -> String {
 /// Twilio refusing the credentials or the flow.
 pub async fn twilio(settings: &Settings, env: &dyn Env) -> anyhow::Result<()> {
     let client = adapters::twilio_client(settings)?;
-    let configuration = client
-        .conversations_configuration()
-        .await
-        .context("Twilio refused the credentials (TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN)")?;
-    println!("Twilio credentials ok; Conversations configuration: {configuration:?}");
+    let configuration = match client.conversations_configuration().await {
+        Ok(configuration) => configuration,
+        // Only a 401/403 is Twilio refusing the credentials; a refused connection or a timeout
+        // says nothing about them.
+        Err(error) if error.is_unauthorized() => {
+            return Err(anyhow::Error::new(error).context(format!(
+                "Twilio refused the credentials of account {} (check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or TWILIO_API_KEY and TWILIO_API_SECRET)",
+                client.account_sid()
+            )));
+        }
+        Err(error) => {
+            return Err(anyhow::Error::new(error).context(format!(
+                "cannot reach Twilio at {} (check the network, or TWILIO_API_BASE_URL)",
+                settings
+                    .twilio
+                    .api_base_url
+                    .as_deref()
+                    .unwrap_or("https://conversations.twilio.com")
+            )));
+        }
+    };
+    println!(
+        "Twilio: account {} accepted the credentials; default Conversations service {}",
+        client.account_sid(),
+        configuration
+            .default_chat_service_sid
+            .as_deref()
+            .unwrap_or("(none)")
+    );
     if settings.router.routing != RoutingMode::Studio {
         println!(
             "routing is bridge: no Studio flow needed (hand-off uses TWILIO_WORKSPACE_SID / TWILIO_WORKFLOW_SID)"

@@ -51,6 +51,19 @@ pub(super) fn merge(mut file: FileConfig, env: &dyn Env, needs: Needs) -> (Setti
         Ok(locales) => settings.router.locales = locales,
         Err(found) => problems.extend(found),
     }
+    // An API key is two settings: one half alone would fall back to the auth token unnoticed.
+    // (A half that was given but malformed is already reported: one message per problem.)
+    let named = |name: &str| problems.iter().any(|p: &String| p.starts_with(name));
+    let pair = match (&settings.twilio.api_key, &settings.twilio.api_secret) {
+        (Some(_), None) if !named("TWILIO_API_SECRET") => {
+            Some("TWILIO_API_SECRET is required with TWILIO_API_KEY")
+        }
+        (None, Some(_)) if !named("TWILIO_API_KEY") => {
+            Some("TWILIO_API_KEY is required with TWILIO_API_SECRET")
+        }
+        _ => None,
+    };
+    problems.extend(pair.map(str::to_owned));
     (settings, problems)
 }
 
@@ -95,6 +108,7 @@ impl Settings {
             twilio: super::TwilioSettings::default(),
             public_url: None,
             listen: SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
+            admin_listen: None,
             database_url: DatabaseUrl(String::new()),
             kb_dir: PathBuf::new(),
             announce: AnnounceSettings {

@@ -35,6 +35,9 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// HTTP listen address.
     pub listen: SocketAddr,
+    /// `FLEXCORD_ADMIN_LISTEN`: where `/metrics`, `/readyz`, `/healthz` and `/announce` are
+    /// served apart from the public listener (which then serves only the webhook paths).
+    pub admin_listen: Option<SocketAddr>,
     /// `sqlite://…` or `postgres://…` (its password is redacted in `Debug`).
     pub database_url: DatabaseUrl,
     /// Markdown articles for the embedded FAQ bot.
@@ -117,8 +120,12 @@ impl Default for TwilioConcurrency {
 pub struct TwilioSettings {
     /// `TWILIO_ACCOUNT_SID`.
     pub account_sid: Option<String>,
-    /// `TWILIO_AUTH_TOKEN`: REST auth and the webhook signature key.
+    /// `TWILIO_AUTH_TOKEN`: the webhook signature key, and REST auth without an API key.
     pub auth_token: Option<Secret>,
+    /// `TWILIO_API_KEY` (`SK…`): REST auth with [`TwilioSettings::api_secret`] when set.
+    pub api_key: Option<String>,
+    /// `TWILIO_API_SECRET`: the API key's secret.
+    pub api_secret: Option<Secret>,
     /// `TWILIO_API_BASE_URL`: replaces every Twilio host.
     pub api_base_url: Option<String>,
     /// `FLEXCORD_TWILIO_MAX_CONCURRENCY`: Twilio requests in flight for the account.
@@ -224,6 +231,14 @@ impl Settings {
         } else {
             Err(ConfigError { problems })
         }
+    }
+
+    /// Merges like [`Settings::load`] but keeps going: the settings as far as they could be
+    /// read (a malformed or missing value stays unset) beside every problem, for
+    /// `flexcord check`, which reports each problem as a line and checks what it can.
+    #[must_use]
+    pub fn load_lenient(file: FileConfig, env: &dyn Env, needs: Needs) -> (Self, Vec<String>) {
+        merge::merge(file, env, needs)
     }
 }
 

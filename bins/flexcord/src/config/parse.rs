@@ -162,14 +162,31 @@ pub(crate) fn positive(value: &u64) -> Result<(), Problems> {
     }
 }
 
-/// A Twilio SID with this two-letter prefix.
+/// A Twilio SID: this two-letter prefix and 32 hexadecimal digits, as Twilio issues them. A
+/// truncated or mistyped one (`AC1`) is refused here rather than by Twilio in front of a player.
 pub(crate) fn sid(value: &str, prefix: &str) -> Result<(), Problems> {
-    if value.starts_with(prefix)
-        && value.len() > 2
-        && value.bytes().all(|b| b.is_ascii_alphanumeric())
-    {
+    let ok = value.len() == 34
+        && value.starts_with(prefix)
+        && value.bytes().skip(2).all(|b| b.is_ascii_hexdigit());
+    if ok {
         Ok(())
     } else {
-        Err(format!("must be a Twilio SID starting with {prefix}, got {value:?}").into())
+        Err(format!(
+            "must be a Twilio SID: {prefix} and 32 hexadecimal digits (34 characters), got {:?}",
+            crate::config::parse::clipped(value)
+        )
+        .into())
+    }
+}
+
+/// A value quoted in a message, cut to 40 characters (a secret pasted in the wrong variable
+/// must not be printed in full).
+pub(crate) fn clipped(value: &str) -> String {
+    if value.chars().count() <= 40 {
+        value.to_owned()
+    } else {
+        let mut cut: String = value.chars().take(39).collect();
+        cut.push('…');
+        cut
     }
 }

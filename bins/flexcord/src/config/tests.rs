@@ -8,10 +8,10 @@ const FULL: [(&str, &str); 10] = [
     ("DISCORD_TOKEN", "discord-secret-token"),
     ("DISCORD_APPLICATION_ID", "11"),
     ("DISCORD_GUILD_ID", "22"),
-    ("TWILIO_ACCOUNT_SID", "AC123"),
+    ("TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdef"),
     ("TWILIO_AUTH_TOKEN", "twilio-secret-token"),
-    ("TWILIO_WORKSPACE_SID", "WS1"),
-    ("TWILIO_WORKFLOW_SID", "WW1"),
+    ("TWILIO_WORKSPACE_SID", "WS0123456789abcdef0123456789abcdef"),
+    ("TWILIO_WORKFLOW_SID", "WW0123456789abcdef0123456789abcdef"),
     ("FLEXCORD_PUBLIC_URL", "https://bridge.example.com/"),
     ("FLEXCORD_DATABASE_URL", "postgres://u:hunter2@db/flexcord"),
     (
@@ -54,7 +54,7 @@ fn studio_mode_needs_a_flow_instead_of_taskrouter_targets() {
         ("DISCORD_TOKEN", "t"),
         ("DISCORD_APPLICATION_ID", "1"),
         ("DISCORD_GUILD_ID", "2"),
-        ("TWILIO_ACCOUNT_SID", "AC1"),
+        ("TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdef"),
         ("TWILIO_AUTH_TOKEN", "x"),
         ("FLEXCORD_PUBLIC_URL", "https://x.example"),
         ("FLEXCORD_ROUTING", "studio"),
@@ -103,6 +103,27 @@ fn malformed_values_are_reported_not_defaulted() {
     ];
     let err = Settings::load(FileConfig::default(), &env, Needs::Local).unwrap_err();
     assert_eq!(err.problems.len(), 6, "{err}");
+}
+
+#[test]
+fn sids_are_checked_in_full_prefix_and_32_hex_digits() {
+    for (name, value) in [
+        ("TWILIO_ACCOUNT_SID", "AC1"),
+        ("TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdeg"),
+        ("TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdef0"),
+        ("TWILIO_WORKSPACE_SID", "WW0123456789abcdef0123456789abcdef"),
+        ("TWILIO_WORKFLOW_SID", "WW0123456789abcdef"),
+    ] {
+        let err =
+            Settings::load(FileConfig::default(), &[(name, value)], Needs::Local).expect_err(value);
+        assert_eq!(err.problems.len(), 1, "{err}");
+        assert!(
+            err.problems[0].starts_with(name) && err.problems[0].contains("32 hexadecimal digits"),
+            "{err}"
+        );
+    }
+    let ok = [("TWILIO_ACCOUNT_SID", "AC0123456789ABCDEF0123456789abcdef")];
+    assert!(Settings::load(FileConfig::default(), &ok, Needs::Local).is_ok());
 }
 
 #[test]

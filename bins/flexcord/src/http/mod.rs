@@ -40,6 +40,15 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// at once; a body still arriving after this is an attack on connection slots.
 pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The paths Twilio posts webhooks to: all a reverse proxy must pass to flexcord (with Discord's
+/// interactions path, when that is served).
+pub const WEBHOOK_PATHS: [&str; 4] = [
+    twilio::FORWARD_PATH,
+    twilio::CHATBOT_PATH,
+    twilio::STUDIO_TASK_PATH,
+    discord_interactions::PATH,
+];
+
 /// What every handler can reach.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -69,14 +78,27 @@ pub struct AppState {
     pub discord_interactions: Option<Arc<discord_interactions::DiscordInteractions>>,
 }
 
-/// The routes.
+/// The routes on one listener: what Twilio and Discord call, and the operator's.
 pub fn routes(state: AppState) -> HttpRouter {
-    let read_body = middleware::from_fn_with_state(
-        (state.clone(), BODY_READ_TIMEOUT),
-        |State((state, timeout)): State<(AppState, Duration)>, request: Request, next: Next| async move {
-            read_body_in_time(&state, timeout, request, next).await
-        },
-    );
+    with_limits(public_paths().merge(admin_paths()), state)
+}
+
+/// The routes of the public listener when an admin listener is configured
+/// (`FLEXCORD_ADMIN_LISTEN`): only what Twilio (and Discord) call, so a reverse proxy has
+/// nothing else to filter.
+pub fn public_routes(state: AppState) -> HttpRouter {
+    with_limits(public_paths(), state)
+}
+
+/// The routes of the admin listener: health, readiness, metrics and `/announce`, for the
+/// operator's network only.
+pub fn admin_routes(state: AppState) -> HttpRouter {
+    with_limits(admin_paths(), state)
+}
+
+/// The webhook paths (their paths are in `twilio.rs`; the Studio flow and the Flex
+/// configuration name them).
+fn public_paths() -> HttpRouter<AppState> {
     HttpRouter::new()
         .route(twilio::FORWARD_PATH, post(twilio::forward_to_discord))
         .route(twilio::CHATBOT_PATH, post(twilio::chatbot_to_discord))
@@ -85,10 +107,26 @@ pub fn routes(state: AppState) -> HttpRouter {
             discord_interactions::PATH,
             post(discord_interactions::interactions),
         )
+}
+
+/// What only the operator calls.
+fn admin_paths() -> HttpRouter<AppState> {
+    HttpRouter::new()
         .route("/announce", post(announce::announce))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+}
+
+/// The body limits every route shares, and the state.
+fn with_limits(paths: HttpRouter<AppState>, state: AppState) -> HttpRouter {
+    let read_body = middleware::from_fn_with_state(
+        (state.clone(), BODY_READ_TIMEOUT),
+        |State((state, timeout)): State<(AppState, Duration)>, request: Request, next: Next| async move {
+            read_body_in_time(&state, timeout, request, next).await
+        },
+    );
+    paths
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(read_body)
         .with_state(state)

@@ -66,6 +66,15 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// The admin listener's: a scraper and an operator, not the public.
+    #[must_use]
+    pub fn admin() -> Self {
+        Self {
+            max_connections: MIN_CONNECTIONS,
+            ..Self::default()
+        }
+    }
+
     /// The limits for a process that may open `open_files` descriptors (`None`: unknown):
     /// [`DEFAULT_MAX_CONNECTIONS`], or fewer so that a reserve is left for everything else.
     #[must_use]

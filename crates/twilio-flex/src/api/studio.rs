@@ -86,6 +86,16 @@ impl Client {
             .await
     }
 
+    /// `GET /v2/Flows/{Sid}`.
+    ///
+    /// # Errors
+    ///
+    /// Any [`Error`]; [`Error::is_not_found`] when there is no such flow.
+    pub async fn fetch_flow(&self, flow_sid: &str) -> Result<Flow, Error> {
+        let path = format!("/v2/Flows/{}", segment(flow_sid));
+        self.json(self.get(Service::Studio, &path)).await
+    }
+
     /// `POST /v2/Flows/{Sid}` (a new revision).
     ///
     /// # Errors

@@ -39,6 +39,18 @@ pub(super) const COMPONENT: Component = Component {
             ..Setting::BASE
         },
         Setting {
+            env: Some("FLEXCORD_ADMIN_LISTEN"),
+            file: Some(FileKey::new("server", "admin_listen")),
+            unset: Unset::Means("one listener serves everything"),
+            doc: "a second listen address (e.g. `127.0.0.1:9090`) for `/metrics`, `/readyz`, \
+                  `/healthz` and `/announce`; the public listener then serves only the webhook \
+                  paths",
+            sample: Sample::Commented("\"127.0.0.1:9090\""),
+            note: "operator-only endpoints",
+            apply: apply!(parse::socket_addr => |s, v| s.admin_listen = Some(v)),
+            ..Setting::BASE
+        },
+        Setting {
             env: Some("FLEXCORD_DATABASE_URL"),
             file: Some(FileKey::new("database", "url")),
             unset: Unset::Default("sqlite://flexcord.db"),

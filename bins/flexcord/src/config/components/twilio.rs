@@ -16,7 +16,7 @@ pub(super) const COMPONENT: Component = Component {
             file: Some(FileKey::new(SECTION, "account_sid")),
             unset: Unset::Required(&[Needs::Run, Needs::Twilio], ""),
             doc: "account, `AC…`",
-            sample: Sample::Active("\"ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\""),
+            sample: Sample::Active("\"AC00000000000000000000000000000000\""),
             apply: apply!(parse::text, |v: &String| parse::sid(v, "AC")
                 => |s, v| s.twilio.account_sid = Some(v)),
             ..Setting::BASE
@@ -25,10 +25,32 @@ pub(super) const COMPONENT: Component = Component {
             env: Some("TWILIO_AUTH_TOKEN"),
             file: Some(FileKey::new(SECTION, "auth_token")),
             unset: Unset::Required(&[Needs::Run, Needs::Twilio], ""),
-            doc: "REST password **and** the key of every webhook signature",
+            doc: "the key of every webhook signature, and the REST password unless an API key is set",
             sample: Sample::Commented("\"…\""),
             note: "prefer the environment",
             apply: apply!(parse::secret => |s, v| s.twilio.auth_token = Some(v)),
+            ..Setting::BASE
+        },
+        // After the auth token: REST calls use the key when both halves are set.
+        Setting {
+            env: Some("TWILIO_API_KEY"),
+            file: Some(FileKey::new(SECTION, "api_key")),
+            unset: Unset::Means("REST calls authenticate with the auth token"),
+            doc: "an API key, `SK…`, that authenticates REST calls instead of the auth token \
+                  (Twilio's recommendation; needs `TWILIO_API_SECRET`)",
+            sample: Sample::Commented("\"SK00000000000000000000000000000000\""),
+            note: "optional",
+            apply: apply!(parse::text, |v: &String| parse::sid(v, "SK")
+                => |s, v| s.twilio.api_key = Some(v)),
+            ..Setting::BASE
+        },
+        Setting {
+            env: Some("TWILIO_API_SECRET"),
+            file: Some(FileKey::new(SECTION, "api_secret")),
+            doc: "the API key's secret",
+            sample: Sample::Commented("\"…\""),
+            note: "prefer the environment",
+            apply: apply!(parse::secret => |s, v| s.twilio.api_secret = Some(v)),
             ..Setting::BASE
         },
         Setting {
@@ -60,7 +82,7 @@ pub(super) const COMPONENT: Component = Component {
                 "asked from Twilio once (`GET /v1/Configuration`, the account's default service)",
             ),
             doc: "the Flex Conversations service, `IS…`, used for media",
-            sample: Sample::Active("\"ISxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\""),
+            sample: Sample::Active("\"IS00000000000000000000000000000000\""),
             note: "optional",
             apply: apply!(parse::text, |v: &String| parse::sid(v, "IS")
                 => |s, v| s.twilio.chat_service_sid = Some(v)),
@@ -71,7 +93,7 @@ pub(super) const COMPONENT: Component = Component {
             file: Some(FileKey::new(SECTION, "workspace_sid")),
             unset: Unset::RequiredIn(RoutingMode::Bridge),
             doc: "TaskRouter workspace, `WS…`",
-            sample: Sample::Active("\"WSxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\""),
+            sample: Sample::Active("\"WS00000000000000000000000000000000\""),
             note: "bridge mode",
             apply: apply!(parse::text, |v: &String| parse::sid(v, "WS")
                 => |s, v| s.twilio.workspace_sid = Some(v)),
@@ -82,7 +104,7 @@ pub(super) const COMPONENT: Component = Component {
             file: Some(FileKey::new(SECTION, "workflow_sid")),
             unset: Unset::RequiredIn(RoutingMode::Bridge),
             doc: "TaskRouter workflow, `WW…` (`setup twilio` needs it in studio mode too)",
-            sample: Sample::Active("\"WWxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\""),
+            sample: Sample::Active("\"WW00000000000000000000000000000000\""),
             note: "bridge mode; studio set-up",
             apply: apply!(parse::text, |v: &String| parse::sid(v, "WW")
                 => |s, v| s.twilio.workflow_sid = Some(v)),
@@ -93,7 +115,7 @@ pub(super) const COMPONENT: Component = Component {
             file: Some(FileKey::new(SECTION, "studio_flow_sid")),
             unset: Unset::RequiredIn(RoutingMode::Studio),
             doc: "the Studio flow, `FW…` (printed by `setup twilio`)",
-            sample: Sample::Commented("\"FWxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\""),
+            sample: Sample::Commented("\"FW00000000000000000000000000000000\""),
             note: "studio mode",
             apply: apply!(parse::text, |v: &String| parse::sid(v, "FW")
                 => |s, v| s.twilio.studio_flow_sid = Some(v)),
