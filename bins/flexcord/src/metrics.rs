@@ -81,6 +81,16 @@ pub struct Metrics {
     /// Connections closed or refused at the connection cap: `closed_idle` (an idle one closed
     /// to make room), `refused_busy` (all busy; the new one closed).
     pub http_connections_shed: Family<ReasonLabels, Counter>,
+    /// Requests refused on purpose, by limit (`handoff`, `report`, `helpme`, `bot_dm`,
+    /// `agent_dm`) or `blocked`.
+    pub refusals: Family<LimitLabels, Counter>,
+}
+
+/// Labels: which limit refused (or `blocked`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LimitLabels {
+    /// The limit's name.
+    pub limit: &'static str,
 }
 
 fn latency_histogram() -> Histogram {
@@ -114,6 +124,12 @@ impl Metrics {
         let dispatch_backpressure = Counter::default();
         let http_connections = Gauge::<i64, AtomicI64>::default();
         let http_connections_shed = Family::<ReasonLabels, Counter>::default();
+        let refusals = Family::<LimitLabels, Counter>::default();
+        registry.register(
+            "refusals",
+            "Requests refused on purpose: a per-user limit, or a blocked user",
+            refusals.clone(),
+        );
         registry.register(
             "relays",
             "Outbox deliveries by direction and outcome",
@@ -212,6 +228,7 @@ impl Metrics {
             dispatch_backpressure,
             http_connections,
             http_connections_shed,
+            refusals,
         }
     }
 

@@ -97,6 +97,9 @@ pub struct Session {
     pub agent_name: Option<String>,
     /// Transcript of the current chat (bot part and agent part), bounded by the router.
     pub transcript: Vec<TranscriptLine>,
+    /// Recent use of the per-user limits, saved with the session so every instance sees it.
+    #[serde(default)]
+    pub usage: crate::limits::Usage,
     /// Optimistic-concurrency version: the store only saves a session whose version matches the
     /// stored one, then increments it. 0 = never stored.
     pub version: u64,
@@ -116,6 +119,7 @@ impl Session {
             case_id: None,
             agent_name: None,
             transcript: Vec::new(),
+            usage: crate::limits::Usage::default(),
             version: 0,
         }
     }

@@ -13,7 +13,7 @@ use twilight_model::channel::message::component::{Component, Label, TextInput, T
 use twilight_model::http::interaction::InteractionResponseData;
 use twilight_model::id::Id;
 use twilight_model::oauth::ApplicationIntegrationType;
-use twilight_util::builder::command::{CommandBuilder, StringBuilder};
+use twilight_util::builder::command::{CommandBuilder, StringBuilder, UserBuilder};
 
 use crate::custom_id;
 use crate::error::DiscordError;
@@ -29,6 +29,14 @@ pub const NEW_FEATURE: &str = "new_feature";
 pub const CASE: &str = "case";
 /// The option of `/case`.
 pub const CASE_ID_OPTION: &str = "id";
+/// `/block user reason`: keep a user out of support (staff).
+pub const BLOCK: &str = "block";
+/// `/unblock user`: lift a block (staff).
+pub const UNBLOCK: &str = "unblock";
+/// The user option of `/block` and `/unblock`.
+pub const USER_OPTION: &str = "user";
+/// The reason option of `/block`.
+pub const REASON_OPTION: &str = "reason";
 
 /// Form field: title.
 pub const FIELD_TITLE: &str = "title";
@@ -39,7 +47,7 @@ pub const FIELD_STEPS: &str = "steps";
 /// Form field (bugs): platform / version.
 pub const FIELD_PLATFORM: &str = "platform";
 
-/// The four commands, as registered.
+/// The six commands, as registered.
 #[must_use]
 pub fn definitions() -> Vec<Command> {
     let everywhere = [InteractionContextType::Guild, InteractionContextType::BotDm];
@@ -69,10 +77,26 @@ pub fn definitions() -> Vec<Command> {
                     .required(true),
             )
             .build(),
+        // Guild-only like `/case`; who may use them is the router's decision (StaffPolicy).
+        CommandBuilder::new(BLOCK, "Keep a user out of support (staff only)", CommandType::ChatInput)
+            .contexts([InteractionContextType::Guild])
+            .integration_types(guild_install)
+            .option(UserBuilder::new(USER_OPTION, "Who to block").required(true))
+            .option(
+                StringBuilder::new(REASON_OPTION, "Why (staff see it; the user does not)")
+                    .max_length(500)
+                    .required(true),
+            )
+            .build(),
+        CommandBuilder::new(UNBLOCK, "Let a blocked user use support again (staff only)", CommandType::ChatInput)
+            .contexts([InteractionContextType::Guild])
+            .integration_types(guild_install)
+            .option(UserBuilder::new(USER_OPTION, "Who to unblock").required(true))
+            .build(),
     ]
 }
 
-/// Registers the four commands globally in one bulk overwrite (`PUT
+/// Registers the six commands globally in one bulk overwrite (`PUT
 /// /applications/{id}/commands`). Safe to call at every start-up and from `flexcord setup discord`.
 ///
 /// # Errors
@@ -165,10 +189,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn four_commands_and_case_is_guild_only() {
+    fn six_commands_and_staff_ones_are_guild_only() {
         let defs = definitions();
         let names: Vec<&str> = defs.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, [HELPME, BUG, NEW_FEATURE, CASE]);
+        assert_eq!(names, [HELPME, BUG, NEW_FEATURE, CASE, BLOCK, UNBLOCK]);
+        for staff in &defs[3..] {
+            assert_eq!(
+                staff.contexts.as_deref(),
+                Some(&[InteractionContextType::Guild][..])
+            );
+        }
+        assert_eq!(defs[4].options.len(), 2);
+        assert_eq!(defs[5].options.len(), 1);
         let case = &defs[3];
         assert_eq!(
             case.contexts.as_deref(),

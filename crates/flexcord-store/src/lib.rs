@@ -47,6 +47,7 @@
 
 #![warn(missing_docs)]
 
+mod blocklist;
 mod cases;
 mod checkpoints;
 mod codec;

@@ -41,6 +41,11 @@ const SQLITE: &[Migration] = &[
         name: "deployment_nonce_salt",
         sql: include_str!("../migrations/sqlite/0004_deployment_nonce_salt.sql"),
     },
+    Migration {
+        version: 7,
+        name: "limits_and_blocklist",
+        sql: include_str!("../migrations/sqlite/0007_limits_and_blocklist.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -63,6 +68,11 @@ const POSTGRES: &[Migration] = &[
         version: 4,
         name: "deployment_nonce_salt",
         sql: include_str!("../migrations/postgres/0004_deployment_nonce_salt.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "limits_and_blocklist",
+        sql: include_str!("../migrations/postgres/0007_limits_and_blocklist.sql"),
     },
 ];
 

@@ -72,6 +72,7 @@ pub(crate) struct Changed {
     case_id: bool,
     agent_name: bool,
     transcript: bool,
+    usage: bool,
 }
 
 impl Changed {
@@ -85,6 +86,7 @@ impl Changed {
         case_id: true,
         agent_name: true,
         transcript: true,
+        usage: true,
     };
 
     /// What `new` changes compared with `stored`, the row as it is at `new.version`.
@@ -98,6 +100,7 @@ impl Changed {
             case_id: stored.case_id != new.case_id,
             agent_name: stored.agent_name != new.agent_name,
             transcript: stored.transcript != new.transcript,
+            usage: stored.usage != new.usage,
         })
     }
 }
@@ -113,7 +116,7 @@ fn session_statement(
         return format!(
             "INSERT INTO sessions (user_id, user_name, dm_channel, state, conversation_sid, \
              interaction_sid, interaction_channel_sid, case_id, agent_name, transcript, version, \
-             updated_at) SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 1, {now} \
+             updated_at, limit_usage) SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 1, {now}, {} \
              WHERE {unseen} ON CONFLICT (user_id) DO NOTHING",
             int(s.user_id),
             text(&s.user_name),
@@ -125,6 +128,7 @@ fn session_statement(
             opt_int(s.case_id),
             opt_text(s.agent_name.as_deref()),
             text(&s.transcript),
+            text(&s.limit_usage),
         );
     }
     // Only what changed: an unchanged indexed column (DM channel, conversation) left out of the
@@ -163,6 +167,9 @@ fn session_statement(
     }
     if c.transcript {
         set.push(format!("transcript = {}", text(&s.transcript)));
+    }
+    if c.usage {
+        set.push(format!("limit_usage = {}", text(&s.limit_usage)));
     }
     set.push("version = version + 1".to_owned());
     set.push(format!("updated_at = {now}"));

@@ -7,6 +7,7 @@
 
 mod announcements;
 mod discord;
+mod limits;
 mod server;
 mod services;
 mod twilio;
@@ -21,4 +22,5 @@ pub(crate) const COMPONENTS: &[Component] = &[
     server::COMPONENT,
     announcements::COMPONENT,
     services::COMPONENT,
+    limits::COMPONENT,
 ];
