@@ -22,6 +22,7 @@ mod bot;
 mod crash;
 mod hostile;
 mod hostile_server;
+mod limits;
 mod live_chat;
 mod outage;
 mod postgres;

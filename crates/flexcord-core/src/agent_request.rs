@@ -20,13 +20,84 @@ const NEGATIONS: &[&str] = &[
 /// greetings, "can I talk to", "is there … available". Any other word (a noun about the
 /// problem, a verb about the game) means the message is about something else.
 const REQUEST_WORDS: &[&str] = &[
-    "a", "actual", "an", "any", "anyone", "asap", "available", "be", "can", "chat", "connect",
-    "contact", "could", "d", "for", "from", "do", "get", "give", "hello", "help", "hey", "hi", "human", "i",
-    "in", "is", "just", "let", "like", "live", "ll", "m", "may", "me", "need", "now", "ok",
-    "okay", "one", "operator", "person", "please", "pls", "plz", "put", "quickly", "reach", "real",
-    "rep", "representative", "right", "s", "somebody", "someone", "speak", "staff", "support",
-    "talk", "team", "thanks", "thank", "the", "there", "through", "to", "touch", "transfer", "u",
-    "urgent", "urgently", "want", "wanna", "with", "would", "yes", "you", "agent",
+    "a",
+    "actual",
+    "an",
+    "any",
+    "anyone",
+    "asap",
+    "available",
+    "be",
+    "can",
+    "chat",
+    "connect",
+    "contact",
+    "could",
+    "d",
+    "for",
+    "from",
+    "do",
+    "get",
+    "give",
+    "hello",
+    "help",
+    "hey",
+    "hi",
+    "human",
+    "i",
+    "in",
+    "is",
+    "just",
+    "let",
+    "like",
+    "live",
+    "ll",
+    "m",
+    "may",
+    "me",
+    "need",
+    "now",
+    "ok",
+    "okay",
+    "one",
+    "operator",
+    "person",
+    "please",
+    "pls",
+    "plz",
+    "put",
+    "quickly",
+    "reach",
+    "real",
+    "rep",
+    "representative",
+    "right",
+    "s",
+    "somebody",
+    "someone",
+    "speak",
+    "staff",
+    "support",
+    "talk",
+    "team",
+    "thanks",
+    "thank",
+    "the",
+    "there",
+    "through",
+    "to",
+    "touch",
+    "transfer",
+    "u",
+    "urgent",
+    "urgently",
+    "want",
+    "wanna",
+    "with",
+    "would",
+    "yes",
+    "you",
+    "agent",
 ];
 
 /// Lower-cased words (runs of alphanumerics), so punctuation and spacing never decide.
@@ -179,7 +250,10 @@ mod tests {
     fn requests_hand_off() {
         assert!(REQUESTS.len() >= 40);
         for text in REQUESTS {
-            assert!(is_agent_request(text, &phrases()), "should hand off: {text:?}");
+            assert!(
+                is_agent_request(text, &phrases()),
+                "should hand off: {text:?}"
+            );
         }
     }
 
@@ -187,7 +261,10 @@ mod tests {
     fn everything_else_goes_to_the_virtual_agent() {
         assert!(NOT_REQUESTS.len() >= 40);
         for text in NOT_REQUESTS {
-            assert!(!is_agent_request(text, &phrases()), "should not hand off: {text:?}");
+            assert!(
+                !is_agent_request(text, &phrases()),
+                "should not hand off: {text:?}"
+            );
         }
     }
 

@@ -145,10 +145,7 @@ pub struct Window {
     pub quiet_until: u64,
 }
 
-#[expect(
-    clippy::trivially_copy_pass_by_ref,
-    reason = "serde's skip_serializing_if passes a reference"
-)]
+// A reference because serde's `skip_serializing_if` passes one.
 const fn is_zero(v: &u64) -> bool {
     *v == 0
 }
@@ -302,7 +299,10 @@ mod tests {
         let limits = Limits::default();
         let mut u = Usage::default();
         for i in 0..20 {
-            assert_eq!(u.check(LimitKind::BotDm, &limits, 1000 + i), Verdict::Allowed);
+            assert_eq!(
+                u.check(LimitKind::BotDm, &limits, 1000 + i),
+                Verdict::Allowed
+            );
         }
         assert_eq!(
             u.check(LimitKind::BotDm, &limits, 2000),
@@ -320,7 +320,10 @@ mod tests {
             }
         );
         // The oldest left: one more allowed, then refused with a new notice.
-        assert_eq!(u.check(LimitKind::BotDm, &limits, 1000 + MIN), Verdict::Allowed);
+        assert_eq!(
+            u.check(LimitKind::BotDm, &limits, 1000 + MIN),
+            Verdict::Allowed
+        );
         assert!(matches!(
             u.check(LimitKind::BotDm, &limits, 1000 + MIN),
             Verdict::Refused { notify: true, .. }

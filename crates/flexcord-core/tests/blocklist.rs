@@ -104,7 +104,10 @@ async fn blocked_in_bot_state_nothing_reaches_the_bot_flex_or_cases() {
     let u = user(1);
     h.helpme(&u).await.unwrap();
     let (_, reply) = block(&h, staff(), 1).await;
-    assert_eq!(reply, ["<@1> is blocked: support ignores them from now on."]);
+    assert_eq!(
+        reply,
+        ["<@1> is blocked: support ignores them from now on."]
+    );
     let stored = h.store.blocked(UserId(1)).await.unwrap().unwrap();
     assert_eq!(stored.by, "discord:900");
     assert_eq!(stored.reason, "raiding the support channel");
@@ -161,7 +164,10 @@ async fn blocking_a_user_with_an_agent_ends_the_chat_politely_and_notes_the_case
     h.drain().await.unwrap();
     let texts = h.chat.texts_to(h.dm_of(&u));
     assert!(texts.iter().any(|t| t.contains("The chat has ended")));
-    assert!(!texts.iter().any(|t| t.contains("How did we do")), "no rating prompt");
+    assert!(
+        !texts.iter().any(|t| t.contains("How did we do")),
+        "no rating prompt"
+    );
     let notes = h.cases.case(case).unwrap().notes;
     assert!(
         notes

@@ -103,7 +103,11 @@ async fn bot_dms_twenty_a_minute_with_one_notice() {
     for n in 0..40 {
         h.dm(&u, &format!("question {n}")).await.unwrap();
     }
-    assert_eq!(h.bot.questions().len(), 20, "the virtual agent is asked 20 times");
+    assert_eq!(
+        h.bot.questions().len(),
+        20,
+        "the virtual agent is asked 20 times"
+    );
     h.drain().await.unwrap();
     let texts = h.chat.texts_to(h.dm_of(&u));
     assert_eq!(count_containing(&texts, "a lot of messages at once"), 1);
@@ -171,7 +175,11 @@ async fn three_new_hand_offs_a_day_then_the_bot_keeps_the_user() {
     h.helpme(&u).await.unwrap();
     for round in 0..3 {
         h.dm(&u, "agent").await.unwrap();
-        assert_eq!(h.state(&u), Some(SessionState::AwaitingAgent), "round {round}");
+        assert_eq!(
+            h.state(&u),
+            Some(SessionState::AwaitingAgent),
+            "round {round}"
+        );
         h.press(&u, ButtonAction::EndChat).await.unwrap();
         h.drain().await.unwrap();
     }
@@ -238,7 +246,9 @@ async fn a_deliberate_request_hands_off_and_a_sentence_gets_an_answer() {
     let h = Harness::new();
     let u = user(1);
     h.helpme(&u).await.unwrap();
-    h.dm(&u, "my human character is stuck in a wall").await.unwrap();
+    h.dm(&u, "my human character is stuck in a wall")
+        .await
+        .unwrap();
     h.dm(&u, "I don't need an agent, just tell me how to respawn")
         .await
         .unwrap();

@@ -78,21 +78,29 @@ pub fn definitions() -> Vec<Command> {
             )
             .build(),
         // Guild-only like `/case`; who may use them is the router's decision (StaffPolicy).
-        CommandBuilder::new(BLOCK, "Keep a user out of support (staff only)", CommandType::ChatInput)
-            .contexts([InteractionContextType::Guild])
-            .integration_types(guild_install)
-            .option(UserBuilder::new(USER_OPTION, "Who to block").required(true))
-            .option(
-                StringBuilder::new(REASON_OPTION, "Why (staff see it; the user does not)")
-                    .max_length(500)
-                    .required(true),
-            )
-            .build(),
-        CommandBuilder::new(UNBLOCK, "Let a blocked user use support again (staff only)", CommandType::ChatInput)
-            .contexts([InteractionContextType::Guild])
-            .integration_types(guild_install)
-            .option(UserBuilder::new(USER_OPTION, "Who to unblock").required(true))
-            .build(),
+        CommandBuilder::new(
+            BLOCK,
+            "Keep a user out of support (staff only)",
+            CommandType::ChatInput,
+        )
+        .contexts([InteractionContextType::Guild])
+        .integration_types(guild_install)
+        .option(UserBuilder::new(USER_OPTION, "Who to block").required(true))
+        .option(
+            StringBuilder::new(REASON_OPTION, "Why (staff see it; the user does not)")
+                .max_length(500)
+                .required(true),
+        )
+        .build(),
+        CommandBuilder::new(
+            UNBLOCK,
+            "Let a blocked user use support again (staff only)",
+            CommandType::ChatInput,
+        )
+        .contexts([InteractionContextType::Guild])
+        .integration_types(guild_install)
+        .option(UserBuilder::new(USER_OPTION, "Who to unblock").required(true))
+        .build(),
     ]
 }
 

@@ -218,6 +218,8 @@ fn command(
             let option = |name: &str| data.options.iter().find(|o| o.name == name);
             let target = option(commands::USER_OPTION).and_then(|o| match &o.value {
                 CommandOptionValue::User(id) => Some(UserId(id.get())),
+                // An id typed as text (a registration from before the option was a user).
+                CommandOptionValue::String(s) => s.trim().parse().ok(),
                 _ => None,
             });
             let reason = option(commands::REASON_OPTION)

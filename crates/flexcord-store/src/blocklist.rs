@@ -84,12 +84,10 @@ impl Store {
     }
 
     pub(crate) async fn all_blocks(&self) -> Result<Vec<Block>, StoreError> {
-        let sql =
-            format!("SELECT {COLUMNS} FROM blocked_users ORDER BY blocked_at DESC, user_id");
-        let rows: Vec<BlockRow> = on_pool!(&self.pool, |p| {
-            sqlx::query_as(&sql).fetch_all(p).await
-        })
-        .map_err(store_error)?;
+        let sql = format!("SELECT {COLUMNS} FROM blocked_users ORDER BY blocked_at DESC, user_id");
+        let rows: Vec<BlockRow> =
+            on_pool!(&self.pool, |p| { sqlx::query_as(&sql).fetch_all(p).await })
+                .map_err(store_error)?;
         rows.into_iter().map(BlockRow::into_block).collect()
     }
 

@@ -1,10 +1,10 @@
 //! Sessions as rows: reading them by user, DM channel or conversation, and the atomic
 //! [`Commit`] (dedupe key, versioned session save, outbox inserts in one transaction).
 
-use flexcord_core::limits::Usage;
 use flexcord_core::ids::{
     CaseId, ChannelId, ConversationSid, InteractionChannelSid, InteractionSid, UserId,
 };
+use flexcord_core::limits::Usage;
 use flexcord_core::ports::{Commit, CommitOutcome, StoreError};
 use flexcord_core::session::{InteractionRef, Session, SessionState, TranscriptLine};
 

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use flexcord_core::ids::{ChannelId, ConversationSid, UserId};
+use flexcord_core::limits::Block;
 use flexcord_core::outbox::{ClaimedEntry, OutboxMessage};
 use flexcord_core::ports::{Clock, Commit, CommitOutcome, OutboxStore, SessionStore, StoreError};
-use flexcord_core::limits::Block;
 use flexcord_core::session::Session;
 
 use crate::clock::ManualClock;

@@ -63,7 +63,11 @@ pub async fn run(settings: &Settings, action: UsersAction) -> anyhow::Result<()>
             let was = store.unblock(user).await.context("cannot unblock")?;
             println!(
                 "{user} {}",
-                if was { "is unblocked" } else { "was not blocked" }
+                if was {
+                    "is unblocked"
+                } else {
+                    "was not blocked"
+                }
             );
         }
         UsersAction::List => {
@@ -76,7 +80,13 @@ pub async fn run(settings: &Settings, action: UsersAction) -> anyhow::Result<()>
             let session = store.session(user).await.context("cannot read sessions")?;
             print!(
                 "{}",
-                render_user(user, block.as_ref(), session.as_ref(), &settings.router, now)
+                render_user(
+                    user,
+                    block.as_ref(),
+                    session.as_ref(),
+                    &settings.router,
+                    now
+                )
             );
         }
     }
@@ -139,7 +149,11 @@ pub fn render_user(
     let _ = writeln!(
         out,
         "limits   {}",
-        if limits.enabled { "on" } else { "off (FLEXCORD_LIMITS)" }
+        if limits.enabled {
+            "on"
+        } else {
+            "off (FLEXCORD_LIMITS)"
+        }
     );
     for kind in LimitKind::ALL {
         out.push_str(&limit_line(&s.usage, kind, router, now_ms));
@@ -222,7 +236,10 @@ mod tests {
             at_ms: now - 180_000,
         };
         let out = render_user(UserId(7), Some(&block), Some(&s), &router, now);
-        assert!(out.contains("blocked  yes, by discord:5 3m ago: spam raid"), "{out}");
+        assert!(
+            out.contains("blocked  yes, by discord:5 3m ago: spam raid"),
+            "{out}"
+        );
         assert!(out.contains("case     #1042 (open)"), "{out}");
         assert!(out.contains("handoff   1/3 in the last 1d"), "{out}");
         assert!(out.contains("agent_dm  2/30 in the last 1m"), "{out}");

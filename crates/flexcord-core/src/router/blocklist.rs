@@ -64,7 +64,10 @@ impl Router {
         let mut plan = Plan::outcome(Outcome::Ignored);
         plan.incidents.push(Incident::Refused(Refusal::Blocked));
         if tell {
-            let text = self.text(&self.config.templates.blocked_notice, &[("user", &user.name)]);
+            let text = self.text(
+                &self.config.templates.blocked_notice,
+                &[("user", &user.name)],
+            );
             match (interaction, dm) {
                 (Some(interaction), _) => plan.reply(interaction, text),
                 (None, Some((channel, message))) => {
@@ -93,7 +96,10 @@ impl Router {
         let target_text = format!("<@{target}>");
         if !staff {
             return Ok(self
-                .answer(interaction, self.text(&t.block_forbidden, &[("user", &caller.name)]))
+                .answer(
+                    interaction,
+                    self.text(&t.block_forbidden, &[("user", &caller.name)]),
+                )
                 .await);
         }
         let block = Block {
@@ -128,7 +134,10 @@ impl Router {
         let t = &self.config.templates;
         if !staff {
             return Ok(self
-                .answer(interaction, self.text(&t.block_forbidden, &[("user", &caller.name)]))
+                .answer(
+                    interaction,
+                    self.text(&t.block_forbidden, &[("user", &caller.name)]),
+                )
                 .await);
         }
         self.ports.store.unblock(target).await?;
@@ -181,7 +190,8 @@ impl Router {
         self.end_chat(&mut s, &mut plan);
         plan.outbox.retain(|m| !is_rating_prompt(m));
         if let Some(case) = case {
-            plan.effects.push(Effect::AddNote(case, self.block_note(&s, block)));
+            plan.effects
+                .push(Effect::AddNote(case, self.block_note(&s, block)));
         }
         plan.session = Some(s);
         Ok(plan)

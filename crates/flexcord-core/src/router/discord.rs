@@ -353,7 +353,7 @@ impl Router {
         };
         let mut session = self.reporter_session(user, &mut plan).await?;
         if let Some(s) = session.as_mut()
-            && let Verdict::Refused { retry_at_ms, .. } = self.spend(s, LimitKind::Report)
+            && let Verdict::Refused { retry_at_ms, .. } = self.peek(s, LimitKind::Report)
         {
             plan.session = session;
             self.refuse_interaction(&mut plan, interaction, user, LimitKind::Report, retry_at_ms);
@@ -363,6 +363,9 @@ impl Router {
         plan.session = session;
         match self.ports.cases.create(&new_case).await {
             Ok(case) => {
+                if let Some(s) = plan.session.as_mut() {
+                    self.count(s, LimitKind::Report);
+                }
                 let (channel, template) = match form.kind {
                     CaseKind::Feature => (GuildChannel::FeatureRequest, &t.feature_filed),
                     CaseKind::Bug | CaseKind::Support => (GuildChannel::BugReport, &t.bug_filed),

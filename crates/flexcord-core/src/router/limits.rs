@@ -20,6 +20,21 @@ impl Router {
         s.usage.check(kind, &self.config.limits, now)
     }
 
+    /// Whether one more `kind` event is allowed for `s`, without counting it (see
+    /// [`Router::count`]): for what may still fail after the check (a report the case system
+    /// refuses must not use up the allowance).
+    pub(crate) fn peek(&self, s: &mut Session, kind: LimitKind) -> Verdict {
+        let now = self.ports.clock.now_ms();
+        s.usage.tidy(&self.config.limits, now);
+        s.usage.peek(kind, &self.config.limits, now)
+    }
+
+    /// Counts one `kind` event for `s`, after [`Router::peek`] allowed it and it happened.
+    pub(crate) fn count(&self, s: &mut Session, kind: LimitKind) {
+        s.usage
+            .record(kind, &self.config.limits, self.ports.clock.now_ms());
+    }
+
     /// The notice for a refusal over `kind`, retrying at `retry_at_ms`.
     pub(crate) fn limit_text(&self, kind: LimitKind, user: &str, retry_at_ms: u64) -> String {
         let t = &self.config.templates;

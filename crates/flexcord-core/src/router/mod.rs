@@ -92,9 +92,9 @@
 //!
 //! [`SessionStore::commit`]: crate::ports::SessionStore::commit
 
+mod blocklist;
 mod delivery;
 mod discord;
-mod blocklist;
 mod ending;
 mod flex;
 mod handoff;

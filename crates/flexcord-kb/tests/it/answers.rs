@@ -47,12 +47,7 @@ async fn hand_off_phrases_are_configurable() {
     .await
     .unwrap();
     bot.index_dir().await.unwrap();
-    assert!(
-        bot.answer(&question("Mensch!"))
-            .await
-            .unwrap()
-            .hand_off
-    );
+    assert!(bot.answer(&question("Mensch!")).await.unwrap().hand_off);
     assert!(!bot.answer(&question("agent")).await.unwrap().hand_off);
 }
 

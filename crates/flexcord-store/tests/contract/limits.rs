@@ -92,7 +92,12 @@ pub(crate) async fn blocks_are_listed_lifted_and_noticed_once_a_day(db: &TestDb)
 
     // Told once; not again within the day, again after it.
     assert!(store.claim_block_notice(ann, 1_000, DAY).await.unwrap());
-    assert!(!store.claim_block_notice(ann, 1_000 + DAY - 1, DAY).await.unwrap());
+    assert!(
+        !store
+            .claim_block_notice(ann, 1_000 + DAY - 1, DAY)
+            .await
+            .unwrap()
+    );
     // Blocking again updates why and when but does not reset the notice.
     store.block(&block(ann, "raid again", 300)).await.unwrap();
     assert_eq!(
@@ -100,12 +105,20 @@ pub(crate) async fn blocks_are_listed_lifted_and_noticed_once_a_day(db: &TestDb)
         Some("raid again".to_owned())
     );
     assert!(!store.claim_block_notice(ann, 2_000, DAY).await.unwrap());
-    assert!(store.claim_block_notice(ann, 1_000 + DAY, DAY).await.unwrap());
+    assert!(
+        store
+            .claim_block_notice(ann, 1_000 + DAY, DAY)
+            .await
+            .unwrap()
+    );
 
     assert!(store.unblock(ann).await.unwrap());
     assert!(!store.unblock(ann).await.unwrap());
     assert_eq!(store.blocked(ann).await.unwrap(), None);
-    assert_eq!(store.blocked_users().await.unwrap(), [block(bob, "spam 🥫", 200)]);
+    assert_eq!(
+        store.blocked_users().await.unwrap(),
+        [block(bob, "spam 🥫", 200)]
+    );
 }
 
 pub(crate) async fn concurrent_notice_claims_admit_one(db: &TestDb) {

@@ -2,7 +2,9 @@
 //! settings: staff and operators manage it (`/block`, `flexcord users`).
 
 use crate::config::parse;
-use crate::config::table::{Component, FileKey, Kind, Problems, Raw, Sample, Setting, Unset, apply};
+use crate::config::table::{
+    Component, FileKey, Kind, Problems, Raw, Sample, Setting, Unset, apply,
+};
 
 const SECTION: &str = "limits";
 
