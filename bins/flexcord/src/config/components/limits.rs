@@ -90,3 +90,33 @@ pub(super) const COMPONENT: Component = Component {
         window_row!("agent_dms_window_secs", "60", "agent_dms", agent_dms),
     ],
 };
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{FileConfig, Needs, Settings};
+
+    #[test]
+    fn defaults_file_values_and_the_switch() {
+        let none: [(&str, &str); 0] = [];
+        let s = Settings::load(FileConfig::default(), &none, Needs::Local).unwrap();
+        assert_eq!(s.router.limits, flexcord_core::limits::Limits::default());
+
+        let file = FileConfig::parse("[limits]\nreports = 2\nreports_window_secs = 60\n").unwrap();
+        let s = Settings::load(file, &[("FLEXCORD_LIMITS", "OFF")], Needs::Local).unwrap();
+        assert!(!s.router.limits.enabled);
+        assert_eq!(s.router.limits.reports.max, 2);
+        assert_eq!(s.router.limits.reports.window_secs, 60);
+        assert_eq!(s.router.limits.helpme.max, 5);
+    }
+
+    #[test]
+    fn bad_values_are_reported() {
+        let file = FileConfig::parse("[limits]\nhelpme_window_secs = 0\n").unwrap();
+        let err = Settings::load(file, &[("FLEXCORD_LIMITS", "maybe")], Needs::Local)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("FLEXCORD_LIMITS must be on or off"), "{err}");
+        assert!(err.contains("[limits] helpme_window_secs"), "{err}");
+        assert!(FileConfig::parse("[limits]\nturbo = 1\n").is_err());
+    }
+}
