@@ -1,4 +1,13 @@
 //! The blocklist: users staff or operators keep out of support, and when each was last told.
+//!
+//! Every Discord event asks whether its user is blocked, so the answer comes from a snapshot of
+//! the whole (small) table, read again at most once per [`FRESH_FOR`]: the relay's hot path stays
+//! free of reads. A block written through this store is seen at once; one written by another
+//! process (`flexcord users block`, another instance) within [`FRESH_FOR`].
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use flexcord_core::ids::UserId;
 use flexcord_core::limits::Block;
@@ -29,6 +38,35 @@ impl BlockRow {
     }
 }
 
+/// How long a snapshot of the blocklist answers before it is read again.
+pub(crate) const FRESH_FOR: Duration = Duration::from_secs(1);
+
+/// The latest snapshot of the blocklist, if any.
+#[derive(Debug, Default)]
+pub(crate) struct BlocklistCache {
+    snapshot: Mutex<Option<(Instant, std::sync::Arc<HashMap<UserId, Block>>)>>,
+}
+
+impl BlocklistCache {
+    fn fresh(&self) -> Option<std::sync::Arc<HashMap<UserId, Block>>> {
+        let guard = self.snapshot.lock().unwrap_or_else(PoisonError::into_inner);
+        guard
+            .as_ref()
+            .filter(|(read_at, _)| read_at.elapsed() < FRESH_FOR)
+            .map(|(_, blocks)| std::sync::Arc::clone(blocks))
+    }
+
+    fn put(&self, read_at: Instant, blocks: HashMap<UserId, Block>) {
+        *self.snapshot.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((read_at, std::sync::Arc::new(blocks)));
+    }
+
+    /// After a write through this store: the next question reads the table again.
+    fn forget(&self) {
+        *self.snapshot.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+}
+
 const COLUMNS: &str = "user_id, reason, blocked_by, blocked_at";
 
 fn ms_to_sql(ms: u64) -> i64 {
@@ -37,15 +75,15 @@ fn ms_to_sql(ms: u64) -> i64 {
 
 impl Store {
     pub(crate) async fn blocked_user(&self, user: UserId) -> Result<Option<Block>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM blocked_users WHERE user_id = $1");
-        let row: Option<BlockRow> = on_pool!(&self.pool, |p| {
-            sqlx::query_as(&sql)
-                .bind(snowflake_to_sql(user.get()))
-                .fetch_optional(p)
-                .await
-        })
-        .map_err(store_error)?;
-        row.map(BlockRow::into_block).transpose()
+        if let Some(blocks) = self.blocklist.fresh() {
+            return Ok(blocks.get(&user).cloned());
+        }
+        let read_at = Instant::now();
+        let all = self.all_blocks().await?;
+        let found = all.iter().find(|b| b.user == user).cloned();
+        self.blocklist
+            .put(read_at, all.into_iter().map(|b| (b.user, b)).collect());
+        Ok(found)
     }
 
     pub(crate) async fn add_block(&self, block: &Block) -> Result<(), StoreError> {
@@ -67,7 +105,9 @@ impl Store {
             .await
             .map(drop)
         })
-        .map_err(store_error)
+        .map_err(store_error)?;
+        self.blocklist.forget();
+        Ok(())
     }
 
     pub(crate) async fn remove_block(&self, user: UserId) -> Result<bool, StoreError> {
@@ -80,6 +120,7 @@ impl Store {
                 .map(|done| done.rows_affected())
         })
         .map_err(store_error)?;
+        self.blocklist.forget();
         Ok(removed > 0)
     }
 

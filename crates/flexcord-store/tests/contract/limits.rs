@@ -147,3 +147,37 @@ pub(crate) async fn concurrent_notice_claims_admit_one(db: &TestDb) {
     }
     assert_eq!(claimed, 1);
 }
+
+pub(crate) async fn a_block_written_elsewhere_is_seen_within_moments(db: &TestDb) {
+    let bridge = db.open().await;
+    let operator = db.open().await;
+    let user = UserId(99);
+    // The bridge has read the (empty) blocklist already.
+    assert_eq!(bridge.blocked(user).await.unwrap(), None);
+    operator
+        .block(&Block {
+            user,
+            reason: "raid".into(),
+            by: "cli".into(),
+            at_ms: 1,
+        })
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while bridge.blocked(user).await.unwrap().is_none() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the block was never seen"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    operator.unblock(user).await.unwrap();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while bridge.blocked(user).await.unwrap().is_some() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the unblock was never seen"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

@@ -75,4 +75,5 @@ contract!(
     limits::limit_usage_is_saved_with_the_session_under_its_version,
     limits::blocks_are_listed_lifted_and_noticed_once_a_day,
     limits::concurrent_notice_claims_admit_one,
+    limits::a_block_written_elsewhere_is_seen_within_moments,
 );
