@@ -128,7 +128,7 @@ pub fn is_agent_request(text: &str, phrases: &[String]) -> bool {
     if said.iter().any(|w| NEGATIONS.contains(&w.as_str())) {
         return false;
     }
-    let mut rest = said.clone();
+    let mut rest = said;
     let mut found = false;
     for phrase in phrases {
         let needle = words(phrase);

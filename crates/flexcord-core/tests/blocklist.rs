@@ -6,7 +6,7 @@ use flexcord_core::event::{ButtonAction, Command, DiscordEvent, Member, Place, R
 use flexcord_core::ids::UserId;
 use flexcord_core::limits::Refusal;
 use flexcord_core::ports::SessionStore as _;
-use flexcord_core::router::{Handled, Incident};
+use flexcord_core::router::{Handled, Incident, RouterError};
 use flexcord_core::session::SessionState;
 use flexcord_testkit::{CcOp, GUILD, GUILD_CHANNEL, Harness, user};
 
@@ -29,7 +29,11 @@ fn player() -> Option<Member> {
     })
 }
 
-async fn block(h: &Harness, member: Option<Member>, target: u64) -> (Handled, Vec<String>) {
+async fn block(
+    h: &Harness,
+    member: Option<Member>,
+    target: u64,
+) -> Result<(Handled, Vec<String>), RouterError> {
     let i = h.interaction();
     let handled = h
         .discord(DiscordEvent::Command {
@@ -45,12 +49,15 @@ async fn block(h: &Harness, member: Option<Member>, target: u64) -> (Handled, Ve
                 member,
             },
         })
-        .await
-        .unwrap();
-    (handled, h.chat.reply_texts(i.id))
+        .await?;
+    Ok((handled, h.chat.reply_texts(i.id)))
 }
 
-async fn unblock(h: &Harness, member: Option<Member>, target: u64) -> Vec<String> {
+async fn unblock(
+    h: &Harness,
+    member: Option<Member>,
+    target: u64,
+) -> Result<Vec<String>, RouterError> {
     let i = h.interaction();
     h.discord(DiscordEvent::Command {
         interaction: i.clone(),
@@ -64,9 +71,8 @@ async fn unblock(h: &Harness, member: Option<Member>, target: u64) -> Vec<String
             member,
         },
     })
-    .await
-    .unwrap();
-    h.chat.reply_texts(i.id)
+    .await?;
+    Ok(h.chat.reply_texts(i.id))
 }
 
 fn is_blocked_refusal(handled: &Handled) -> bool {
@@ -89,12 +95,12 @@ fn notices(h: &Harness, u: &flexcord_core::event::UserProfile) -> usize {
 #[tokio::test]
 async fn block_by_a_non_staff_member_is_refused_and_changes_nothing() {
     let h = Harness::new();
-    let (_, reply) = block(&h, player(), 1).await;
+    let (_, reply) = block(&h, player(), 1).await.unwrap();
     assert_eq!(reply, ["Only support staff can block or unblock users."]);
-    let (_, reply) = block(&h, None, 1).await;
+    let (_, reply) = block(&h, None, 1).await.unwrap();
     assert_eq!(reply, ["Only support staff can block or unblock users."]);
     assert_eq!(h.store.blocked(UserId(1)).await.unwrap(), None);
-    let reply = unblock(&h, player(), 1).await;
+    let reply = unblock(&h, player(), 1).await.unwrap();
     assert_eq!(reply, ["Only support staff can block or unblock users."]);
 }
 
@@ -103,7 +109,7 @@ async fn blocked_in_bot_state_nothing_reaches_the_bot_flex_or_cases() {
     let h = Harness::new();
     let u = user(1);
     h.helpme(&u).await.unwrap();
-    let (_, reply) = block(&h, staff(), 1).await;
+    let (_, reply) = block(&h, staff(), 1).await.unwrap();
     assert_eq!(
         reply,
         ["<@1> is blocked: support ignores them from now on."]
@@ -145,7 +151,7 @@ async fn blocked_in_bot_state_nothing_reaches_the_bot_flex_or_cases() {
     h.dm(&u, "hello?").await.unwrap();
     h.drain().await.unwrap();
     assert_eq!(notices(&h, &u), 2);
-    let reply = unblock(&h, staff(), 1).await;
+    let reply = unblock(&h, staff(), 1).await.unwrap();
     assert_eq!(reply, ["<@1> is not blocked."]);
     let handled = h.dm(&u, "thanks").await.unwrap();
     assert!(!is_blocked_refusal(&handled));
@@ -158,7 +164,7 @@ async fn blocking_a_user_with_an_agent_ends_the_chat_politely_and_notes_the_case
     let u = user(1);
     let conv = h.with_agent(&u).await.unwrap();
     let case = h.case_of(&u).unwrap();
-    block(&h, staff(), 1).await;
+    block(&h, staff(), 1).await.unwrap();
     assert_eq!(h.state(&u), Some(SessionState::Ended));
     assert_eq!(h.contact_center.count(CcOp::Close), 1);
     h.drain().await.unwrap();
@@ -191,7 +197,7 @@ async fn blocked_while_awaiting_an_agent_ends_too() {
     let u = user(1);
     h.to_agent(&u).await.unwrap();
     assert_eq!(h.state(&u), Some(SessionState::AwaitingAgent));
-    block(&h, staff(), 1).await;
+    block(&h, staff(), 1).await.unwrap();
     assert_eq!(h.state(&u), Some(SessionState::Ended));
 }
 
@@ -202,7 +208,7 @@ async fn blocked_after_the_chat_ended_stays_out() {
     let conv = h.with_agent(&u).await.unwrap();
     h.closed(&conv).await.unwrap();
     let case = h.case_of(&u).unwrap();
-    block(&h, staff(), 1).await;
+    block(&h, staff(), 1).await.unwrap();
     assert_eq!(h.state(&u), Some(SessionState::Ended));
     // Neither a rating nor a new chat.
     let handled = h.rate(&u, case, 5).await.unwrap();

@@ -20,7 +20,7 @@ fn refused(handled: &Handled, kind: LimitKind) -> bool {
 
 fn bug(n: usize) -> ReportForm {
     ReportForm {
-        kind: if n % 2 == 0 {
+        kind: if n.is_multiple_of(2) {
             CaseKind::Bug
         } else {
             CaseKind::Feature

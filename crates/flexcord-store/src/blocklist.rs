@@ -41,14 +41,17 @@ impl BlockRow {
 /// How long a snapshot of the blocklist answers before it is read again.
 pub(crate) const FRESH_FOR: Duration = Duration::from_secs(1);
 
-/// The latest snapshot of the blocklist, if any.
+/// Every block by user, as read at one moment.
+type Blocks = std::sync::Arc<HashMap<UserId, Block>>;
+
+/// The latest snapshot of the blocklist (when it was read, what it held), if any.
 #[derive(Debug, Default)]
 pub(crate) struct BlocklistCache {
-    snapshot: Mutex<Option<(Instant, std::sync::Arc<HashMap<UserId, Block>>)>>,
+    snapshot: Mutex<Option<(Instant, Blocks)>>,
 }
 
 impl BlocklistCache {
-    fn fresh(&self) -> Option<std::sync::Arc<HashMap<UserId, Block>>> {
+    fn fresh(&self) -> Option<Blocks> {
         let guard = self.snapshot.lock().unwrap_or_else(PoisonError::into_inner);
         guard
             .as_ref()

@@ -34,7 +34,7 @@ pub fn parse_user(text: &str) -> anyhow::Result<UserId> {
         .map_or(t, |id| id.trim_start_matches('!'));
     match inner.parse::<UserId>() {
         Ok(id) => Ok(id),
-        Err(_) => bail!("not a Discord user id or mention: {:?}", t),
+        Err(_) => bail!("not a Discord user id or mention: {t:?}"),
     }
 }
 
@@ -178,9 +178,9 @@ fn limit_line(usage: &Usage, kind: LimitKind, router: &RouterConfig, now_ms: u64
 
 fn span(secs: u64) -> String {
     match secs {
-        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
-        s if s % 3600 == 0 => format!("{}h", s / 3600),
-        s if s % 60 == 0 => format!("{}m", s / 60),
+        s if s.is_multiple_of(86_400) => format!("{}d", s / 86_400),
+        s if s.is_multiple_of(3600) => format!("{}h", s / 3600),
+        s if s.is_multiple_of(60) => format!("{}m", s / 60),
         s => format!("{s}s"),
     }
 }
