@@ -18,6 +18,7 @@ mod announcements;
 mod bot;
 mod crash;
 mod hostile;
+mod limits;
 mod live_chat;
 mod outage;
 mod postgres;
