@@ -26,6 +26,7 @@ mod hostile;
 mod hostile_server;
 mod http_interactions;
 mod languages;
+mod limits;
 mod live_chat;
 mod outage;
 mod postgres;

@@ -22,6 +22,7 @@ mod hostile;
 mod http_interactions;
 mod instances;
 mod languages;
+mod limits;
 mod live_chat;
 mod outage;
 mod postgres;

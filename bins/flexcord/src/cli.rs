@@ -72,6 +72,12 @@ pub enum Command {
         #[arg(long, env = "FLEXCORD_KB_DIR", value_name = "DIR")]
         kb: Option<std::path::PathBuf>,
     },
+    /// Per-user limits and the blocklist: block, unblock, list, show.
+    Users {
+        /// What to do.
+        #[command(subcommand)]
+        action: UsersAction,
+    },
     /// Knowledge-base maintenance.
     Kb {
         /// What to do.
@@ -149,6 +155,32 @@ pub enum OutboxAction {
         /// Every dead letter still kept (7 days).
         #[arg(long)]
         all: bool,
+    },
+}
+
+/// `users` actions. Users are Discord user ids or mentions (`<@123…>`).
+#[derive(Debug, Subcommand)]
+pub enum UsersAction {
+    /// Keep a user out of support: their DMs, commands, buttons and forms do nothing (a
+    /// running flexcord ends their live chat at their next message).
+    Block {
+        /// The user (id or mention).
+        user: String,
+        /// Why (shown to staff and operators, never to the user).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Let a blocked user use support again.
+    Unblock {
+        /// The user (id or mention).
+        user: String,
+    },
+    /// Every blocked user: who, why, by whom and when.
+    List,
+    /// One user: block state, open chat and case, and their use of every limit.
+    Show {
+        /// The user (id or mention).
+        user: String,
     },
 }
 

@@ -79,6 +79,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => Needs::Twilio,
         Command::Cases { .. }
         | Command::Outbox { .. }
+        | Command::Users { .. }
         | Command::Kb { .. }
         | Command::Sandbox { .. } => Needs::Local,
     };
@@ -95,6 +96,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Cases { action } => commands::cases::run(&settings, action).await?,
         Command::Outbox { action } => commands::outbox::run(&settings, action).await?,
+        Command::Users { action } => commands::users::run(&settings, action).await?,
         Command::Kb {
             action: KbAction::Index,
         } => commands::kb::index(&settings).await?,

@@ -85,6 +85,16 @@ pub struct Metrics {
     pub gateway_held: Gauge<i64, AtomicI64>,
     /// Always 1, labelled with this instance's id and the gateway's holder (empty: nobody).
     pub gateway_owner: Family<OwnerLabels, Gauge<i64, AtomicI64>>,
+    /// Requests refused on purpose, by limit (`handoff`, `report`, `helpme`, `bot_dm`,
+    /// `agent_dm`) or `blocked`.
+    pub refusals: Family<LimitLabels, Counter>,
+}
+
+/// Labels: which limit refused (or `blocked`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LimitLabels {
+    /// The limit's name.
+    pub limit: &'static str,
 }
 
 /// Labels: this instance and the instance holding the Discord gateway.
@@ -129,6 +139,12 @@ impl Metrics {
         let http_connections_shed = Family::<ReasonLabels, Counter>::default();
         let gateway_held = Gauge::<i64, AtomicI64>::default();
         let gateway_owner = Family::<OwnerLabels, Gauge<i64, AtomicI64>>::default();
+        let refusals = Family::<LimitLabels, Counter>::default();
+        registry.register(
+            "refusals",
+            "Requests refused on purpose: a per-user limit, or a blocked user",
+            refusals.clone(),
+        );
         registry.register(
             "relays",
             "Outbox deliveries by direction and outcome",
@@ -239,6 +255,7 @@ impl Metrics {
             http_connections_shed,
             gateway_held,
             gateway_owner,
+            refusals,
         }
     }
 

@@ -3,7 +3,7 @@
 
 use flexcord_core::router::{Handled, Incident, Outcome, RouterError};
 
-use crate::metrics::{Metrics, ReasonLabels};
+use crate::metrics::{LimitLabels, Metrics, ReasonLabels};
 
 /// Logs and counts the result of handling one event from `source`.
 pub fn handled(metrics: &Metrics, source: &'static str, result: &Result<Handled, RouterError>) {
@@ -23,6 +23,13 @@ pub fn handled(metrics: &Metrics, source: &'static str, result: &Result<Handled,
             };
             metrics.event(source, outcome);
             for incident in &handled.incidents {
+                // A refusal is the router doing its job, not a failure: counted, not warned.
+                if let Incident::Refused(refusal) = incident {
+                    let limit = refusal.as_str();
+                    tracing::debug!(source, limit, "request refused");
+                    metrics.refusals.get_or_create(&LimitLabels { limit }).inc();
+                    continue;
+                }
                 let reason = incident_reason(incident);
                 tracing::warn!(source, reason, detail = ?incident, "router worked around a failure");
                 metrics

@@ -133,6 +133,30 @@ pub struct Templates {
     pub greeting_reply: String,
     /// The virtual agent's reply to a message that is only thanks ("thanks!").
     pub thanks_reply: String,
+    /// Refusals over a per-user limit, one per limit, each sent once per stretch of refusals
+    /// (not per refused request). `{retry}` is when they can try again, as a Discord timestamp
+    /// the client shows in the reader's language ("in 5 minutes").
+    /// A new live-agent chat refused (too many hand-offs).
+    pub limit_handoff: String,
+    /// A `/bug` or `/new_feature` form refused.
+    pub limit_report: String,
+    /// `/helpme` refused.
+    pub limit_helpme: String,
+    /// Messages to the virtual agent refused.
+    pub limit_bot_dm: String,
+    /// Messages to a live agent refused: the user is told they were not delivered.
+    pub limit_agent_dm: String,
+    /// Told (at most once a day) to a blocked user who writes or uses a command.
+    pub blocked_notice: String,
+    /// Noted on the case when a live chat ends because the user was blocked (the reason and
+    /// who blocked follow).
+    pub blocked_chat_ended: String,
+    /// `/block` done: `{target}` is the blocked user.
+    pub block_done: String,
+    /// `/unblock` done, or the user was not blocked (`{target}`).
+    pub unblock_done: String,
+    /// `/block` or `/unblock` by someone who is not staff.
+    pub block_forbidden: String,
 }
 
 impl Default for Templates {
@@ -213,6 +237,29 @@ impl Default for Templates {
                              live agent\" and a person will help you."
                 .into(),
             thanks_reply: "You're welcome! If there's anything else, just ask.".into(),
+            limit_handoff: "Sorry {user}, you've started several live chats recently, so I \
+                            can't open another one just now. You can ask for an agent again \
+                            {retry}; until then I'm happy to help here."
+                .into(),
+            limit_report: "Sorry {user}, you've sent several reports recently, so this one was \
+                           not filed. Please send it again {retry}."
+                .into(),
+            limit_helpme: "You've used /helpme several times recently; your DM with me is \
+                           still open. You can use /helpme again {retry}."
+                .into(),
+            limit_bot_dm: "Sorry {user}, that's a lot of messages at once. I'll answer again \
+                           {retry}; messages sent before then won't be answered."
+                .into(),
+            limit_agent_dm: "Sorry {user}, you're sending messages faster than we can pass them \
+                             on: your messages were not delivered to the agent. Please send \
+                             them again {retry}."
+                .into(),
+            blocked_notice: "Sorry, support through this bot is not available to you.".into(),
+            blocked_chat_ended: "[flexcord] Staff blocked this customer; the chat was ended."
+                .into(),
+            block_done: "{target} is blocked: support ignores them from now on.".into(),
+            unblock_done: "{target} is not blocked.".into(),
+            block_forbidden: "Only support staff can block or unblock users.".into(),
         }
     }
 }
@@ -255,13 +302,18 @@ pub fn render(template: &str, vars: &[(&str, &str)]) -> String {
 pub struct RouterConfig {
     /// Bridge or studio.
     pub routing: RoutingMode,
-    /// Words that ask for a live agent when a DM is (or contains as a whole word/phrase) one of
-    /// them, compared case-insensitively.
+    /// Phrases that ask for a live agent when a DM is one of them, or a short request built
+    /// around one ("can I talk to a human please"), compared case-insensitively; never inside a
+    /// longer sentence or under a negation. The first is what Studio mode posts for the button.
     pub handoff_keywords: Vec<String>,
     /// Texts users see.
     pub templates: Templates,
     /// At most this many transcript lines are kept per chat (oldest dropped first).
     pub transcript_limit: usize,
+    /// Per-user limits (`[limits]` in the config file, `FLEXCORD_LIMITS`). Filled by the binary
+    /// from its own settings.
+    #[serde(skip)]
+    pub limits: crate::limits::Limits,
     /// Who counts as staff for staff-only commands (`/case`). Filled from the Discord settings,
     /// never from the router's own file section.
     #[serde(skip)]
@@ -327,14 +379,17 @@ impl Default for RouterConfig {
             handoff_keywords: [
                 "agent",
                 "human",
+                "human please",
                 "live agent",
                 "real person",
+                "talk to a person",
                 "talk to someone",
             ]
             .map(String::from)
             .to_vec(),
             templates: Templates::default(),
             transcript_limit: 200,
+            limits: crate::limits::Limits::default(),
             staff: StaffPolicy::default(),
             locales: crate::locale::Locales::default(),
         }

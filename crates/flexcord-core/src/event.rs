@@ -68,6 +68,23 @@ pub enum Command {
         /// (a DM, a user-installed command).
         member: Option<Member>,
     },
+    /// `/block user reason`: staff keep a user out of support. Whether the caller may is the
+    /// router's decision ([`crate::config::StaffPolicy`]).
+    Block {
+        /// Who is to be blocked.
+        target: UserId,
+        /// Why (for staff and operators; the blocked user never sees it).
+        reason: String,
+        /// The caller as a member of the server; `None` outside a server.
+        member: Option<Member>,
+    },
+    /// `/unblock user`: staff lift a block.
+    Unblock {
+        /// Who is to be unblocked.
+        target: UserId,
+        /// The caller as a member of the server; `None` outside a server.
+        member: Option<Member>,
+    },
 }
 
 /// The caller of a guild interaction, as far as deciding "is this staff?" needs: which server

@@ -20,16 +20,20 @@
 //! - [`config`]: routing mode, keywords, user-facing texts; [`locale`]: which language's texts
 //!   a user reads.
 //! - [`router`]: the state machine.
+//! - [`agent_request`]: whether a message deliberately asks for a live agent.
+//! - [`limits`]: per-user limits (sliding windows kept with the session) and blocks.
 //! - [`log_safe`]: escaping outside text for log lines (for the crates that log).
 
 #![warn(missing_docs)]
 
+pub mod agent_request;
 pub mod case;
 pub mod config;
 pub mod content;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod limits;
 pub mod locale;
 pub mod log_safe;
 pub mod outbox;

@@ -100,6 +100,9 @@ pub struct Session {
     /// The user's language as their latest interaction gave it (`hi`, `pt-BR`): DMs carry
     /// none, so this is what the router answers them in.
     pub locale: Option<String>,
+    /// Recent use of the per-user limits, saved with the session so every instance sees it.
+    #[serde(default)]
+    pub usage: crate::limits::Usage,
     /// Optimistic-concurrency version: the store only saves a session whose version matches the
     /// stored one, then increments it. 0 = never stored.
     pub version: u64,
@@ -120,6 +123,7 @@ impl Session {
             agent_name: None,
             transcript: Vec::new(),
             locale: None,
+            usage: crate::limits::Usage::default(),
             version: 0,
         }
     }

@@ -184,23 +184,26 @@ async fn a_rating_is_recorded_thanked_and_returns_to_the_bot() {
 }
 
 #[tokio::test]
-async fn rating_twice_keeps_the_latest() {
+async fn rating_twice_keeps_the_first_and_adds_one_note() {
     let h = Harness::new();
     let u = user(1);
     let conv = h.with_agent(&u).await.unwrap();
     h.closed(&conv).await.unwrap();
     let case = h.case_of(&u).unwrap();
     h.rate(&u, case, 2).await.unwrap();
-    h.rate(&u, case, 5).await.unwrap();
+    for _ in 0..30 {
+        let again = h.rate(&u, case, 5).await.unwrap();
+        assert_eq!(again.outcome, Outcome::Ignored);
+    }
     let stored = h.cases.case(case).unwrap();
-    assert_eq!(stored.rating, Rating::new(5).ok());
+    assert_eq!(stored.rating, Rating::new(2).ok());
     assert_eq!(
         stored
             .notes
             .iter()
             .filter(|n| n.kind == NoteKind::Rating)
             .count(),
-        2
+        1
     );
 }
 

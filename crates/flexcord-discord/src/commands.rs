@@ -19,7 +19,7 @@ use twilight_model::channel::message::component::{Component, Label, TextInput, T
 use twilight_model::http::interaction::InteractionResponseData;
 use twilight_model::id::Id;
 use twilight_model::oauth::ApplicationIntegrationType;
-use twilight_util::builder::command::{CommandBuilder, StringBuilder};
+use twilight_util::builder::command::{CommandBuilder, StringBuilder, UserBuilder};
 
 use crate::custom_id;
 use crate::error::DiscordError;
@@ -35,6 +35,14 @@ pub const NEW_FEATURE: &str = "new_feature";
 pub const CASE: &str = "case";
 /// The option of `/case`.
 pub const CASE_ID_OPTION: &str = "id";
+/// `/block user reason`: keep a user out of support (staff).
+pub const BLOCK: &str = "block";
+/// `/unblock user`: lift a block (staff).
+pub const UNBLOCK: &str = "unblock";
+/// The user option of `/block` and `/unblock`.
+pub const USER_OPTION: &str = "user";
+/// The reason option of `/block`.
+pub const REASON_OPTION: &str = "reason";
 
 /// Form field: title.
 pub const FIELD_TITLE: &str = "title";
@@ -118,7 +126,8 @@ fn cut_description(text: &str) -> String {
     }
 }
 
-/// The four commands, as registered, localized into every locale of `locales` Discord knows.
+/// The six commands, as registered, localized into every locale of `locales` Discord knows
+/// (`/block` and `/unblock`, staff-only, in English).
 #[must_use]
 pub fn definitions(locales: &Locales) -> Vec<Command> {
     let fallback = Templates::default();
@@ -177,10 +186,34 @@ pub fn definitions(locales: &Locales) -> Vec<Command> {
                 .required(true),
         )
         .build(),
+        // Guild-only like `/case`; who may use them is the router's decision (StaffPolicy).
+        CommandBuilder::new(
+            BLOCK,
+            "Keep a user out of support (staff only)",
+            CommandType::ChatInput,
+        )
+        .contexts([InteractionContextType::Guild])
+        .integration_types(guild_install)
+        .option(UserBuilder::new(USER_OPTION, "Who to block").required(true))
+        .option(
+            StringBuilder::new(REASON_OPTION, "Why (staff see it; the user does not)")
+                .max_length(500)
+                .required(true),
+        )
+        .build(),
+        CommandBuilder::new(
+            UNBLOCK,
+            "Let a blocked user use support again (staff only)",
+            CommandType::ChatInput,
+        )
+        .contexts([InteractionContextType::Guild])
+        .integration_types(guild_install)
+        .option(UserBuilder::new(USER_OPTION, "Who to unblock").required(true))
+        .build(),
     ]
 }
 
-/// Registers the four commands globally in one bulk overwrite (`PUT
+/// Registers the six commands globally in one bulk overwrite (`PUT
 /// /applications/{id}/commands`), localized from `locales`. Safe to call at every start-up and
 /// from `flexcord setup discord`.
 ///
@@ -280,10 +313,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn four_commands_and_case_is_guild_only() {
+    fn six_commands_and_staff_ones_are_guild_only() {
         let defs = definitions(&Locales::default());
         let names: Vec<&str> = defs.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, [HELPME, BUG, NEW_FEATURE, CASE]);
+        assert_eq!(names, [HELPME, BUG, NEW_FEATURE, CASE, BLOCK, UNBLOCK]);
+        for staff in &defs[3..] {
+            assert_eq!(
+                staff.contexts.as_deref(),
+                Some(&[InteractionContextType::Guild][..])
+            );
+        }
+        assert_eq!(defs[4].options.len(), 2);
+        assert_eq!(defs[5].options.len(), 1);
         let case = &defs[3];
         assert_eq!(
             case.contexts.as_deref(),

@@ -227,6 +227,36 @@ fn command(
                 ),
             }
         }
+        commands::BLOCK | commands::UNBLOCK => {
+            let option = |name: &str| data.options.iter().find(|o| o.name == name);
+            let target = option(commands::USER_OPTION).and_then(|o| match &o.value {
+                CommandOptionValue::User(id) => Some(UserId(id.get())),
+                // An id typed as text (a registration from before the option was a user).
+                CommandOptionValue::String(s) => s.trim().parse().ok(),
+                _ => None,
+            });
+            let reason = option(commands::REASON_OPTION)
+                .and_then(|o| match &o.value {
+                    CommandOptionValue::String(s) => Some(s.trim().to_owned()),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            let member = member(interaction, ctx.role_names);
+            match target {
+                Some(target) if data.name == commands::BLOCK => defer(Command::Block {
+                    target,
+                    reason,
+                    member,
+                }),
+                Some(target) => defer(Command::Unblock { target, member }),
+                None => malformed(
+                    handle.clone(),
+                    user.clone(),
+                    place.clone(),
+                    Malformed::UnknownCommand,
+                ),
+            }
+        }
         other => {
             tracing::warn!(command = %truncate(other, 32), "unknown command refused");
             malformed(

@@ -32,16 +32,17 @@ pub struct KbConfig {
     pub max_results: usize,
     /// Files larger than this are skipped (reported, not indexed).
     pub max_file_bytes: u64,
-    /// Phrases that mean "let me talk to a person". Matched case-insensitively as whole words
-    /// anywhere in the question ("live agent" matches "Live agent please!" but not "agentive").
+    /// Phrases that mean "let me talk to a person". A question asks for a hand-off when it is
+    /// one, or a short request built around one, case-insensitively ("live agent" matches "Live
+    /// agent please!", not "agentive", not "what does a live agent do?").
     pub handoff_phrases: Vec<String>,
 }
 
 /// The default live-agent phrases.
 pub const DEFAULT_HANDOFF_PHRASES: &[&str] = &[
     "agent",
-    "agents",
     "human",
+    "human please",
     "live agent",
     "real person",
     "talk to someone",

@@ -5,28 +5,28 @@ use crate::query::words;
 /// Live-agent phrases, pre-split into lower-cased words.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct HandoffPhrases {
-    phrases: Vec<Vec<String>>,
+    /// Each phrase's words joined by single spaces.
+    joined: Vec<String>,
 }
 
 impl HandoffPhrases {
     pub(crate) fn new<S: AsRef<str>>(phrases: &[S]) -> Self {
-        let phrases = phrases
+        let joined = phrases
             .iter()
-            .map(|p| words(p.as_ref()).collect::<Vec<_>>())
+            .map(|p| words(p.as_ref()).collect::<Vec<_>>().join(" "))
             .filter(|p| !p.is_empty())
             .collect();
-        Self { phrases }
+        Self { joined }
     }
 
-    /// True when one of the phrases occurs in `text` as whole words, ignoring case and
-    /// punctuation: "Can I talk to a REAL person??" matches "real person".
+    /// True when `text` deliberately asks for a person through one of the phrases: the whole
+    /// message is one, or a short request is built around one ("can I talk to a REAL
+    /// person??"); never a phrase inside a longer sentence ("my human character is stuck") or
+    /// under a negation. The same reading as the router's
+    /// ([`flexcord_core::agent_request::is_agent_request`]): when unsure, the bot answers and the
+    /// user still has the "Talk to a live agent" button.
     pub(crate) fn matches(&self, text: &str) -> bool {
-        let words: Vec<String> = words(text).collect();
-        self.phrases.iter().any(|phrase| {
-            words
-                .windows(phrase.len())
-                .any(|window| window == phrase.as_slice())
-        })
+        flexcord_core::agent_request::is_agent_request(text, &self.joined)
     }
 }
 
@@ -42,6 +42,9 @@ mod tests {
         assert!(h.matches("can I talk to a Real   Person?!"));
         assert!(h.matches("I want to speak to someone now"));
         assert!(!h.matches("my password reset email never came"));
+        assert!(!h.matches("my human character is stuck in a wall"));
+        assert!(!h.matches("I don't need an agent, just tell me how to log in"));
+        assert!(!h.matches("agents"));
         assert!(!h.matches("agentive humanity"));
         assert!(!h.matches(""));
     }
@@ -49,7 +52,8 @@ mod tests {
     #[test]
     fn custom_phrases_replace_the_defaults() {
         let h = HandoffPhrases::new(&["mensch", "  ", "Echte Person"]);
-        assert!(h.matches("Bitte eine echte Person"));
+        assert!(h.matches("Echte Person!"));
+        assert!(h.matches("mensch"));
         assert!(!h.matches("agent"));
     }
 }

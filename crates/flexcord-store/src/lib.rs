@@ -52,6 +52,7 @@
 
 #![warn(missing_docs)]
 
+mod blocklist;
 mod cases;
 mod checkpoints;
 mod codec;

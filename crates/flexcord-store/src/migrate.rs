@@ -47,6 +47,11 @@ const SQLITE: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0006_gateway_session.sql"),
     },
     Migration {
+        version: 7,
+        name: "limits_and_blocklist",
+        sql: include_str!("../migrations/sqlite/0007_limits_and_blocklist.sql"),
+    },
+    Migration {
         version: 8,
         name: "session_locale",
         sql: include_str!("../migrations/sqlite/0008_session_locale.sql"),
@@ -78,6 +83,11 @@ const POSTGRES: &[Migration] = &[
         version: 6,
         name: "gateway_session",
         sql: include_str!("../migrations/postgres/0006_gateway_session.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "limits_and_blocklist",
+        sql: include_str!("../migrations/postgres/0007_limits_and_blocklist.sql"),
     },
     Migration {
         version: 8,

@@ -87,6 +87,7 @@ impl Store {
             health,
             unrecorded: std::sync::Arc::new(Unrecorded::in_memory()),
             nonce_salt: u64::from_ne_bytes(salt.unwrap_or(0).to_ne_bytes()),
+            blocklist: std::sync::Arc::default(),
         })
     }
 

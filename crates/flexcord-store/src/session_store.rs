@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use flexcord_core::ids::{ChannelId, ConversationSid, UserId};
+use flexcord_core::limits::Block;
 use flexcord_core::ports::{Commit, CommitOutcome, SessionStore, StoreError};
 use flexcord_core::session::Session;
 
@@ -36,6 +37,31 @@ impl SessionStore for Store {
     async fn prune(&self, age: Duration) -> Result<u64, StoreError> {
         let _writer = self.write_guard().await;
         self.prune_older_than(age).await
+    }
+
+    async fn blocked(&self, user: UserId) -> Result<Option<Block>, StoreError> {
+        self.blocked_user(user).await
+    }
+
+    async fn block(&self, block: &Block) -> Result<(), StoreError> {
+        self.add_block(block).await
+    }
+
+    async fn unblock(&self, user: UserId) -> Result<bool, StoreError> {
+        self.remove_block(user).await
+    }
+
+    async fn blocked_users(&self) -> Result<Vec<Block>, StoreError> {
+        self.all_blocks().await
+    }
+
+    async fn claim_block_notice(
+        &self,
+        user: UserId,
+        now_ms: u64,
+        every_ms: u64,
+    ) -> Result<bool, StoreError> {
+        self.claim_notice(user, now_ms, every_ms).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

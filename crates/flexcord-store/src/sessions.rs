@@ -4,6 +4,7 @@
 use flexcord_core::ids::{
     CaseId, ChannelId, ConversationSid, InteractionChannelSid, InteractionSid, UserId,
 };
+use flexcord_core::limits::Usage;
 use flexcord_core::ports::{Commit, CommitOutcome, StoreError};
 use flexcord_core::session::{InteractionRef, Session, SessionState, TranscriptLine};
 
@@ -14,7 +15,8 @@ use crate::error::store_error;
 use crate::store::{Pool, SqlParam, Store, on_pool};
 
 const SESSION_COLUMNS: &str = "user_id, user_name, dm_channel, state, conversation_sid, \
-    interaction_sid, interaction_channel_sid, case_id, agent_name, transcript, version, locale";
+    interaction_sid, interaction_channel_sid, case_id, agent_name, transcript, version, locale, \
+    limit_usage";
 
 /// A `sessions` row, before its values are checked.
 #[derive(Debug, sqlx::FromRow)]
@@ -31,6 +33,7 @@ struct SessionRow {
     transcript: String,
     version: i64,
     locale: Option<String>,
+    limit_usage: String,
 }
 
 fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
@@ -87,23 +90,40 @@ impl SessionRow {
             agent_name: self.agent_name,
             transcript,
             locale: self.locale,
+            usage: decode_usage(&self.limit_usage)?,
             version: u64::try_from(self.version).map_err(|e| corrupt("version", e))?,
         })
     }
 }
 
+/// A session's limit usage; '' (the column's default) is nothing used.
+fn decode_usage(text: &str) -> Result<Usage, StoreError> {
+    if text.is_empty() {
+        return Ok(Usage::default());
+    }
+    serde_json::from_str(text).map_err(|e| corrupt("limit usage", e))
+}
+
+/// The stored form of a usage: '' when nothing is used, so most rows carry nothing.
+fn encode_usage(usage: &Usage) -> Result<String, StoreError> {
+    if usage.windows.is_empty() {
+        return Ok(String::new());
+    }
+    serde_json::to_string(usage).map_err(|e| corrupt("limit usage not encodable", e))
+}
+
 /// Writes a session that is not in the table yet; nothing when another writer got there first.
 const INSERT_SESSION: &str = "INSERT INTO sessions (user_id, user_name, dm_channel, state, \
      conversation_sid, interaction_sid, interaction_channel_sid, case_id, agent_name, \
-     transcript, version, updated_at, locale) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12) \
+     transcript, version, updated_at, limit_usage, locale) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12, $13) \
      ON CONFLICT (user_id) DO NOTHING";
 
-/// Overwrites a session if it is still at version $12; nothing when it moved on.
+/// Overwrites a session if it is still at version $13; nothing when it moved on.
 const UPDATE_SESSION: &str = "UPDATE sessions SET user_name = $2, dm_channel = $3, state = $4, \
      conversation_sid = $5, interaction_sid = $6, interaction_channel_sid = $7, case_id = $8, \
-     agent_name = $9, transcript = $10, version = version + 1, updated_at = $11, locale = $13 \
-     WHERE user_id = $1 AND version = $12";
+     agent_name = $9, transcript = $10, version = version + 1, updated_at = $11, \
+     limit_usage = $12, locale = $14 WHERE user_id = $1 AND version = $13";
 
 impl Store {
     /// The first session matching `column = $1` (most recently updated first, should a channel
@@ -253,7 +273,7 @@ async fn commit_postgres(
     let mut session_version = None;
     if let Some(s) = &commit.session {
         // A new session is inserted (losing to a concurrent insert), a known one updated only
-        // at the version it was read at. Both take the same values as $1..$11.
+        // at the version it was read at. Both take the same values as $1..$12.
         let (sql, expected_version) = if s.expected_version == 0 {
             (INSERT_SESSION, None)
         } else {
@@ -271,10 +291,11 @@ async fn commit_postgres(
             .bind(&s.agent_name)
             .bind(&s.transcript)
             .bind(now);
+        query = query.bind(&s.limit_usage);
         if let Some(version) = expected_version {
             query = query.bind(version);
         }
-        // The locale comes last: $12 of the insert, $13 of the update.
+        // The locale comes last: $13 of the insert, $14 of the update.
         query = query.bind(&s.locale);
         let written = query
             .execute(&mut *tx)
@@ -323,6 +344,8 @@ pub(crate) struct EncodedSession {
     pub(crate) agent_name: Option<String>,
     pub(crate) transcript: String,
     pub(crate) locale: Option<String>,
+    /// The limit usage, as stored ('' = nothing used).
+    pub(crate) limit_usage: String,
     /// The version it was read at; 0 = not stored yet (insert).
     pub(crate) expected_version: i64,
     pub(crate) new_version: u64,
@@ -355,6 +378,7 @@ impl EncodedSession {
             transcript: serde_json::to_string(&s.transcript)
                 .map_err(|e| corrupt("transcript not encodable", e))?,
             locale: s.locale.clone(),
+            limit_usage: encode_usage(&s.usage)?,
             expected_version,
             new_version: s.version.saturating_add(1),
         })

@@ -73,6 +73,7 @@ pub(crate) struct Changed {
     agent_name: bool,
     transcript: bool,
     locale: bool,
+    usage: bool,
 }
 
 impl Changed {
@@ -87,6 +88,7 @@ impl Changed {
         agent_name: true,
         transcript: true,
         locale: true,
+        usage: true,
     };
 
     /// What `new` changes compared with `stored`, the row as it is at `new.version`.
@@ -101,6 +103,7 @@ impl Changed {
             agent_name: stored.agent_name != new.agent_name,
             transcript: stored.transcript != new.transcript,
             locale: stored.locale != new.locale,
+            usage: stored.usage != new.usage,
         })
     }
 }
@@ -116,7 +119,7 @@ fn session_statement(
         return format!(
             "INSERT INTO sessions (user_id, user_name, dm_channel, state, conversation_sid, \
              interaction_sid, interaction_channel_sid, case_id, agent_name, transcript, version, \
-             updated_at, locale) SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 1, {now}, {} \
+             updated_at, locale, limit_usage) SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 1, {now}, {}, {} \
              WHERE {unseen} ON CONFLICT (user_id) DO NOTHING",
             int(s.user_id),
             text(&s.user_name),
@@ -129,6 +132,7 @@ fn session_statement(
             opt_text(s.agent_name.as_deref()),
             text(&s.transcript),
             opt_text(s.locale.as_deref()),
+            text(&s.limit_usage),
         );
     }
     // Only what changed: an unchanged indexed column (DM channel, conversation) left out of the
@@ -170,6 +174,9 @@ fn session_statement(
     }
     if c.locale {
         set.push(format!("locale = {}", opt_text(s.locale.as_deref())));
+    }
+    if c.usage {
+        set.push(format!("limit_usage = {}", text(&s.limit_usage)));
     }
     set.push("version = version + 1".to_owned());
     set.push(format!("updated_at = {now}"));

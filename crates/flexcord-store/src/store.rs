@@ -90,6 +90,8 @@ pub struct Store {
     /// This database's random salt for outbox entries' Discord nonces, drawn once by a
     /// migration (see [`flexcord_core::outbox::delivery_nonce`]).
     pub(crate) nonce_salt: u64,
+    /// A recent snapshot of the blocklist (see `blocklist`).
+    pub(crate) blocklist: std::sync::Arc<crate::blocklist::BlocklistCache>,
 }
 
 impl Store {
@@ -136,6 +138,7 @@ impl Store {
             health,
             unrecorded: std::sync::Arc::new(unrecorded),
             nonce_salt: 0,
+            blocklist: std::sync::Arc::default(),
         };
         migrate::run(&store.pool, config.schema.as_deref()).await?;
         let salt: i64 = on_pool!(&store.pool, |p| {

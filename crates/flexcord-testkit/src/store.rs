@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use flexcord_core::ids::{ChannelId, ConversationSid, UserId};
+use flexcord_core::limits::Block;
 use flexcord_core::outbox::{ClaimedEntry, OutboxMessage};
 use flexcord_core::ports::{Clock, Commit, CommitOutcome, OutboxStore, SessionStore, StoreError};
 use flexcord_core::session::Session;
@@ -60,6 +61,8 @@ struct Inner {
     conflicts_seen: usize,
     commits: usize,
     unavailable: bool,
+    /// Blocked users, and when each was last told so (0 = never).
+    blocks: HashMap<UserId, (Block, u64)>,
 }
 
 /// An in-memory [`SessionStore`] and [`OutboxStore`]. Cheap to clone handles share one store.
@@ -309,6 +312,45 @@ impl SessionStore for InMemoryStore {
 
     async fn ping(&self) -> Result<(), StoreError> {
         self.check().map(drop)
+    }
+
+    async fn blocked(&self, user: UserId) -> Result<Option<Block>, StoreError> {
+        tokio::task::yield_now().await;
+        Ok(self.check()?.blocks.get(&user).map(|(b, _)| b.clone()))
+    }
+
+    async fn block(&self, block: &Block) -> Result<(), StoreError> {
+        let mut inner = self.check()?;
+        let told = inner.blocks.get(&block.user).map_or(0, |(_, told)| *told);
+        inner.blocks.insert(block.user, (block.clone(), told));
+        Ok(())
+    }
+
+    async fn unblock(&self, user: UserId) -> Result<bool, StoreError> {
+        Ok(self.check()?.blocks.remove(&user).is_some())
+    }
+
+    async fn blocked_users(&self) -> Result<Vec<Block>, StoreError> {
+        let inner = self.check()?;
+        let mut all: Vec<Block> = inner.blocks.values().map(|(b, _)| b.clone()).collect();
+        all.sort_by(|a, b| b.at_ms.cmp(&a.at_ms).then(a.user.0.cmp(&b.user.0)));
+        Ok(all)
+    }
+
+    async fn claim_block_notice(
+        &self,
+        user: UserId,
+        now_ms: u64,
+        every_ms: u64,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.check()?;
+        Ok(match inner.blocks.get_mut(&user) {
+            Some((_, told)) if *told == 0 || now_ms >= told.saturating_add(every_ms) => {
+                *told = now_ms;
+                true
+            }
+            _ => false,
+        })
     }
 }
 

@@ -1,5 +1,5 @@
 //! The one-shot subcommands: `setup discord|twilio`, `check`, `cases list|show`,
-//! `outbox dead|retry`, `kb index`.
+//! `outbox dead|retry`, `users block|unblock|list|show`, `kb index`.
 //! They print for people on stdout; logs go to stderr.
 
 pub mod cases;
@@ -9,3 +9,4 @@ pub mod kb;
 pub mod outbox;
 pub mod sandbox;
 pub mod setup;
+pub mod users;

@@ -237,8 +237,8 @@ fn router_example() -> String {
     let templates = toml::to_string(&defaults.templates)
         .unwrap_or_else(|error| format!("# the default templates could not be shown: {error}\n"));
     format!(
-        "# A DM that is, or contains as a whole word or phrase, one of these asks for a live agent\n\
-         # (case-insensitive). In studio mode `flexcord setup twilio` also writes them into the flow.\n\
+        "# A DM that is one of these, or a short request built around one, asks for a live agent\n\
+         # (case-insensitive; not inside a longer sentence). In studio mode `flexcord setup twilio` also writes them into the flow.\n\
          handoff_keywords = {keywords}\n\
          {:<width$} # transcript lines kept per chat, oldest dropped\n\
          \n\

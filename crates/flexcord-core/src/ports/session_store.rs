@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use thiserror::Error;
 
 use crate::ids::{ChannelId, ConversationSid, UserId};
+use crate::limits::Block;
 use crate::outbox::OutboxMessage;
 use crate::session::Session;
 
@@ -107,4 +108,46 @@ pub trait SessionStore: Send + Sync + std::fmt::Debug {
     ///
     /// [`StoreError::Unavailable`].
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// The user's block, if they are blocked.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`]; [`StoreError::Corrupt`].
+    async fn blocked(&self, user: UserId) -> Result<Option<Block>, StoreError>;
+
+    /// Blocks a user (replacing the reason, author and time of an earlier block).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`].
+    async fn block(&self, block: &Block) -> Result<(), StoreError>;
+
+    /// Lifts a user's block; false when they were not blocked.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`].
+    async fn unblock(&self, user: UserId) -> Result<bool, StoreError>;
+
+    /// Every blocked user, most recent first.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`]; [`StoreError::Corrupt`].
+    async fn blocked_users(&self) -> Result<Vec<Block>, StoreError>;
+
+    /// Claims the blocked user's notice: true (and noted at `now_ms`) when they were not told
+    /// within `every_ms`, false otherwise or when they are not blocked. Atomic, so two instances
+    /// never both tell.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`].
+    async fn claim_block_notice(
+        &self,
+        user: UserId,
+        now_ms: u64,
+        every_ms: u64,
+    ) -> Result<bool, StoreError>;
 }

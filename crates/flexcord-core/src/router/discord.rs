@@ -14,7 +14,9 @@ use crate::session::{Session, SessionState, Speaker};
 
 use super::handoff::Trigger;
 use super::step::{Plan, run_step};
-use super::{Handled, Incident, Outcome, Router, RouterError, intent, transcript};
+use super::{Handled, Incident, Outcome, Router, RouterError, transcript};
+use crate::agent_request;
+use crate::limits::{LimitKind, Verdict};
 
 /// The text shown for a missing case number in templates.
 const NO_CASE: &str = "—";
@@ -36,6 +38,9 @@ pub(crate) fn back_to_bot(s: &mut Session) {
 
 impl Router {
     pub(crate) async fn on_discord(&self, event: DiscordEvent) -> Result<Handled, RouterError> {
+        if let Some(handled) = self.keep_out_if_blocked(&event).await? {
+            return Ok(handled);
+        }
         match event {
             DiscordEvent::Command {
                 interaction,
@@ -49,6 +54,20 @@ impl Router {
                     let locale = user.locale.as_deref();
                     Ok(self.case_lookup(&interaction, id, staff, locale).await)
                 }
+                Command::Block {
+                    target,
+                    reason,
+                    member,
+                } => {
+                    let staff = self.config.staff.is_staff(member.as_ref());
+                    self.block_command(&interaction, &user, target, &reason, staff)
+                        .await
+                }
+                Command::Unblock { target, member } => {
+                    let staff = self.config.staff.is_staff(member.as_ref());
+                    self.unblock_command(&interaction, &user, target, staff)
+                        .await
+                }
             },
             DiscordEvent::ReportSubmitted {
                 interaction,
@@ -56,6 +75,8 @@ impl Router {
                 place,
                 form,
             } => {
+                // The report counts against the user's limit, kept with their session.
+                let _held = self.locks.lock(user.id).await;
                 run_step!(self, self.decide_report(&interaction, &user, &place, &form))
             }
             DiscordEvent::Button {
@@ -220,6 +241,11 @@ impl Router {
             plan.reply(interaction, text);
             return Ok(plan);
         }
+        if let Verdict::Refused { retry_at_ms, .. } = self.spend(&mut s, LimitKind::HelpMe) {
+            let mut plan = Plan::with_session(key, s);
+            self.refuse_interaction(&mut plan, interaction, user, LimitKind::HelpMe, retry_at_ms);
+            return Ok(plan);
+        }
         if s.state == SessionState::Ended {
             back_to_bot(&mut s);
         }
@@ -339,8 +365,21 @@ impl Router {
             dedupe_key: Some(key),
             ..Plan::default()
         };
+        let mut session = self.reporter_session(user, &mut plan).await?;
+        if let Some(s) = session.as_mut()
+            && let Verdict::Refused { retry_at_ms, .. } = self.peek(s, LimitKind::Report)
+        {
+            plan.session = session;
+            self.refuse_interaction(&mut plan, interaction, user, LimitKind::Report, retry_at_ms);
+            return Ok(plan);
+        }
+        let dm = session.as_ref().map(|s| s.dm_channel);
+        plan.session = session;
         match self.ports.cases.create(&new_case).await {
             Ok(case) => {
+                if let Some(s) = plan.session.as_mut() {
+                    self.count(s, LimitKind::Report);
+                }
                 let (channel, template) = match form.kind {
                     CaseKind::Feature => (GuildChannel::FeatureRequest, &t.feature_filed),
                     CaseKind::Bug | CaseKind::Support => (GuildChannel::BugReport, &t.bug_filed),
@@ -368,8 +407,8 @@ impl Router {
                 // is known), because a lost reply is gone for good.
                 let copy = OutgoingMessage::new(Voice::System, text.clone())
                     .with_locale(user.locale.as_deref());
-                match self.ports.store.session(user.id).await? {
-                    Some(s) => plan.send(s.dm_channel, copy),
+                match dm {
+                    Some(dm) => plan.send(dm, copy),
                     None => plan.outbox.push(OutboxMessage::ToUser {
                         user: user.clone(),
                         message: copy,
@@ -411,7 +450,7 @@ impl Router {
             RoutingMode::Bridge => Trigger::Bridge,
             RoutingMode::Studio => Trigger::StudioButton(MessageId(interaction.id)),
         };
-        self.hand_off(&mut plan, user, &key, trigger).await;
+        self.limited_hand_off(&mut plan, user, &key, trigger).await;
         Ok(plan)
     }
 
@@ -433,6 +472,13 @@ impl Router {
         let line_text = transcript::content_text(content);
         if s.state.is_live() {
             if let Some(conversation) = s.conversation.clone() {
+                if let Verdict::Refused {
+                    retry_at_ms,
+                    notify,
+                } = self.spend(&mut s, LimitKind::AgentDm)
+                {
+                    return Ok(self.refuse_dm(key, s, LimitKind::AgentDm, retry_at_ms, notify));
+                }
                 self.push(&mut s, Speaker::User, &user.name, line_text);
                 let mut plan = Plan::with_session(Some(key), s);
                 plan.outbox.push(OutboxMessage::ToConversation {
@@ -451,8 +497,16 @@ impl Router {
             // Live without a conversation otherwise cannot happen; recover to the bot.
             back_to_bot(&mut s);
         }
+        if let Verdict::Refused {
+            retry_at_ms,
+            notify,
+        } = self.spend(&mut s, LimitKind::BotDm)
+        {
+            return Ok(self.refuse_dm(key, s, LimitKind::BotDm, retry_at_ms, notify));
+        }
         self.push(&mut s, Speaker::User, &user.name, line_text);
-        let wants_agent = intent::asks_for_agent(&content.text, &self.config.handoff_keywords);
+        let wants_agent =
+            agent_request::is_agent_request(&content.text, &self.config.handoff_keywords);
         let mut plan = Plan::with_session(Some(key.clone()), s);
         match self.config.routing {
             RoutingMode::Studio => {
@@ -460,12 +514,14 @@ impl Router {
                     .await;
             }
             RoutingMode::Bridge if wants_agent => {
-                self.hand_off(&mut plan, user, &key, Trigger::Bridge).await;
+                self.limited_hand_off(&mut plan, user, &key, Trigger::Bridge)
+                    .await;
             }
             RoutingMode::Bridge => {
                 let text = content.text.clone();
                 if self.bot_answer(&mut plan, user, &text).await {
-                    self.hand_off(&mut plan, user, &key, Trigger::Bridge).await;
+                    self.limited_hand_off(&mut plan, user, &key, Trigger::Bridge)
+                        .await;
                 }
             }
         }
@@ -555,8 +611,13 @@ impl Router {
         let Some(conversation) = self.ensure_conversation(plan, user).await else {
             return;
         };
-        if wants_agent {
-            self.hand_off(plan, user, key, Trigger::StudioMessage).await;
+        // Over the hand-off limit the request is not posted either: the flow would route it.
+        if wants_agent
+            && !self
+                .limited_hand_off(plan, user, key, Trigger::StudioMessage)
+                .await
+        {
+            return;
         }
         plan.outbox.push(OutboxMessage::ToConversation {
             conversation,

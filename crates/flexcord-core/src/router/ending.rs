@@ -97,8 +97,8 @@ impl Router {
         Ok(plan)
     }
 
-    /// A rating button. Accepted for the session's case or any case the user reported; a second
-    /// rating replaces the first. Returns the session to the bot when it was `Ended`.
+    /// A rating button. Accepted for the session's case or any case the user reported, once: a
+    /// second rating changes nothing. Returns the session to the bot when it was `Ended`.
     pub(crate) async fn decide_rate(
         &self,
         interaction: &InteractionHandle,
@@ -113,19 +113,27 @@ impl Router {
             ..Plan::default()
         };
         let own = session.as_ref().is_some_and(|s| s.case_id == Some(case));
-        if !own {
-            match self.ports.cases.get(case).await {
-                Ok(c) if c.reporter.user_id == user.id => {}
-                Ok(_) | Err(CaseError::NotFound(_)) => return Ok(Plan::outcome(Outcome::Ignored)),
-                Err(e) => {
-                    let mut plan = Plan::outcome(Outcome::Ignored);
-                    plan.incidents.push(Incident::CaseSystem(e));
-                    plan.reply(
-                        interaction,
-                        self.text(&t.relay_failed, &[("user", &user.name)]),
-                    );
-                    return Ok(plan);
-                }
+        // One rating per chat: a case already rated keeps its rating and gets no second note
+        // (a second click only changes the choice shown under the prompt).
+        match self.ports.cases.get(case).await {
+            Ok(c) if c.rating.is_some() && (own || c.reporter.user_id == user.id) => {
+                return Ok(Plan::outcome(Outcome::Ignored));
+            }
+            Ok(c) if own || c.reporter.user_id == user.id => {}
+            // The case system is down: the user's own chat is still rated (best effort).
+            Err(e) if own && !matches!(e, CaseError::NotFound(_)) => {
+                plan.incidents.push(Incident::CaseSystem(e));
+            }
+            Err(CaseError::NotFound(_)) if own => {}
+            Ok(_) | Err(CaseError::NotFound(_)) => return Ok(Plan::outcome(Outcome::Ignored)),
+            Err(e) => {
+                let mut plan = Plan::outcome(Outcome::Ignored);
+                plan.incidents.push(Incident::CaseSystem(e));
+                plan.reply(
+                    interaction,
+                    self.text(&t.relay_failed, &[("user", &user.name)]),
+                );
+                return Ok(plan);
             }
         }
         if let Some(mut s) = session

@@ -266,7 +266,7 @@ impl Router {
         // duplicate and answers nothing; the hand-off keeps its per-conversation key.
         let mut plan = Plan::with_session(request.map(|r| format!("tw:bot:req:{r}")), s);
         if self.bot_answer(&mut plan, &user, body).await {
-            self.hand_off(&mut plan, &user, &key, Trigger::StudioBotTurn)
+            self.limited_hand_off(&mut plan, &user, &key, Trigger::StudioBotTurn)
                 .await;
         }
         plan

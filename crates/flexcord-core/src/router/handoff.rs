@@ -10,7 +10,7 @@ use crate::session::SessionState;
 
 use super::discord::case_label;
 use super::step::Plan;
-use super::{Incident, Router, intent, transcript};
+use super::{Incident, Router, transcript};
 
 /// Case titles are cut to this many characters.
 const TITLE_MAX: usize = 100;
@@ -59,7 +59,7 @@ impl Router {
 
         let keywords = &self.config.handoff_keywords;
         let question = transcript::first_user_text(&s.transcript, TITLE_MAX, |t| {
-            intent::asks_for_agent(t, keywords)
+            crate::agent_request::is_agent_request(t, keywords)
         });
         let title = question
             .clone()

@@ -32,7 +32,7 @@ use crate::ports::TaskRequest;
 use crate::session::{InteractionRef, Session, SessionState};
 
 use super::step::{Plan, run_step};
-use super::{Handled, Outcome, Router, RouterError, intent, transcript};
+use super::{Handled, Outcome, Router, RouterError, transcript};
 
 /// Case titles and task summaries are cut to this many characters.
 const SUMMARY_MAX: usize = 100;
@@ -129,7 +129,7 @@ impl Router {
         let keywords = &self.config.handoff_keywords;
         // The task's summary is what the user asked, as the case's title is.
         let summary = transcript::first_user_text(&s.transcript, SUMMARY_MAX, |t| {
-            intent::asks_for_agent(t, keywords)
+            crate::agent_request::is_agent_request(t, keywords)
         })
         .unwrap_or_else(|| format!("Live chat with {}", profile.name));
         let lines = s.transcript.clone();

@@ -44,8 +44,13 @@
 //!
 //! # Decisions worth knowing
 //!
-//! - Hand-off keywords match whole words or phrases, case-insensitively: with `agent`,
-//!   "agents" does not ask for one.
+//! - Only a deliberate request hands off ([`crate::agent_request`]): the whole message is a hand-off
+//!   phrase, or a short message is built around one; a phrase inside a longer sentence or under
+//!   a negation goes to the virtual agent, whose answer offers the "Talk to a live agent"
+//!   button.
+//! - Per-user limits (`limits`, [`crate::limits`]) are decided here, from the usage stored
+//!   with the session and written in the step's commit; a blocked user (`blocklist`) gets at
+//!   most one notice a day and nothing else.
 //! - A second `/helpme` while waiting for or talking to an agent changes nothing and answers
 //!   `already_with_agent`; in `Ended` it returns to `Bot` and greets again.
 //! - When the case system fails, the user is routed anyway (`transferring_without_case`,
@@ -67,8 +72,8 @@
 //!   `chat_ended` and, when there is a case, `rating_prompt` with rating buttons, and adds the
 //!   transcript to the case. "End chat" followed by Twilio's closed webhook gives one notice:
 //!   the webhook finds the session already `Ended` and is ignored.
-//! - Ratings are accepted for the user's current or last case, or any case they reported; a
-//!   second rating replaces the first (both are noted on the case). Rating returns to `Bot`.
+//! - Ratings are accepted for the user's current or last case, or any case they reported, once
+//!   per case: a second click changes nothing and adds no note. Rating returns to `Bot`.
 //! - Studio mode: every `Bot` DM is posted into the conversation (opened on demand), the flow
 //!   answers through [`FlexEvent::BotTurn`]; a hand-off keyword also opens the case and tells
 //!   the user, but the task is created by the flow's "Send to Flex", never by flexcord. The
@@ -97,6 +102,7 @@
 //!
 //! [`SessionStore::commit`]: crate::ports::SessionStore::commit
 
+mod blocklist;
 mod delivery;
 mod discord;
 mod ending;
@@ -104,6 +110,7 @@ mod flex;
 mod handoff;
 mod handoff_steps;
 mod intent;
+mod limits;
 mod locks;
 mod refused_files;
 mod step;
@@ -168,6 +175,9 @@ pub enum Incident {
     ContactCenter(ContactCenterError),
     /// A chat-surface call failed.
     Chat(ChatError),
+    /// Not a failure: a request refused on purpose (a per-user limit, a blocked user). The
+    /// binary counts these per reason.
+    Refused(crate::limits::Refusal),
 }
 
 /// The result of handling one event.

@@ -310,3 +310,67 @@ fn other_events_are_ignored() {
     let ready = fixtures::ready("ws://127.0.0.1:1", 100, 100);
     assert_eq!(run("READY", ready), Inbound::Ignore);
 }
+
+/// `/block` and `/unblock` with the user option as Discord sends it (type 6, a snowflake).
+fn block_outcome(name: &str, permissions: u64, options: &[(&str, Value)]) -> Inbound {
+    let i = InteractionFixture::in_guild(17, alice(), 3, vec![], permissions);
+    let mut payload = i.slash_command(name, options);
+    for option in payload["data"]["options"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+    {
+        if option["name"] == "user" {
+            option["type"] = json!(6);
+        }
+    }
+    run("INTERACTION_CREATE", payload)
+}
+
+#[test]
+fn block_and_unblock_report_target_reason_and_caller_and_decide_nothing() {
+    let got = block_outcome(
+        "block",
+        0,
+        &[("user", json!("123456")), ("reason", json!("  raid  "))],
+    );
+    let Inbound::AckThenEmit(
+        Ack::DeferEphemeral,
+        DiscordEvent::Command {
+            command:
+                Command::Block {
+                    target,
+                    reason,
+                    member,
+                },
+            ..
+        },
+    ) = got
+    else {
+        panic!("unexpected {got:?}");
+    };
+    assert_eq!(target, UserId(123_456));
+    assert_eq!(reason, "raid");
+    assert_eq!(member.map(|m| m.manages_server), Some(false));
+
+    let got = block_outcome("unblock", MANAGE_GUILD, &[("user", json!("123456"))]);
+    assert!(
+        matches!(
+            &got,
+            Inbound::AckThenEmit(
+                Ack::DeferEphemeral,
+                DiscordEvent::Command {
+                    command: Command::Unblock { target, member: Some(m) },
+                    ..
+                },
+            ) if *target == UserId(123_456) && m.manages_server
+        ),
+        "{got:?}"
+    );
+
+    // Without a user the router is told the command was malformed.
+    assert_eq!(
+        reported_problem(&block_outcome("block", MANAGE_GUILD, &[])),
+        Some(Malformed::UnknownCommand)
+    );
+}

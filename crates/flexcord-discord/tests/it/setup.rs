@@ -49,10 +49,17 @@ async fn commands_are_registered_in_one_bulk_put() {
         .flatten()
         .filter_map(|c| c["name"].as_str())
         .collect();
-    assert_eq!(names, ["helpme", "bug", "new_feature", "case"]);
+    assert_eq!(
+        names,
+        ["helpme", "bug", "new_feature", "case", "block", "unblock"]
+    );
     // /bug works in the server and in the bot's DM (contexts 0 = guild, 1 = bot DM).
     assert_eq!(body[1]["contexts"], serde_json::json!([0, 1]));
-    assert_eq!(body[3]["contexts"], serde_json::json!([0]));
+    // The staff commands only in the server; /block names a user (option type 6).
+    for staff in 3..6 {
+        assert_eq!(body[staff]["contexts"], serde_json::json!([0]));
+    }
+    assert_eq!(body[4]["options"][0]["type"], 6);
     // A Hindi client shows the command in Hindi.
     assert_eq!(body[0]["name_localizations"]["hi"], "मदद");
     assert_eq!(

@@ -13,7 +13,7 @@ async fn live_agent_phrases_hand_off_with_no_items() {
         "I want a LIVE AGENT now",
         "can I talk to a real person?",
         "let me talk to someone",
-        "I need to speak to a person about my refund",
+        "I need to speak to a person",
     ] {
         let answer = bot.answer(&question(text)).await.unwrap();
         assert!(answer.hand_off, "{text:?} did not hand off");
@@ -24,13 +24,16 @@ async fn live_agent_phrases_hand_off_with_no_items() {
 #[tokio::test]
 async fn words_containing_a_phrase_do_not_hand_off() {
     let bot = sample_bot().await;
-    let answer = bot
-        .answer(&question(
-            "my password reset mail never came, agentic humanoid",
-        ))
-        .await
-        .unwrap();
-    assert!(!answer.hand_off);
+    for text in [
+        "my password reset mail never came, agentic humanoid",
+        "my human character is stuck in a wall",
+        "I don't need an agent, just tell me how to reset my password",
+        "I need to speak to a person about my refund",
+        "agents",
+    ] {
+        let answer = bot.answer(&question(text)).await.unwrap();
+        assert!(!answer.hand_off, "{text:?} handed off");
+    }
 }
 
 #[tokio::test]
@@ -44,12 +47,7 @@ async fn hand_off_phrases_are_configurable() {
     .await
     .unwrap();
     bot.index_dir().await.unwrap();
-    assert!(
-        bot.answer(&question("Ich will einen Mensch"))
-            .await
-            .unwrap()
-            .hand_off
-    );
+    assert!(bot.answer(&question("Mensch!")).await.unwrap().hand_off);
     assert!(!bot.answer(&question("agent")).await.unwrap().hand_off);
 }
 

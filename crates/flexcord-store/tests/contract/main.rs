@@ -15,6 +15,7 @@
 mod cases;
 mod harness;
 mod lifecycle;
+mod limits;
 mod outbox;
 mod sessions;
 
@@ -72,4 +73,8 @@ contract!(
     cases::create_is_idempotent_per_key,
     cases::notes_rating_and_status_are_kept,
     cases::invalid_case_is_rejected,
+    limits::limit_usage_is_saved_with_the_session_under_its_version,
+    limits::blocks_are_listed_lifted_and_noticed_once_a_day,
+    limits::concurrent_notice_claims_admit_one,
+    limits::a_block_written_elsewhere_is_seen_within_moments,
 );

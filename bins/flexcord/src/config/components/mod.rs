@@ -7,6 +7,7 @@
 
 mod announcements;
 mod discord;
+mod limits;
 mod locale;
 mod server;
 mod services;
@@ -23,4 +24,5 @@ pub(crate) const COMPONENTS: &[Component] = &[
     announcements::COMPONENT,
     services::COMPONENT,
     locale::COMPONENT,
+    limits::COMPONENT,
 ];
