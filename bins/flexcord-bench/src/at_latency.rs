@@ -25,6 +25,10 @@ pub struct Sizes {
     pub rate: f64,
     /// Seconds each DM run lasts.
     pub secs: f64,
+    /// Seconds of DMs at `rate` before the sustained run, reported apart: the adaptive limit
+    /// starts at 8 requests in flight and grows by about one per round trip while it is the
+    /// bottleneck, so a cold process needs a few seconds to reach what the rate needs.
+    pub warm_up_secs: f64,
     /// DMs per second offered to the blocking model, a little above what it can carry, and for
     /// how long (at `rate` its backlog would take most of an hour to drain).
     pub blocking_rate: f64,
@@ -50,6 +54,7 @@ impl Sizes {
             users: 1_000,
             rate: 1_000.0,
             secs: 10.0,
+            warm_up_secs: 5.0,
             blocking_rate: 20.0,
             blocking_secs: 5.0,
             agent_rate: 50.0,
@@ -67,6 +72,7 @@ impl Sizes {
             users: 100,
             rate: 500.0,
             secs: 3.0,
+            warm_up_secs: 2.0,
             blocking_rate: 20.0,
             blocking_secs: 2.0,
             agent_rate: 50.0,
@@ -110,6 +116,9 @@ pub struct LimitedRun {
 pub struct ProgramResults {
     /// Which program.
     pub program: &'static str,
+    /// DMs at the sustained rate from a cold start, before `sustained` (not for the blocking
+    /// model, which has nothing to warm up).
+    pub warm_up: Option<RunResult>,
     /// DMs at a sustained rate.
     pub sustained: Option<RunResult>,
     /// The same, with the Twilio fake limiting concurrency.
@@ -237,6 +246,7 @@ pub async fn run_program(
     };
     let mut r = ProgramResults {
         program: name,
+        warm_up: None,
         sustained: None,
         limited: None,
         agent: None,
@@ -254,11 +264,26 @@ pub async fn run_program(
     };
     let dms = load(Direction::UserToAgent, rate, secs, sizes.users);
 
+    let trips = round_trips(kind, Direction::UserToAgent);
+    if kind != Kind::Original && sizes.warm_up_secs > 0.0 {
+        progress(&format!(
+            "{name}: warm-up, DMs at {rate}/s for {} s, {} ms RTT",
+            sizes.warm_up_secs,
+            rtt.as_millis()
+        ));
+        let warm_up = load(
+            Direction::UserToAgent,
+            rate,
+            sizes.warm_up_secs,
+            sizes.users,
+        );
+        r.warm_up = Some(paced_through(rig, warm_up, trips).await?);
+        rig.check_alive()?;
+    }
     progress(&format!(
         "{name}: DMs at {rate}/s, {} ms RTT",
         rtt.as_millis()
     ));
-    let trips = round_trips(kind, Direction::UserToAgent);
     r.sustained = Some(paced_through(rig, dms, trips).await?);
     rig.check_alive()?;
 
@@ -298,4 +323,32 @@ pub async fn run_program(
     let trips = round_trips(kind, Direction::UserToAgent);
     r.burst = Some(paced_through(rig, burst, trips).await?);
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limit_is_read_from_the_metrics_page() {
+        let page = "# HELP flexcord_twilio_concurrency_limit Twilio requests allowed in flight now\n\
+                    # TYPE flexcord_twilio_concurrency_limit gauge\n\
+                    flexcord_twilio_concurrency_limit 27\n\
+                    flexcord_twilio_overloaded_total 3\n";
+        assert_eq!(gauge(page), Some(27));
+        assert_eq!(gauge("flexcord_relays_total 1\n"), None);
+    }
+
+    #[test]
+    fn only_the_samples_of_the_second_half_count() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let limits = [(at(0), 8), (at(100), 31), (at(200), 15), (at(300), 25)];
+        let in_flight = [(at(0), 1), (at(150), 10), (at(250), 20)];
+        let s = settled(at(150), &limits, &in_flight);
+        assert_eq!((s.limit_min, s.limit_max), (Some(15), Some(25)));
+        assert_eq!(s.limit_mean, Some(20.0));
+        assert!((s.fake_in_flight_mean - 15.0).abs() < 1e-9);
+        assert_eq!(s.fake_in_flight_max, 20);
+    }
 }

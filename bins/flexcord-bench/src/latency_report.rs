@@ -229,6 +229,15 @@ pub fn table(r: &LatencyResults) -> String {
     row("… bridge-added latency, p50 / p99 / max".into(), &|p| {
         p.sustained.as_ref().map(added_cell)
     });
+    row(
+        "… before it, from a cold start (warm-up): achieved rate; bridge-added p50 / p99 / max"
+            .into(),
+        &|p| {
+            p.warm_up
+                .as_ref()
+                .map(|w| format!("{}; {}", rate_cell(w), added_cell(w)))
+        },
+    );
     if let Some(limit) = r.twilio_concurrency {
         row(
             format!("the same, Twilio allowing {limit} requests at once: achieved rate"),

@@ -440,3 +440,29 @@ fn classify(method: &Method, seg: &[&str]) -> TwilioCall {
         _ => TwilioCall::Other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn past_the_concurrency_limit_requests_are_refused_until_one_is_answered() {
+        let inner = Inner {
+            log: RequestLog::with_capacity(0),
+            world: Mutex::default(),
+            next: AtomicU64::new(1),
+            rtt: Rtt::default(),
+            concurrency: AtomicUsize::new(2),
+            in_flight: AtomicUsize::new(0),
+        };
+        let first = inner.admit();
+        let second = inner.admit();
+        assert!(first.is_some() && second.is_some());
+        assert!(inner.admit().is_none(), "a third request got in");
+        drop(first);
+        assert!(inner.admit().is_some(), "an answered request freed no room");
+        inner.concurrency.store(0, Ordering::SeqCst);
+        let many: Vec<_> = (0..100).filter_map(|_| inner.admit()).collect();
+        assert_eq!(many.len(), 100, "no limit set, yet requests were refused");
+    }
+}
