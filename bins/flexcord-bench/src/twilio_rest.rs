@@ -116,7 +116,7 @@ impl Inner {
                 (limit == 0 || n < limit).then_some(n + 1)
             })
             .is_ok();
-        admitted.then_some(InFlight(&self.in_flight))
+        admitted.then(|| InFlight(&self.in_flight))
     }
 }
 
@@ -459,6 +459,8 @@ mod tests {
         let second = inner.admit();
         assert!(first.is_some() && second.is_some());
         assert!(inner.admit().is_none(), "a third request got in");
+        assert!(inner.admit().is_none(), "a refusal freed room");
+        assert_eq!(inner.in_flight.load(Ordering::SeqCst), 2);
         drop(first);
         assert!(inner.admit().is_some(), "an answered request freed no room");
         inner.concurrency.store(0, Ordering::SeqCst);
