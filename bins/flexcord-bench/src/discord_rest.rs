@@ -2,6 +2,7 @@
 //! request, and (when switched on) enforces Discord's limits — 50 requests per second per bot
 //! (interaction callbacks exempt, as on Discord) and 5 messages per 5 s per channel — answering
 //! 429 with `retry_after` JSON and the `Retry-After` / `X-RateLimit-*` headers Discord sends.
+//! Every answer leaves [`DiscordRest::rtt`] after its request arrived.
 //!
 //! Not `discord_fake::rest`: that one is wiremock-based (a regex match per route per request)
 //! and has no limits. This one does a fixed amount of work per request so it does not distort
@@ -19,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use discord_fake::fixtures::{self, FixtureUser};
 use serde_json::{Value, json};
 
-use crate::fake_server::{RequestLog, Served, lock};
+use crate::fake_server::{RequestLog, Rtt, Served, lock};
 
 /// Discord's global limit: requests per second per bot.
 pub const GLOBAL_PER_SECOND: u32 = 50;
@@ -69,6 +70,7 @@ struct Inner {
     limits: Mutex<Limits>,
     enforce: AtomicBool,
     next_id: AtomicU64,
+    rtt: Rtt,
 }
 
 /// The running fake. Dropping it stops the server.
@@ -91,6 +93,7 @@ impl DiscordRest {
             limits: Mutex::default(),
             enforce: AtomicBool::new(false),
             next_id: AtomicU64::new(900_000_000_000),
+            rtt: Rtt::default(),
         });
         let served = Served::start(handle, Arc::clone(&inner)).await?;
         Ok(Self { inner, served })
@@ -112,6 +115,12 @@ impl DiscordRest {
     #[must_use]
     pub fn requests(&self) -> &RequestLog<DiscordRecord> {
         &self.inner.log
+    }
+
+    /// The round trip added to every answer (429s included).
+    #[must_use]
+    pub fn rtt(&self) -> &Rtt {
+        &self.inner.rtt
     }
 
     /// How many messages were accepted on `channel` so far.
@@ -177,6 +186,7 @@ async fn handle(
         interaction,
         status,
     });
+    inner.rtt.wait(at).await;
     response
 }
 

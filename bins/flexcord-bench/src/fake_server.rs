@@ -1,8 +1,11 @@
-//! Plumbing the two REST fakes share: serving an axum app on `127.0.0.1` until dropped, and the
-//! log of requests in arrival order that scenarios read from a mark.
+//! Plumbing the two REST fakes share: serving an axum app on `127.0.0.1` until dropped, the
+//! round trip they add to every answer, and the log of requests in arrival order that scenarios
+//! read from a mark.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use axum::Router;
 use axum::handler::Handler;
@@ -13,6 +16,35 @@ use tokio::task::JoinHandle;
 /// measurements even if one handler panicked.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The network round trip a fake plays: every answer leaves this long after its request
+/// arrived (the request itself is timestamped on arrival, so a relay's latency never includes
+/// the round trip of the request that carries it, only of the ones it waited for). Zero by
+/// default; settable while the fake runs, so set-up can go at full speed before a measurement.
+#[derive(Debug, Default)]
+pub struct Rtt(AtomicU64);
+
+impl Rtt {
+    /// From now on, answers leave `rtt` after their request arrived.
+    pub fn set(&self, rtt: Duration) {
+        let micros = u64::try_from(rtt.as_micros()).unwrap_or(u64::MAX);
+        self.0.store(micros, Ordering::Relaxed);
+    }
+
+    /// The round trip played now.
+    #[must_use]
+    pub fn get(&self) -> Duration {
+        Duration::from_micros(self.0.load(Ordering::Relaxed))
+    }
+
+    /// Waits until an answer to a request that arrived at `arrived` may leave.
+    pub(crate) async fn wait(&self, arrived: std::time::Instant) {
+        let rtt = self.get();
+        if !rtt.is_zero() {
+            tokio::time::sleep_until((arrived + rtt).into()).await;
+        }
+    }
 }
 
 /// A fake served on `127.0.0.1:0`. Dropping it stops the server.

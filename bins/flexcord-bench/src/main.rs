@@ -7,18 +7,25 @@
 //! It is a plain binary, never run by `cargo test`. Run it with `bins/flexcord-bench/run.sh`
 //! (release builds). Flags: `--flexcord PATH`, `--original PATH`, `--out FILE`, `--quick`
 //! (small sizes, for a smoke run), `--skip-original`.
+//!
+//! `--rtt-ms N` runs the suite at real latency instead (`at_latency`): both fakes answer every
+//! request N ms late, and flexcord, the blocking model of the original and the non-blocking
+//! model each relay DMs at a sustained rate, then the same against a Twilio allowing only
+//! `--twilio-concurrency N` requests at once (default 30; 0 skips that run), then agent messages
+//! at Discord's limit, then a burst.
 
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use flexcord_bench::child;
+use flexcord_bench::latency_report::{self, LatencyResults};
 use flexcord_bench::report::{self, FlexcordResults, ModelResults, Results};
 use flexcord_bench::rig::{Kind, Rig};
 use flexcord_bench::scenarios::{
     self, Cost, Direction, Load, RunResult, first_message_cost, paced, steady_cost,
 };
+use flexcord_bench::{at_latency, child};
 
 /// How big each scenario is.
 #[derive(Debug, Clone)]
@@ -107,6 +114,16 @@ struct Args {
     out: PathBuf,
     quick: bool,
     skip_original: bool,
+    /// `--rtt-ms`: the round trip of the suite at real latency (0: the zero-latency suite).
+    rtt_ms: u64,
+    /// `--twilio-concurrency`: the Twilio fake's limit in the limited run (0: no such run).
+    twilio_concurrency: usize,
+}
+
+fn number<T: std::str::FromStr>(flag: &str, value: Option<&str>) -> anyhow::Result<T> {
+    value
+        .and_then(|v| v.parse().ok())
+        .with_context(|| format!("{flag} needs a number"))
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -116,6 +133,8 @@ fn parse_args() -> anyhow::Result<Args> {
         out: PathBuf::from("target/bench/results.json"),
         quick: false,
         skip_original: false,
+        rtt_ms: 0,
+        twilio_concurrency: 30,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -125,9 +144,14 @@ fn parse_args() -> anyhow::Result<Args> {
             "--out" => args.out = it.next().context("--out needs a path")?.into(),
             "--quick" => args.quick = true,
             "--skip-original" => args.skip_original = true,
+            "--rtt-ms" => args.rtt_ms = number("--rtt-ms", it.next().as_deref())?,
+            "--twilio-concurrency" => {
+                args.twilio_concurrency = number("--twilio-concurrency", it.next().as_deref())?;
+            }
             other => anyhow::bail!(
                 "unknown argument {other:?}; usage: flexcord-bench [--flexcord PATH] \
-                 [--original PATH] [--out FILE] [--quick] [--skip-original]"
+                 [--original PATH] [--out FILE] [--quick] [--skip-original] [--rtt-ms N \
+                 [--twilio-concurrency N]]"
             ),
         }
     }
@@ -317,6 +341,51 @@ async fn bench_original(
     Ok(r)
 }
 
+/// The suite at real latency: each program in its own rig, one after the other.
+async fn run_at_latency(args: &Args, logs: &std::path::Path) -> anyhow::Result<()> {
+    let sizes = if args.quick {
+        at_latency::Sizes::quick()
+    } else {
+        at_latency::Sizes::full()
+    };
+    let rtt = Duration::from_millis(args.rtt_ms);
+    let limit = (args.twilio_concurrency > 0).then_some(args.twilio_concurrency);
+    let mut programs = vec![(Kind::Flexcord, &args.flexcord, "flexcord")];
+    if !args.skip_original {
+        programs.push((Kind::Original, &args.original, "original-model"));
+        programs.push((
+            Kind::OriginalNonBlocking,
+            &args.original,
+            "original-model-non-blocking",
+        ));
+    }
+    let mut results = Vec::new();
+    for (kind, program, name) in programs {
+        let (mut rig, _) = start_rig(kind, program, logs, name).await?;
+        let measured = at_latency::run_program(&mut rig, &sizes, rtt, limit).await;
+        rig.stop().await;
+        results.push(measured?);
+    }
+    let mut results = results.into_iter();
+    let flexcord = results.next().context("flexcord was not measured")?;
+    let r = LatencyResults::new(
+        args.quick,
+        args.rtt_ms,
+        limit,
+        flexcord,
+        results.next(),
+        results.next(),
+    );
+    let _ = std::io::stdout()
+        .lock()
+        .write_all(latency_report::table(&r).as_bytes());
+    let json = serde_json::to_string_pretty(&r.to_json()).context("encoding JSON")?;
+    std::fs::write(&args.out, json)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    progress(&format!("wrote {}", args.out.display()));
+    Ok(())
+}
+
 async fn run() -> anyhow::Result<()> {
     let args = parse_args()?;
     let sizes = if args.quick {
@@ -329,6 +398,9 @@ async fn run() -> anyhow::Result<()> {
         .parent()
         .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf);
     std::fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
+    if args.rtt_ms > 0 {
+        return run_at_latency(&args, &logs).await;
+    }
 
     let flexcord = bench_flexcord(&args, &sizes, &logs).await?;
     let original = if args.skip_original {

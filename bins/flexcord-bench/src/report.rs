@@ -116,7 +116,9 @@ pub struct Results {
     pub targets: Vec<Target>,
 }
 
-fn machine() -> Value {
+/// This machine: cores, CPU model, memory.
+#[must_use]
+pub fn machine() -> Value {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let cpu = cpuinfo
         .lines()

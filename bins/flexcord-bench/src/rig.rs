@@ -24,8 +24,20 @@ pub const WAIT_LIMIT: Duration = Duration::from_secs(60);
 pub enum Kind {
     /// The real flexcord binary.
     Flexcord,
-    /// The model of the original design.
+    /// The model of the original design, blocking: one Twilio request in flight for the
+    /// process, as the original's synchronous SDK calls inside async handlers allowed.
     Original,
+    /// The same model without the blocking (`original-model --non-blocking`): an upper bound
+    /// the original never reached.
+    OriginalNonBlocking,
+}
+
+impl Kind {
+    /// Whether this is a model of the original design (either mode).
+    #[must_use]
+    pub const fn is_model(self) -> bool {
+        matches!(self, Self::Original | Self::OriginalNonBlocking)
+    }
 }
 
 /// Fakes plus the process under test.
@@ -69,6 +81,7 @@ impl Rig {
         let args: &[&str] = match kind {
             Kind::Flexcord => &["run"],
             Kind::Original => &[],
+            Kind::OriginalNonBlocking => &["--non-blocking"],
         };
         let process = UnderTest::start(program, args, &endpoints, log)?;
         let webhooks = Webhooks::new(&endpoints.public_url(), AUTH_TOKEN);
@@ -90,7 +103,7 @@ impl Rig {
     async fn wait_ready(&mut self, log: &Path) -> anyhow::Result<()> {
         let path = match self.kind {
             Kind::Flexcord => "/readyz",
-            Kind::Original => "/healthz",
+            Kind::Original | Kind::OriginalNonBlocking => "/healthz",
         };
         let deadline = Instant::now() + WAIT_LIMIT;
         loop {
@@ -137,6 +150,23 @@ impl Rig {
     /// When it exited.
     pub fn check_alive(&mut self) -> anyhow::Result<()> {
         self.process.as_mut().context("no process")?.check_alive()
+    }
+
+    /// From now on both REST fakes answer every request `rtt` after it arrived.
+    pub fn set_rtt(&self, rtt: Duration) {
+        self.discord.rtt().set(rtt);
+        self.twilio.rtt().set(rtt);
+    }
+
+    /// The round trip the fakes play now.
+    #[must_use]
+    pub fn rtt(&self) -> Duration {
+        self.twilio.rtt().get()
+    }
+
+    /// `GET <path>` on the process under test's HTTP server: the body of a 200, else `None`.
+    pub async fn get_text(&self, path: &str) -> Option<String> {
+        http_get(&self.endpoints.listen, path).await
     }
 
     /// Stops the process under test.
@@ -233,7 +263,7 @@ impl Rig {
                     .context("no 'agent joined' notice")?;
                 Ok(conv)
             }
-            Kind::Original => {
+            Kind::Original | Kind::OriginalNonBlocking => {
                 self.dm(i, "hello");
                 wait_for(|| {
                     let conv = self.twilio.conversation_of(&identity)?;
@@ -260,6 +290,18 @@ pub async fn wait_for<T>(mut check: impl FnMut() -> Option<T>) -> anyhow::Result
         anyhow::ensure!(Instant::now() < deadline, "gave up after {WAIT_LIMIT:?}");
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
+}
+
+/// The body of `GET http://<addr><path>` when it answers 200.
+async fn http_get(addr: &str, path: &str) -> Option<String> {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.ok()?;
+    let answer = String::from_utf8(answer).ok()?;
+    let (head, body) = answer.split_once("\r\n\r\n")?;
+    head.starts_with("HTTP/1.1 200").then(|| body.to_owned())
 }
 
 /// The status code of `GET http://<addr><path>`, or `None` when nothing answers.

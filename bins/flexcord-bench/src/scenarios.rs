@@ -43,6 +43,12 @@ pub struct RunResult {
     pub load: Load,
     /// Time from the event entering the bridge to the request at the other side.
     pub latency: Summary,
+    /// What the bridge added: [`RunResult::latency`] less the round trips the fakes played on
+    /// the relay's way (the design's own calls before the relayed request, and each attempt of
+    /// that request refused with a 429 before it went through). Equal to `latency` at zero RTT.
+    pub added: Summary,
+    /// The round trip the fakes played, ms.
+    pub rtt_ms: f64,
     /// Relays that arrived (once or more).
     pub delivered: usize,
     /// Relays that never arrived within the wait limit.
@@ -59,10 +65,22 @@ pub struct RunResult {
     pub achieved_rate: f64,
     /// 429 answers the Discord fake gave during the run.
     pub discord_429: usize,
+    /// Requests the Twilio fake received during the run (until the last arrival), 429s
+    /// included.
+    pub twilio_requests: usize,
+    /// Of those, answered 429 (over the fake's concurrency limit).
+    pub twilio_429: usize,
+    /// The share of Twilio requests answered 429 in the second half of the run (once the
+    /// client has had time to settle), when there were any requests then.
+    pub twilio_429_settled: Option<f64>,
     /// CPU time (user + system) the process under test spent per delivered relay during the
     /// run, µs; `None` when it could not be read.
     pub cpu_us_per_relay: Option<f64>,
 }
+
+/// How long a model of the original may relay nothing before what is missing counts as lost
+/// (it never retries, so nothing more will come).
+const MODEL_QUIET: Duration = Duration::from_secs(5);
 
 /// The p99 a throughput step must stay under to count as sustained.
 pub const SUSTAINED_P99_MS: f64 = 10.0;
@@ -156,6 +174,30 @@ pub async fn steady_cost(
 ///
 /// When a webhook cannot be sent.
 pub async fn paced(rig: &Rig, load: Load) -> anyhow::Result<RunResult> {
+    paced_through(rig, load, 0).await
+}
+
+/// One relay's request as a fake saw it.
+#[derive(Debug, Clone)]
+struct Arrival {
+    at: Instant,
+    seq: usize,
+    /// The ordering key (conversation or channel).
+    key: String,
+    /// Answered 429 (refused, not processed).
+    refused: bool,
+}
+
+/// [`paced`], for a design that makes `round_trips` requests of its own, one after the other,
+/// before the relayed one (the model of the original: 2 Twilio look-ups before a DM's message
+/// create, 1 before an agent message's Discord post); their round trips are taken out of
+/// [`RunResult::added`].
+///
+/// # Errors
+///
+/// When a webhook cannot be sent.
+pub async fn paced_through(rig: &Rig, load: Load, round_trips: u32) -> anyhow::Result<RunResult> {
+    let rtt = rig.rtt();
     let twilio_mark = rig.twilio.requests().mark();
     let discord_mark = rig.discord.requests().mark();
     let cpu_before = rig.cpu_time().ok();
@@ -186,7 +228,7 @@ pub async fn paced(rig: &Rig, load: Load) -> anyhow::Result<RunResult> {
     }
 
     // Wait for the arrivals.
-    let arrived = |rig: &Rig| -> Vec<(Instant, usize, String)> {
+    let arrived = |rig: &Rig| -> Vec<Arrival> {
         match load.direction {
             Direction::UserToAgent => twilio_arrivals(&rig.twilio.requests().since(twilio_mark)),
             Direction::AgentToUser => discord_arrivals(&rig.discord.requests().since(discord_mark)),
@@ -195,14 +237,20 @@ pub async fn paced(rig: &Rig, load: Load) -> anyhow::Result<RunResult> {
     let wanted = base..base + load.count;
     let deadline = last_send + WAIT_LIMIT;
     let mut arrivals = arrived(rig);
+    let (mut got_before, mut last_progress) = (0, Instant::now());
     loop {
         let got = arrivals
             .iter()
-            .filter(|(_, seq, _)| wanted.contains(seq))
-            .map(|(_, seq, _)| *seq)
+            .filter(|a| !a.refused && wanted.contains(&a.seq))
+            .map(|a| a.seq)
             .collect::<std::collections::HashSet<_>>()
             .len();
-        if got >= load.count || Instant::now() > deadline {
+        if got > got_before {
+            (got_before, last_progress) = (got, Instant::now());
+        }
+        // The model never retries: once it has been quiet for a while, what is missing is lost.
+        let given_up = rig.kind.is_model() && last_progress.elapsed() > MODEL_QUIET;
+        if got >= load.count || Instant::now() > deadline || given_up {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -213,16 +261,30 @@ pub async fn paced(rig: &Rig, load: Load) -> anyhow::Result<RunResult> {
         .zip(rig.cpu_time().ok())
         .map(|(before, after)| after.saturating_sub(before));
     let mut latencies = Vec::with_capacity(load.count);
+    let mut added = Vec::with_capacity(load.count);
     let mut seen = vec![false; load.count];
+    let mut refused = vec![0_u32; load.count];
     let mut duplicated = 0;
     let mut last_seq_of: HashMap<&str, usize> = HashMap::new();
     let mut reordered = 0;
     let mut last_arrival = start;
-    for (at, seq, key) in &arrivals {
+    for Arrival {
+        at,
+        seq,
+        key,
+        refused: was_refused,
+    } in &arrivals
+    {
         if !wanted.contains(seq) {
             continue;
         }
         let k = seq - base;
+        if *was_refused {
+            if let Some(n) = refused.get_mut(k) {
+                *n += 1;
+            }
+            continue;
+        }
         if seen.get(k).copied().unwrap_or(true) {
             duplicated += 1;
             continue;
@@ -231,7 +293,10 @@ pub async fn paced(rig: &Rig, load: Load) -> anyhow::Result<RunResult> {
             *slot = true;
         }
         if let Some((sent_at, _)) = sent.get(k) {
-            latencies.push(at.saturating_duration_since(*sent_at));
+            let latency = at.saturating_duration_since(*sent_at);
+            let played = rtt * (round_trips + refused.get(k).copied().unwrap_or(0));
+            latencies.push(latency);
+            added.push(latency.saturating_sub(played));
         }
         match last_seq_of.insert(key.as_str(), *seq) {
             Some(prev) if prev > *seq => reordered += 1,
@@ -249,9 +314,22 @@ pub async fn paced(rig: &Rig, load: Load) -> anyhow::Result<RunResult> {
         .iter()
         .filter(|r| r.status == 429)
         .count();
+    let twilio: Vec<TwilioRecord> = rig
+        .twilio
+        .requests()
+        .since(twilio_mark)
+        .into_iter()
+        .filter(|r| r.at <= last_arrival)
+        .collect();
+    let middle = first + last_arrival.saturating_duration_since(first) / 2;
+    let settled: Vec<&TwilioRecord> = twilio.iter().filter(|r| r.at >= middle).collect();
+    let twilio_429_settled = (!settled.is_empty())
+        .then(|| settled.iter().filter(|r| r.status == 429).count() as f64 / settled.len() as f64);
     Ok(RunResult {
         load,
         latency: Summary::of(&latencies),
+        added: Summary::of(&added),
+        rtt_ms: rtt.as_secs_f64() * 1000.0,
         delivered,
         lost: load.count - delivered,
         duplicated,
@@ -266,30 +344,41 @@ pub async fn paced(rig: &Rig, load: Load) -> anyhow::Result<RunResult> {
             0.0
         },
         discord_429,
+        twilio_requests: twilio.len(),
+        twilio_429: twilio.iter().filter(|r| r.status == 429).count(),
+        twilio_429_settled,
         cpu_us_per_relay: cpu.map(|c| c.as_secs_f64() * 1e6 / delivered.max(1) as f64),
     })
 }
 
-/// `(arrival, relay number, ordering key = conversation)` of marked Twilio message creates.
-fn twilio_arrivals(records: &[TwilioRecord]) -> Vec<(Instant, usize, String)> {
+/// Marked Twilio message creates (ordering key: the conversation); refused when answered 429.
+fn twilio_arrivals(records: &[TwilioRecord]) -> Vec<Arrival> {
     records
         .iter()
-        .filter(|r| r.call == TwilioCall::CreateMessage)
+        .filter(|r| r.call == TwilioCall::CreateMessage && (r.status < 300 || r.status == 429))
         .filter_map(|r| {
-            let seq = ids::parse_marker(r.body.as_deref()?)?;
-            Some((r.at, seq, r.conversation.clone().unwrap_or_default()))
+            Some(Arrival {
+                at: r.at,
+                seq: ids::parse_marker(r.body.as_deref()?)?,
+                key: r.conversation.clone().unwrap_or_default(),
+                refused: r.status == 429,
+            })
         })
         .collect()
 }
 
-/// `(arrival, relay number, ordering key = channel)` of accepted, marked Discord messages.
-fn discord_arrivals(records: &[DiscordRecord]) -> Vec<(Instant, usize, String)> {
+/// Marked Discord messages (ordering key: the channel); refused when answered 429.
+fn discord_arrivals(records: &[DiscordRecord]) -> Vec<Arrival> {
     records
         .iter()
-        .filter(|r| r.status < 300)
+        .filter(|r| r.status < 300 || r.status == 429)
         .filter_map(|r| {
-            let seq = ids::parse_marker(r.content.as_deref()?)?;
-            Some((r.at, seq, r.channel?.to_string()))
+            Some(Arrival {
+                at: r.at,
+                seq: ids::parse_marker(r.content.as_deref()?)?,
+                key: r.channel?.to_string(),
+                refused: r.status == 429,
+            })
         })
         .collect()
 }

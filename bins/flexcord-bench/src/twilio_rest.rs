@@ -5,9 +5,14 @@
 //! Not `twilio-fake`: that one is a faithful stateful fake that also *sends* webhooks back
 //! (each bridge post would echo to the bridge as `Source=API`), and its request log has no
 //! timestamps. On the hot path this fake does a fixed, small amount of work per request.
+//!
+//! Like Twilio it can limit each account's concurrent requests ([`TwilioRest::set_concurrency`]):
+//! a request arriving while that many are still being answered gets `429` with Twilio's error
+//! 20429 body, and is not processed. Every answer, a `429` included, leaves [`TwilioRest::rtt`]
+//! after its request arrived.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -18,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::fake_server::{RequestLog, Served, lock};
+use crate::fake_server::{RequestLog, Rtt, Served, lock};
 
 /// What a request was, by route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -65,6 +70,8 @@ pub struct TwilioRecord {
     pub author: Option<String>,
     /// `Body` (message creates).
     pub body: Option<String>,
+    /// The status answered (429: over the concurrency limit, not processed).
+    pub status: u16,
 }
 
 #[derive(Debug, Default)]
@@ -82,6 +89,35 @@ struct Inner {
     log: RequestLog<TwilioRecord>,
     world: Mutex<World>,
     next: AtomicU64,
+    rtt: Rtt,
+    /// Concurrent requests allowed (0: no limit).
+    concurrency: AtomicUsize,
+    /// Requests accepted and not yet answered.
+    in_flight: AtomicUsize,
+}
+
+/// Counts one accepted request as in flight until dropped (also when the client goes away
+/// before the answer).
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Inner {
+    /// Admits a request under the concurrency limit, or `None` when the limit is full.
+    fn admit(&self) -> Option<InFlight<'_>> {
+        let limit = self.concurrency.load(Ordering::SeqCst);
+        let admitted = self
+            .in_flight
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (limit == 0 || n < limit).then_some(n + 1)
+            })
+            .is_ok();
+        admitted.then(|| InFlight(&self.in_flight))
+    }
 }
 
 /// The running fake. Dropping it stops the server.
@@ -102,6 +138,9 @@ impl TwilioRest {
             log: RequestLog::with_capacity(128 * 1024),
             world: Mutex::default(),
             next: AtomicU64::new(1),
+            rtt: Rtt::default(),
+            concurrency: AtomicUsize::new(0),
+            in_flight: AtomicUsize::new(0),
         });
         let served = Served::start(handle, Arc::clone(&inner)).await?;
         Ok(Self { inner, served })
@@ -117,6 +156,26 @@ impl TwilioRest {
     #[must_use]
     pub fn requests(&self) -> &RequestLog<TwilioRecord> {
         &self.inner.log
+    }
+
+    /// The round trip added to every answer.
+    #[must_use]
+    pub fn rtt(&self) -> &Rtt {
+        &self.inner.rtt
+    }
+
+    /// Allows at most `limit` requests being answered at once (`None`: no limit), as Twilio
+    /// limits an account's concurrent requests.
+    pub fn set_concurrency(&self, limit: Option<usize>) {
+        self.inner
+            .concurrency
+            .store(limit.unwrap_or(0), Ordering::SeqCst);
+    }
+
+    /// Requests accepted and not answered yet.
+    #[must_use]
+    pub fn in_flight(&self) -> usize {
+        self.inner.in_flight.load(Ordering::SeqCst)
     }
 
     /// How many messages were created in `conversation` so far.
@@ -156,6 +215,25 @@ async fn handle(
     let param = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     let path = uri.path().to_owned();
     let seg: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let Some(_in_flight) = inner.admit() else {
+        let call = classify(&method, &seg);
+        let conversation = match seg.as_slice() {
+            ["v1", "Conversations", ch, ..] | ["v2", "Services", _, "Channels", ch, ..] => {
+                Some((*ch).to_owned())
+            }
+            _ => None,
+        };
+        inner.log.push(TwilioRecord {
+            at,
+            call,
+            conversation,
+            author: param("Author").or_else(|| param("From")),
+            body: param("Body"),
+            status: 429,
+        });
+        inner.rtt.wait(at).await;
+        return too_many_requests();
+    };
 
     let (call, conversation, status, reply) = match (&method, seg.as_slice()) {
         (&Method::GET, ["v1", "ParticipantConversations"]) => (
@@ -318,7 +396,75 @@ async fn handle(
         conversation,
         author: param("Author").or_else(|| param("From")),
         body: param("Body"),
+        status: status.as_u16(),
     };
     inner.log.push(record);
+    inner.rtt.wait(at).await;
     (status, axum::Json(reply)).into_response()
+}
+
+/// Twilio's answer past an account's concurrency limit (error 20429).
+fn too_many_requests() -> Response {
+    let body = json!({ "code": 20429, "message": "Too Many Requests",
+        "more_info": "https://www.twilio.com/docs/errors/20429", "status": 429 });
+    (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response()
+}
+
+/// What a request refused before any work would have been, by route.
+fn classify(method: &Method, seg: &[&str]) -> TwilioCall {
+    match (method, seg) {
+        (&Method::GET, ["v1", "ParticipantConversations"]) => TwilioCall::FindConversations,
+        (&Method::POST, ["v1", "Conversations"]) => TwilioCall::CreateConversation,
+        (&Method::POST, ["v1", "Conversations", _, "Participants"]) => TwilioCall::AddParticipant,
+        (&Method::POST, ["v1", "Users", _]) => TwilioCall::UpdateUser,
+        (&Method::POST, ["v1", "Conversations", _, "Webhooks"]) => TwilioCall::CreateWebhook,
+        (
+            &Method::POST,
+            ["v1", "Conversations", _, "Messages"]
+            | ["v2", "Services", _, "Channels", _, "Messages"],
+        ) => TwilioCall::CreateMessage,
+        (
+            &Method::GET,
+            ["v1", "Conversations", _, "Messages"]
+            | ["v2", "Services", _, "Channels", _, "Messages"],
+        ) => TwilioCall::ListMessages,
+        (&Method::POST, ["v1", "Interactions"]) => TwilioCall::CreateInteraction,
+        (&Method::POST, ["v1", "Channels"]) => TwilioCall::LegacyFlexChannel,
+        (&Method::GET, ["v2", "Services", _, "Users", _, "Channels"]) => {
+            TwilioCall::LegacyUserChannels
+        }
+        (&Method::GET, ["v2", "Services", _, "Users", _]) => TwilioCall::LegacyFetchUser,
+        (&Method::POST, ["v2", "Services", _, "Channels", _, "Webhooks"]) => {
+            TwilioCall::LegacyCreateWebhook
+        }
+        _ => TwilioCall::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn past_the_concurrency_limit_requests_are_refused_until_one_is_answered() {
+        let inner = Inner {
+            log: RequestLog::with_capacity(0),
+            world: Mutex::default(),
+            next: AtomicU64::new(1),
+            rtt: Rtt::default(),
+            concurrency: AtomicUsize::new(2),
+            in_flight: AtomicUsize::new(0),
+        };
+        let first = inner.admit();
+        let second = inner.admit();
+        assert!(first.is_some() && second.is_some());
+        assert!(inner.admit().is_none(), "a third request got in");
+        assert!(inner.admit().is_none(), "a refusal freed room");
+        assert_eq!(inner.in_flight.load(Ordering::SeqCst), 2);
+        drop(first);
+        assert!(inner.admit().is_some(), "an answered request freed no room");
+        inner.concurrency.store(0, Ordering::SeqCst);
+        let many: Vec<_> = (0..100).filter_map(|_| inner.admit()).collect();
+        assert_eq!(many.len(), 100, "no limit set, yet requests were refused");
+    }
 }

@@ -8,6 +8,13 @@
 //! grows by about one per round trip while saturated), half as many after a `429` or an attempt
 //! that got no answer. One burst of `429`s halves the limit once, not once per `429`: a decrease
 //! only counts for attempts that started after the previous decrease (they carry its epoch).
+//!
+//! Only a success that the limit could have held back counts towards growth: one that started
+//! with at least half the limit in flight ([`AimdState::started`]). A quiet client's successes
+//! say nothing about how much more the server takes, so without this rule hours of light traffic
+//! would raise the limit to its ceiling, untested, and the first surge would hit the server with
+//! all of it at once. Half is the bar TCP uses for the same question (RFC 7661: a congestion
+//! window is validated while at least half of it is in use).
 
 use crate::limit::Observation;
 
@@ -74,11 +81,32 @@ pub struct AimdState {
     pub epoch: u64,
 }
 
+/// What the limit remembers of one attempt from the moment it was let through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Started {
+    /// How many decreases had happened.
+    pub epoch: u64,
+    /// Whether the limit was the bottleneck: at least half of it was in flight, this attempt
+    /// included. Only such an attempt's success counts towards growing the limit.
+    pub busy: bool,
+}
+
 impl AimdState {
-    /// The state after one attempt that started in epoch `started` came to `outcome`.
+    /// What an attempt let through now, with `in_flight` requests out (itself included),
+    /// carries to [`AimdState::next`].
     #[must_use]
-    pub fn next(self, bounds: &Aimd, outcome: Observation, started: u64) -> Self {
+    pub const fn started(&self, in_flight: usize) -> Started {
+        Started {
+            epoch: self.epoch,
+            busy: in_flight.saturating_mul(2) >= self.limit,
+        }
+    }
+
+    /// The state after one attempt, let through at `started`, came to `outcome`.
+    #[must_use]
+    pub fn next(self, bounds: &Aimd, outcome: Observation, started: Started) -> Self {
         match outcome {
+            Observation::Answered if !started.busy => self,
             Observation::Answered => {
                 let successes = self.successes + 1;
                 if successes >= self.limit {
@@ -92,7 +120,7 @@ impl AimdState {
                 }
             }
             Observation::Overloaded | Observation::NoAnswer => {
-                if started < self.epoch {
+                if started.epoch < self.epoch {
                     // Sent under a larger limit; the decrease it asks for already happened.
                     return self;
                 }
@@ -110,9 +138,14 @@ impl AimdState {
 mod tests {
     use super::*;
 
+    /// An attempt let through with the whole limit in flight (the limit was the bottleneck).
+    fn saturated(state: AimdState) -> Started {
+        state.started(state.limit)
+    }
+
     fn run(bounds: &Aimd, mut state: AimdState, outcomes: &[Observation]) -> AimdState {
         for &o in outcomes {
-            state = state.next(bounds, o, state.epoch);
+            state = state.next(bounds, o, saturated(state));
         }
         state
     }
@@ -125,28 +158,68 @@ mod tests {
             state.limit, 4,
             "three successes are not yet a window of four"
         );
-        let state = state.next(&bounds, Observation::Answered, 0);
+        let state = state.next(&bounds, Observation::Answered, saturated(state));
         assert_eq!(state.limit, 5);
         let state = run(&bounds, state, &[Observation::Answered; 5]);
         assert_eq!(state.limit, 6, "the next window is five successes");
     }
 
     #[test]
+    fn successes_with_little_in_flight_do_not_grow_the_limit() {
+        let bounds = Aimd::new(1, 100).starting_at(16);
+        let mut state = bounds.start();
+        // Hours of light traffic: one request at a time, then seven at a time.
+        for in_flight in [1, 7] {
+            for _ in 0..1_000 {
+                state = state.next(&bounds, Observation::Answered, state.started(in_flight));
+            }
+        }
+        assert_eq!(
+            state.limit, 16,
+            "the limit grew without being the bottleneck"
+        );
+        // Half the limit in flight is enough: 16 successes grow it by one.
+        for _ in 0..16 {
+            state = state.next(&bounds, Observation::Answered, state.started(8));
+        }
+        assert_eq!(state.limit, 17);
+    }
+
+    #[test]
+    fn whether_the_limit_was_the_bottleneck_is_decided_when_the_attempt_starts() {
+        let bounds = Aimd::new(1, 100).starting_at(10);
+        let state = bounds.start();
+        assert!(state.started(5).busy && state.started(10).busy);
+        assert!(!state.started(4).busy && !state.started(1).busy);
+    }
+
+    #[test]
     fn a_429_or_no_answer_halves_the_limit() {
         let bounds = Aimd::new(1, 100).starting_at(40);
-        let state = bounds.start().next(&bounds, Observation::Overloaded, 0);
+        let state = bounds.start();
+        let state = state.next(&bounds, Observation::Overloaded, saturated(state));
         assert_eq!(state.limit, 20);
-        let state = state.next(&bounds, Observation::NoAnswer, state.epoch);
+        let state = state.next(&bounds, Observation::NoAnswer, saturated(state));
         assert_eq!(state.limit, 10);
+    }
+
+    #[test]
+    fn a_429_halves_the_limit_even_with_little_in_flight() {
+        // Another process on the same account may be what fills Twilio's limit.
+        let bounds = Aimd::new(1, 100).starting_at(40);
+        let state = bounds.start();
+        let state = state.next(&bounds, Observation::Overloaded, state.started(1));
+        assert_eq!(state.limit, 20);
     }
 
     #[test]
     fn one_burst_of_429s_halves_once() {
         let bounds = Aimd::new(1, 100).starting_at(40);
         let mut state = bounds.start();
+        let before = saturated(state);
         // Forty requests went out under the same limit and all came back 429.
         for _ in 0..40 {
-            state = state.next(&bounds, Observation::Overloaded, 0);
+            state = state.next(&bounds, Observation::Overloaded, before);
         }
         assert_eq!(state.limit, 20);
     }
@@ -174,7 +247,8 @@ mod tests {
     #[test]
     fn the_limit_grows_back_after_a_decrease() {
         let bounds = Aimd::new(1, 100).starting_at(16);
-        let state = bounds.start().next(&bounds, Observation::Overloaded, 0);
+        let state = bounds.start();
+        let state = state.next(&bounds, Observation::Overloaded, saturated(state));
         assert_eq!(state.limit, 8);
         let state = run(&bounds, state, &[Observation::Answered; 8 + 9 + 10]);
         assert_eq!(state.limit, 11);

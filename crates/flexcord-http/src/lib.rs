@@ -63,7 +63,7 @@ pub mod service;
 pub use http;
 pub use url;
 
-pub use aimd::{Aimd, AimdState};
+pub use aimd::{Aimd, AimdState, Started};
 pub use auth::Auth;
 pub use client::{HttpClient, HttpClientBuilder, Response};
 pub use error::{Error, ErrorKind};

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::Notify;
 
-use crate::aimd::{Aimd, AimdState};
+use crate::aimd::{Aimd, AimdState, Started};
 
 /// A limit on requests in flight, shared by every clone of the client that holds it (clone the
 /// limit itself to share it between clients, e.g. every client of one Twilio account).
@@ -42,7 +42,7 @@ struct GateState {
 /// Held while one attempt runs; dropping it lets the next request go.
 #[derive(Debug)]
 pub(crate) struct Permit {
-    held: Option<(Arc<Gate>, u64)>,
+    held: Option<(Arc<Gate>, Started)>,
 }
 
 /// What one attempt came to, as far as a limiter cares.
@@ -128,14 +128,14 @@ impl ConcurrencyLimit {
                 let mut state = gate.lock();
                 if state.in_flight < state.limit.limit {
                     state.in_flight += 1;
-                    let epoch = state.limit.epoch;
+                    let started = state.limit.started(state.in_flight);
                     let more = state.in_flight < state.limit.limit;
                     drop(state);
                     if more {
                         gate.room.notify_one();
                     }
                     return Permit {
-                        held: Some((Arc::clone(gate), epoch)),
+                        held: Some((Arc::clone(gate), started)),
                     };
                 }
             }

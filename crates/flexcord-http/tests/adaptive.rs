@@ -75,31 +75,7 @@ async fn the_limit_settles_below_the_servers_capacity_without_a_storm_of_429s() 
     let limit = ConcurrencyLimit::adaptive(Aimd::new(1, 100).starting_at(4));
     let client = client(limit.clone());
     // Far more callers than the server takes at once, as on launch day.
-    let target = url(&server, "send");
-    let mut tasks = tokio::task::JoinSet::new();
-    let next = Arc::new(Mutex::new(0_usize));
-    for _ in 0..32 {
-        let (client, target, next) = (client.clone(), target.clone(), Arc::clone(&next));
-        tasks.spawn(async move {
-            let mut failed = 0;
-            loop {
-                {
-                    let mut n = next.lock().unwrap_or_else(PoisonError::into_inner);
-                    if *n == REQUESTS {
-                        return failed;
-                    }
-                    *n += 1;
-                }
-                if client.send(Request::get(target.clone())).await.is_err() {
-                    failed += 1;
-                }
-            }
-        });
-    }
-    let mut failed = 0;
-    while let Some(done) = tasks.join_next().await {
-        failed += done.expect("task ran");
-    }
+    let failed = load(&client, &url(&server, "send"), 32, REQUESTS).await;
     let overloaded = limit.overloaded_total();
     let found = limit.max().expect("a limit");
     assert_eq!(failed, 0, "every request went through in the end");
@@ -114,33 +90,80 @@ async fn the_limit_settles_below_the_servers_capacity_without_a_storm_of_429s() 
     assert!(found <= 2 * CAPACITY, "the limit ended at {found}");
 }
 
-#[tokio::test]
-async fn the_limit_shrinks_on_429s_and_grows_back_on_successes() {
+/// Sends `total` requests to `target` from `callers` concurrent callers; returns how many
+/// failed.
+async fn load(client: &HttpClient, target: &Url, callers: usize, total: usize) -> usize {
+    let next = Arc::new(Mutex::new(0_usize));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..callers {
+        let (client, target, next) = (client.clone(), target.clone(), Arc::clone(&next));
+        tasks.spawn(async move {
+            let mut failed = 0;
+            loop {
+                {
+                    let mut n = next.lock().unwrap_or_else(PoisonError::into_inner);
+                    if *n == total {
+                        return failed;
+                    }
+                    *n += 1;
+                }
+                if client.send(Request::get(target.clone())).await.is_err() {
+                    failed += 1;
+                }
+            }
+        });
+    }
+    let mut failed = 0;
+    while let Some(done) = tasks.join_next().await {
+        failed += done.expect("task ran");
+    }
+    failed
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_limit_shrinks_on_429s_and_grows_back_under_load() {
     let server = MockServer::start().await;
     Mock::given(path("/send"))
-        .respond_with(ResponseTemplate::new(429))
+        .respond_with(ResponseTemplate::new(429).set_body_string(r#"{"code":20429}"#))
         .up_to_n_times(3)
         .with_priority(1)
         .mount(&server)
         .await;
+    // Answers take a moment, so concurrent callers really are in flight together.
     Mock::given(path("/send"))
-        .respond_with(ResponseTemplate::new(204))
+        .respond_with(ResponseTemplate::new(204).set_delay(Duration::from_millis(5)))
         .with_priority(2)
         .mount(&server)
         .await;
     let limit = ConcurrencyLimit::adaptive(Aimd::new(1, 100).starting_at(16));
     let client = client(limit.clone());
+    let target = url(&server, "send");
     // Three 429s (each retry starts after the previous decrease): 16 → 8 → 4 → 2.
-    assert!(
-        client
-            .send(Request::get(url(&server, "send")))
-            .await
-            .is_ok()
-    );
+    assert!(client.send(Request::get(target.clone())).await.is_ok());
     assert_eq!(limit.max(), Some(2));
     assert_eq!(limit.overloaded_total(), 3);
-    // The first attempt that succeeded counts: 2 → 3 after 2, → 4 after 3 more, → 5 after 4.
-    for _ in 0..8 {
+    // Sixteen callers keep the limit full: every window of successes adds one request
+    // (2 → 8 takes 2 + 3 + … + 7 = 27 successes).
+    assert_eq!(load(&client, &target, 16, 200).await, 0);
+    let grown = limit.max().expect("a limit");
+    assert!(grown >= 8, "the limit only grew back to {grown}");
+    assert!(
+        grown <= 32,
+        "{grown}: grew past twice what was ever in flight"
+    );
+}
+
+#[tokio::test]
+async fn a_limit_that_is_not_the_bottleneck_does_not_grow() {
+    let server = MockServer::start().await;
+    Mock::given(path("/send"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let limit = ConcurrencyLimit::adaptive(Aimd::new(1, 100).starting_at(16));
+    let client = client(limit.clone());
+    // A quiet hour: one request at a time never tests whether the server takes 17 at once.
+    for _ in 0..100 {
         assert!(
             client
                 .send(Request::get(url(&server, "send")))
@@ -148,5 +171,5 @@ async fn the_limit_shrinks_on_429s_and_grows_back_on_successes() {
                 .is_ok()
         );
     }
-    assert_eq!(limit.max(), Some(5));
+    assert_eq!(limit.max(), Some(16));
 }

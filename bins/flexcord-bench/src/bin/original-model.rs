@@ -14,6 +14,16 @@
 //!   channel id from its attributes — 1 Twilio call — then post to Discord.
 //!
 //! Like discord.py, each DM is handled in its own task, so nothing orders one user's messages.
+//!
+//! Blocking (the default, the one the benchmark compares): the original called Twilio's
+//! synchronous Python SDK inside its async handlers, so each Twilio request stopped the whole
+//! event loop until it was answered — one Twilio request in flight for the process, and a
+//! handler's calls ran back to back with nothing else in between (a handler never yielded
+//! between two of them). Here one process-wide lock, held across a handler's Twilio calls, does
+//! the same; Discord requests (aiohttp, which yields) are not under it. With `--non-blocking`
+//! the lock is gone: the same requests, every handler's at once — an upper bound the original
+//! never reached, kept for comparison. As with the SDK, which raises on any error status and does
+//! not retry, a Twilio answer of 400 or more (a 429 included) fails the handler: the DM is lost.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,6 +45,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 #[derive(Debug)]
 struct Model {
+    /// Held across a handler's Twilio calls in blocking mode (`None`: non-blocking).
+    event_loop: Option<tokio::sync::Mutex<()>>,
     http: Client<HttpConnector, Full<Bytes>>,
     twilio: String,
     twilio_auth: String,
@@ -48,7 +60,7 @@ fn var(name: &str) -> anyhow::Result<String> {
 }
 
 impl Model {
-    fn from_env() -> anyhow::Result<Self> {
+    fn from_env(blocking: bool) -> anyhow::Result<Self> {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         let basic = base64::engine::general_purpose::STANDARD.encode(format!(
@@ -57,6 +69,7 @@ impl Model {
             var("TWILIO_AUTH_TOKEN")?
         ));
         Ok(Self {
+            event_loop: blocking.then(|| tokio::sync::Mutex::new(())),
             http: Client::builder(TokioExecutor::new())
                 .pool_max_idle_per_host(256)
                 .build(connector),
@@ -105,26 +118,46 @@ impl Model {
         ))
     }
 
-    async fn twilio_get(&self, path: &str) -> anyhow::Result<Value> {
+    /// Takes the event loop for a stretch of synchronous Twilio calls (blocking mode); the
+    /// guard gives it back.
+    async fn block(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.event_loop {
+            Some(event_loop) => Some(event_loop.lock().await),
+            None => None,
+        }
+    }
+
+    /// The SDK's answer: the JSON, or an error for a status of 400 or more.
+    async fn twilio(
+        &self,
+        method: http::Method,
+        path: &str,
+        body: Option<(&'static str, String)>,
+    ) -> anyhow::Result<Value> {
         let url = format!("{}{path}", self.twilio);
-        Ok(self
-            .call(http::Method::GET, &url, &self.twilio_auth, None)
-            .await?
-            .1)
+        let (status, answer) = self.call(method, &url, &self.twilio_auth, body).await?;
+        anyhow::ensure!(
+            status < 400,
+            "Twilio answered {status} (code {})",
+            answer["code"]
+        );
+        Ok(answer)
+    }
+
+    async fn twilio_get(&self, path: &str) -> anyhow::Result<Value> {
+        self.twilio(http::Method::GET, path, None).await
     }
 
     async fn twilio_post(&self, path: &str, form: &[(&str, &str)]) -> anyhow::Result<Value> {
-        let url = format!("{}{path}", self.twilio);
         let body = serde_urlencoded::to_string(form).context("form")?;
         let body = Some(("application/x-www-form-urlencoded", body));
-        Ok(self
-            .call(http::Method::POST, &url, &self.twilio_auth, body)
-            .await?
-            .1)
+        self.twilio(http::Method::POST, path, body).await
     }
 
     /// A user's DM, the original way.
     async fn on_dm(&self, user: &str, name: &str, dm: &str, text: &str) -> anyhow::Result<()> {
+        // The whole handler is synchronous Twilio calls with no await between them.
+        let _event_loop = self.block().await;
         let identity = format!("discord:{user}");
         let s = &self.service;
         let _user = self
@@ -190,11 +223,14 @@ impl Model {
     /// An agent's message, the original way.
     async fn on_agent_message(&self, channel: &str, body: &str) -> anyhow::Result<()> {
         let s = &self.service;
+        let event_loop = self.block().await;
         let page = self
             .twilio_get(&format!(
                 "/v2/Services/{s}/Channels/{channel}/Messages?Order=desc&PageSize=1"
             ))
             .await?;
+        // The Discord post below is aiohttp's: it yields the event loop.
+        drop(event_loop);
         let attributes = page["messages"][0]["attributes"].as_str().unwrap_or("{}");
         let attributes: Value = serde_json::from_str(attributes).unwrap_or(Value::Null);
         let dm = attributes["discord_channel_id"]
@@ -289,6 +325,14 @@ async fn gateway(model: Arc<Model>) -> anyhow::Result<()> {
                 };
                 let name = d["author"]["username"].as_str().unwrap_or("user").to_owned();
                 let (user, dm, text) = (user.to_owned(), dm.to_owned(), text.to_owned());
+                if model.event_loop.is_some() {
+                    // Blocking: the handler holds the event loop, so the gateway is not read
+                    // again until its Twilio calls are done.
+                    if let Err(e) = model.on_dm(&user, &name, &dm, &text).await {
+                        log(&format!("DM failed: {e:#}"));
+                    }
+                    continue;
+                }
                 let model = Arc::clone(&model);
                 tokio::spawn(async move {
                     if let Err(e) = model.on_dm(&user, &name, &dm, &text).await {
@@ -301,7 +345,14 @@ async fn gateway(model: Arc<Model>) -> anyhow::Result<()> {
 }
 
 async fn run() -> anyhow::Result<()> {
-    let model = Arc::new(Model::from_env()?);
+    let blocking = match std::env::args().nth(1).as_deref() {
+        None => true,
+        Some("--non-blocking") => false,
+        Some(other) => {
+            anyhow::bail!("unknown argument {other:?}; usage: original-model [--non-blocking]")
+        }
+    };
+    let model = Arc::new(Model::from_env(blocking)?);
     let listen = var("FLEXCORD_LISTEN")?;
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
