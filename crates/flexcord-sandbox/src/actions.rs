@@ -122,7 +122,36 @@ pub(crate) struct AnnounceAction {
     pub(crate) url: Option<String>,
 }
 
+/// The language picker's choice.
+#[derive(Debug, Deserialize)]
+pub(crate) struct LocaleAction {
+    /// A Discord locale such as `en-US`, `hi` or `pt-BR`.
+    pub(crate) locale: String,
+}
+
 impl Shared {
+    /// `event` as sent by the player's Discord client in its current language: Discord puts
+    /// the user's `locale` on every interaction, and flexcord answers in it.
+    fn localized(&self, mut event: serde_json::Value) -> serde_json::Value {
+        event["locale"] = json!(self.world().player_locale.clone());
+        event
+    }
+
+    /// Switches the player's Discord client language.
+    pub(crate) fn set_locale(&self, action: &LocaleAction) -> Result<(), ActionError> {
+        let locale = action.locale.trim();
+        // Discord's locales are short tags: `hi`, `en-US`, `zh-CN`, `es-419`.
+        let well_formed = (2..=10).contains(&locale.len())
+            && locale
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !well_formed {
+            return Err(ActionError::Invalid("not a Discord locale".to_owned()));
+        }
+        self.world().player_locale = locale.to_owned();
+        self.touch();
+        Ok(())
+    }
     /// The interaction fixture for the player in `channel_id` (guild channel or DM).
     fn interaction_in(
         &self,
@@ -191,7 +220,7 @@ impl Shared {
             let fixture = self.staff_interaction_in(action.channel_id, &label)?;
             self.gateway.dispatch(
                 "INTERACTION_CREATE",
-                fixture.slash_command("case", &[("id", json!(id.to_string()))]),
+                self.localized(fixture.slash_command("case", &[("id", json!(id.to_string()))])),
             );
             return Ok(());
         }
@@ -204,7 +233,7 @@ impl Shared {
         let fixture = self.interaction_in(action.channel_id, &format!("/{}", action.name))?;
         self.gateway.dispatch(
             "INTERACTION_CREATE",
-            fixture.slash_command(&action.name, &[]),
+            self.localized(fixture.slash_command(&action.name, &[])),
         );
         Ok(())
     }
@@ -226,7 +255,7 @@ impl Shared {
         let fixture = self.interaction_in(modal.channel_id, &modal.title)?;
         self.gateway.dispatch(
             "INTERACTION_CREATE",
-            fixture.modal_submit(&modal.custom_id, &fields),
+            self.localized(fixture.modal_submit(&modal.custom_id, &fields)),
         );
         self.touch();
         Ok(())
@@ -248,7 +277,7 @@ impl Shared {
         let fixture = self.interaction_in(action.channel_id, label)?;
         self.gateway.dispatch(
             "INTERACTION_CREATE",
-            fixture.button_click(&action.custom_id),
+            self.localized(fixture.button_click(&action.custom_id)),
         );
         Ok(())
     }

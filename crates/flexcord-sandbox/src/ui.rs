@@ -21,7 +21,7 @@ use tokio::sync::broadcast;
 
 use crate::actions::{
     AGENT_IDENTITY, AGENT_NAME, AgentAction, AnnounceAction, ButtonAction, CommandAction, DmAction,
-    ModalAction,
+    LocaleAction, ModalAction,
 };
 use crate::error::ActionError;
 use crate::shared::Shared;
@@ -57,6 +57,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/ui/agent/say", post(agent_say))
         .route("/ui/agent/close", post(close))
         .route("/ui/announce", post(announce))
+        .route("/ui/locale", post(set_locale))
         .route("/files/{id}/{name}", get(file))
         // Files travel base64 in JSON: room for a 10 MiB file.
         .layer(DefaultBodyLimit::max(16 * 1024 * 1024))
@@ -79,7 +80,7 @@ async fn state(State(shared): State<Arc<Shared>>) -> Response {
             .map(|c| (c.id.to_string(), json!(world.messages(c.id))))
             .collect();
         json!({
-            "player": { "id": PLAYER_ID, "name": PLAYER_NAME },
+            "player": { "id": PLAYER_ID, "name": PLAYER_NAME, "locale": world.player_locale },
             "channels": world.channels(),
             "dm_channel": world.dm_channel(),
             "messages": messages,
@@ -259,6 +260,14 @@ async fn announce(
 ) -> Result<Response, ActionError> {
     let status = shared.announce(&action).await?;
     Ok(Json(json!({ "ok": true, "status": status })).into_response())
+}
+
+async fn set_locale(
+    State(shared): State<Arc<Shared>>,
+    Json(action): Json<LocaleAction>,
+) -> Result<Response, ActionError> {
+    shared.set_locale(&action)?;
+    Ok(ok())
 }
 
 async fn file(

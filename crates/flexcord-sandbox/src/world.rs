@@ -17,6 +17,8 @@ pub const APPLICATION_ID: u64 = discord_fake::fixtures::APPLICATION_ID;
 pub const PLAYER_ID: u64 = 4242;
 /// The player's name.
 pub const PLAYER_NAME: &str = "Sam";
+/// The player's Discord client language until the page picks another.
+pub const DEFAULT_LOCALE: &str = "en-US";
 /// The server's moderator, who may use the staff-only `/case`: the page runs `/case` as them.
 pub const STAFF_ID: u64 = 4343;
 /// The moderator's name.
@@ -186,6 +188,9 @@ pub struct World {
     file_base: String,
     /// Slash commands the bot registered (echoed back to it).
     pub commands: Value,
+    /// The language of the player's Discord client, sent as every interaction's `locale`
+    /// (the page's language picker).
+    pub player_locale: String,
 }
 
 impl World {
@@ -205,6 +210,7 @@ impl World {
             dm_channel: None,
             file_base: file_base.trim_end_matches('/').to_owned(),
             commands: json!([]),
+            player_locale: DEFAULT_LOCALE.to_owned(),
         };
         for name in GUILD_CHANNELS {
             let id = world.fresh_id();

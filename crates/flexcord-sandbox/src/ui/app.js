@@ -426,6 +426,7 @@ function render() {
     view.channel = cs ? cs.id : d.channels[0].id;
   }
   $("#player-name").textContent = d.player.name;
+  if (d.player.locale && $("#player-locale").value !== d.player.locale) $("#player-locale").value = d.player.locale;
   $("#agent-name").textContent = s.flex.agent.name;
   renderChannels(d);
   renderMessages(d);
@@ -475,6 +476,10 @@ document.querySelectorAll("[data-show]").forEach((b) => b.addEventListener("clic
     o.setAttribute("aria-selected", o === b ? "true" : "false"));
 }));
 $("#composer").addEventListener("submit", sendComposer);
+// Discord sends the client's language with every interaction; flexcord answers in it and
+// remembers it for the DM.
+$("#player-locale").addEventListener("change", (ev) =>
+  post("/ui/locale", { locale: ev.target.value }, "#discord-error"));
 $("#agent-composer").addEventListener("submit", agentSend);
 $("#agent-close").addEventListener("click", () =>
   post("/ui/agent/close", { conversation_sid: view.task }, "#flex-error"));
