@@ -562,6 +562,25 @@ async fn on_a_phone_the_panes_stack_with_a_switch_and_nothing_overflows() {
     );
     save_screenshot(&web, "sandbox-phone.png").await;
 
+    // The player switches their Discord client to Hindi: /helpme is answered in Hindi, with
+    // Hindi buttons, and the page still fits.
+    web.script(
+        "const s = document.querySelector('#player-locale'); s.value = 'hi'; \
+         s.dispatchEvent(new Event('change')); return true;",
+    )
+    .await;
+    web.click("#channel-customer-service").await;
+    web.click("[data-command=helpme]").await;
+    web.wait_for(
+        "the Hindi answer to /helpme",
+        "[...document.querySelectorAll('#messages .msg.bot')].some(m => /[\\u0900-\\u097F]/.test(m.textContent))",
+    )
+    .await;
+    assert_eq!(
+        web.script(&format!("return {OVERFLOWS};")).await,
+        json!(false)
+    );
+
     web.quit().await;
     drop(driver);
     let _ = std::fs::remove_dir_all(&profile);

@@ -89,6 +89,10 @@ pub const fn pong() -> InteractionResponse {
 
 /// What to answer an interaction with.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per HTTP request, moved once into its handler, never stored"
+)]
 pub enum Decision {
     /// Answer with this and nothing else (the report form; a deferred update for a button
     /// flexcord does not know).

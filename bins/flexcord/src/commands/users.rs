@@ -44,7 +44,14 @@ pub fn parse_user(text: &str) -> anyhow::Result<UserId> {
 ///
 /// An unreachable database, or a user that is not an id or a mention.
 pub async fn run(settings: &Settings, action: UsersAction) -> anyhow::Result<()> {
-    let store = adapters::store(settings).await?;
+    // Reading never writes: `list` and `show` open the database read-only (nothing created or
+    // migrated); only `block` and `unblock` may create it.
+    let store = match action {
+        UsersAction::Block { .. } | UsersAction::Unblock { .. } => {
+            adapters::store(settings).await?
+        }
+        _ => adapters::store_read_only(settings).await?,
+    };
     let now = SystemClock.now_ms();
     match action {
         UsersAction::Block { user, reason } => {

@@ -39,6 +39,7 @@ pub(super) fn run<'a>(cx: &'a Context<'a>) -> Lines<'a> {
                 "check FLEXCORD_DATABASE_URL and that the database server is running",
             )),
         }
+        lines.push(gateway_holder(&store).await);
         store.close().await;
         lines.push(match Store::probe_writable(&config).await {
             Ok(()) => Line::ok(
@@ -53,6 +54,36 @@ pub(super) fn run<'a>(cx: &'a Context<'a>) -> Lines<'a> {
         });
         lines
     })
+}
+
+/// Which instance holds the Discord gateway, as the database says (on PostgreSQL only while its
+/// lock is held; on SQLite the last one to take it). Informational: before the first `run`
+/// nobody holds it, and that is fine.
+async fn gateway_holder(store: &Store) -> Line {
+    match store.gateway_owner().await {
+        Ok(Some(owner)) => {
+            let now_ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+            Line::ok(
+                "gateway holder",
+                format!(
+                    "instance {} holds the Discord gateway (for {} s)",
+                    flexcord_core::log_safe::escape_for_log(&owner.instance),
+                    now_ms.saturating_sub(owner.since_ms) / 1000
+                ),
+            )
+        }
+        Ok(None) => Line::ok(
+            "gateway holder",
+            "no instance holds the Discord gateway now (none running, or all with FLEXCORD_GATEWAY=off)",
+        ),
+        Err(error) => Line::warn(
+            "gateway holder",
+            format!("could not read who holds the gateway: {error}"),
+            "run `flexcord run` once to migrate the database, then check again",
+        ),
+    }
 }
 
 fn open_failure(shown: &str, error: &OpenError) -> Line {
