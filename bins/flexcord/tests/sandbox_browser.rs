@@ -581,6 +581,35 @@ async fn on_a_phone_the_panes_stack_with_a_switch_and_nothing_overflows() {
         json!(false)
     );
 
+    // The blocklist at work: the moderator blocks Sam, Sam's next DM gets the polite notice and
+    // no answer, and unblocking lets Sam back in.
+    web.script(
+        "const s = document.querySelector('#player-locale'); s.value = 'en-US'; \
+         s.dispatchEvent(new Event('change')); return true;",
+    )
+    .await;
+    web.click("[data-command=block]").await;
+    web.wait_for(
+        "the moderator's /block answered",
+        "[...document.querySelectorAll('#messages .msg')].some(m => m.textContent.includes('Kai (staff) used /block Sam') && m.textContent.includes('is blocked'))",
+    )
+    .await;
+    web.click("#channel-dm").await;
+    web.type_into("#composer-text", "hello again").await;
+    web.click("#composer-send").await;
+    web.wait_for(
+        "the notice that support is not available",
+        "[...document.querySelectorAll('#messages .msg.bot')].some(m => m.textContent.includes('not available to you'))",
+    )
+    .await;
+    web.click("#channel-customer-service").await;
+    web.click("[data-command=unblock]").await;
+    web.wait_for(
+        "the moderator's /unblock answered",
+        "[...document.querySelectorAll('#messages .msg')].some(m => m.textContent.includes('Kai (staff) used /unblock Sam') && m.textContent.includes('is not blocked'))",
+    )
+    .await;
+
     web.quit().await;
     drop(driver);
     let _ = std::fs::remove_dir_all(&profile);

@@ -54,8 +54,8 @@ impl Upload {
     }
 }
 
-/// `/helpme`, `/bug`, `/new_feature` used in a channel by the player, or `/case <id>` by the
-/// server's moderator.
+/// `/helpme`, `/bug`, `/new_feature` used in a channel by the player, or `/case <id>`,
+/// `/block` and `/unblock` (of the player) by the server's moderator.
 #[derive(Debug, Deserialize)]
 pub(crate) struct CommandAction {
     /// Command name without the slash.
@@ -221,6 +221,21 @@ impl Shared {
             self.gateway.dispatch(
                 "INTERACTION_CREATE",
                 self.localized(fixture.slash_command("case", &[("id", json!(id.to_string()))])),
+            );
+            return Ok(());
+        }
+        if matches!(action.name.as_str(), "block" | "unblock") {
+            // The moderator keeps the player out of support, or lets them back in: the
+            // blocklist at work, without a second Discord account.
+            let label = format!("{STAFF_NAME} used /{} {PLAYER_NAME}", action.name);
+            let fixture = self.staff_interaction_in(action.channel_id, &label)?;
+            let mut options = vec![("user", json!(PLAYER_ID.to_string()))];
+            if action.name == "block" {
+                options.push(("reason", json!("trying the blocklist in the sandbox")));
+            }
+            self.gateway.dispatch(
+                "INTERACTION_CREATE",
+                self.localized(fixture.slash_command(&action.name, &options)),
             );
             return Ok(());
         }

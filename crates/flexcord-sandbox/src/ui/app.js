@@ -302,6 +302,8 @@ async function sendComposer(ev) {
   const text = input.value.trim();
   const command = text.match(/^\/(helpme|bug|new_feature)\b/);
   if (command) { input.value = ""; await runCommand(command[1]); return; }
+  const staffCommand = text.match(/^\/(block|unblock)\b/);
+  if (staffCommand) { input.value = ""; await runCommand(staffCommand[1]); return; }
   const caseCommand = text.match(/^\/case\b\s*#?(\d*)/);
   if (caseCommand) {
     if (!caseCommand[1]) { await runCommand("case"); return; }
