@@ -64,7 +64,10 @@ fuzz_target!(|data: &[u8]| {
             bot_user: None,
             role_names: &roles,
         };
-        let _ = decision(translate_interaction(&interaction, &ctx));
+        let _ = decision(
+            translate_interaction(&interaction, &ctx),
+            &flexcord_core::locale::Locales::default(),
+        );
     }
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = InteractionKey::from_hex(text);
