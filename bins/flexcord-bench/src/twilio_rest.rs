@@ -33,6 +33,15 @@ pub enum TwilioCall {
     FindConversations,
     /// `POST /v1/Conversations`
     CreateConversation,
+    /// `GET /v1/Conversations/{CH or unique name}` (the hand-off looks for its conversation
+    /// before creating it)
+    FetchConversation,
+    /// `GET /v1/Conversations/{CH}/Webhooks` (a resumed hand-off lists them first)
+    ListWebhooks,
+    /// `GET /v1/Workspaces/{WS}/Tasks` (TaskRouter: the hand-off's task, looked for first)
+    FindTask,
+    /// `GET /v1/Interactions/{KD}/Channels/{UO}` (the interaction channel read back)
+    FetchInteractionChannel,
     /// `POST /v1/Conversations/{CH}/Participants`
     AddParticipant,
     /// `POST /v1/Users/{identity}`
@@ -82,6 +91,8 @@ struct World {
     last_attributes: HashMap<String, String>,
     /// Message creates per conversation.
     messages: HashMap<String, u32>,
+    /// Conversations created with a `UniqueName`, by that name.
+    by_unique_name: HashMap<String, Value>,
 }
 
 #[derive(Debug)]
@@ -247,6 +258,11 @@ async fn handle(
             let reply = json!({ "sid": sid, "state": "active",
                 "friendly_name": param("FriendlyName"), "unique_name": param("UniqueName"),
                 "attributes": param("Attributes").unwrap_or_else(|| "{}".into()) });
+            if let Some(name) = param("UniqueName") {
+                lock(&inner.world)
+                    .by_unique_name
+                    .insert(name, reply.clone());
+            }
             (
                 TwilioCall::CreateConversation,
                 Some(sid),
@@ -254,6 +270,43 @@ async fn handle(
                 reply,
             )
         }
+        (&Method::GET, ["v1", "Conversations", name]) => {
+            // Only the hand-off's unique names are looked up; percent-encoded in the path.
+            let name = name.replace("%3A", ":").replace("%3a", ":");
+            match lock(&inner.world).by_unique_name.get(&name).cloned() {
+                Some(found) => (
+                    TwilioCall::FetchConversation,
+                    found["sid"].as_str().map(str::to_owned),
+                    StatusCode::OK,
+                    found,
+                ),
+                None => (
+                    TwilioCall::FetchConversation,
+                    None,
+                    StatusCode::NOT_FOUND,
+                    json!({ "code": 20404, "message": "The requested resource was not found",
+                        "status": 404 }),
+                ),
+            }
+        }
+        (&Method::GET, ["v1", "Conversations", ch, "Webhooks"]) => (
+            TwilioCall::ListWebhooks,
+            Some((*ch).to_owned()),
+            StatusCode::OK,
+            page("webhooks", &[]),
+        ),
+        (&Method::GET, ["v1", "Workspaces", _, "Tasks"]) => (
+            TwilioCall::FindTask,
+            None,
+            StatusCode::OK,
+            page("tasks", &[]),
+        ),
+        (&Method::GET, ["v1", "Interactions", kd, "Channels", uo]) => (
+            TwilioCall::FetchInteractionChannel,
+            None,
+            StatusCode::OK,
+            json!({ "sid": uo, "interaction_sid": kd, "type": "chat", "status": "active" }),
+        ),
         (&Method::POST, ["v1", "Conversations", ch, "Participants"]) => {
             let identity = param("Identity");
             if let Some(identity) = &identity {
@@ -415,6 +468,12 @@ fn classify(method: &Method, seg: &[&str]) -> TwilioCall {
     match (method, seg) {
         (&Method::GET, ["v1", "ParticipantConversations"]) => TwilioCall::FindConversations,
         (&Method::POST, ["v1", "Conversations"]) => TwilioCall::CreateConversation,
+        (&Method::GET, ["v1", "Conversations", _]) => TwilioCall::FetchConversation,
+        (&Method::GET, ["v1", "Conversations", _, "Webhooks"]) => TwilioCall::ListWebhooks,
+        (&Method::GET, ["v1", "Workspaces", _, "Tasks"]) => TwilioCall::FindTask,
+        (&Method::GET, ["v1", "Interactions", _, "Channels", _]) => {
+            TwilioCall::FetchInteractionChannel
+        }
         (&Method::POST, ["v1", "Conversations", _, "Participants"]) => TwilioCall::AddParticipant,
         (&Method::POST, ["v1", "Users", _]) => TwilioCall::UpdateUser,
         (&Method::POST, ["v1", "Conversations", _, "Webhooks"]) => TwilioCall::CreateWebhook,
