@@ -161,6 +161,21 @@ impl OutboxMessage {
     }
 }
 
+/// An entry the store leased to this process's worker the moment it became deliverable and
+/// handed over in memory (SQLite's direct delivery), with the end of that lease.
+///
+/// It may wait in the worker's queue while the worker is at its cap (a surge queued behind
+/// Twilio's concurrency limit). Once the lease has ended, a claim may have given the entry to
+/// another delivery, so a worker that has not started it by then must leave it to be claimed
+/// rather than deliver a second copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandedOver {
+    /// The entry, as a claim would return it.
+    pub entry: ClaimedEntry,
+    /// When the lease runs out.
+    pub lease_ends: std::time::Instant,
+}
+
 /// An outbox entry claimed by a worker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClaimedEntry {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use flexcord_core::event::DeliveryEvent;
-use flexcord_core::outbox::{ClaimedEntry, OutboxMessage};
+use flexcord_core::outbox::{ClaimedEntry, HandedOver, OutboxMessage};
 use flexcord_core::ports::{OutboxStore, StoreError};
 use flexcord_core::router::RouterError;
 use tokio::sync::{Notify, mpsc, watch};
@@ -58,7 +58,7 @@ pub struct OutboxWorker {
     pub worker_id: String,
     /// Entries the store leased to `worker_id` as they became deliverable (SQLite's direct
     /// delivery); `None` where the store does not offer it.
-    pub leased: Option<mpsc::UnboundedReceiver<ClaimedEntry>>,
+    pub leased: Option<mpsc::UnboundedReceiver<HandedOver>>,
 }
 
 impl OutboxWorker {
@@ -124,13 +124,17 @@ impl OutboxWorker {
             // Claim again on the fallback poll, when a finished delivery frees room under the
             // cap, and (without direct delivery) when something was enqueued or settled.
             should_claim = tokio::select! {
-                Some(entry) = recv(&mut leased), if has_room => {
-                    flight.start(&this, entry, &done);
+                Some(handed) = recv(&mut leased), if has_room => {
+                    flight.start_handed(&this, handed, &done);
                     false
                 }
                 Some(finished) = flight.tasks.join_next_with_id(), if !flight.tasks.is_empty() => {
                     flight.finished(&finished);
-                    flight.tasks.len() + 1 >= MAX_IN_FLIGHT
+                    // Without direct delivery, what was enqueued while the cap was reached is
+                    // found only by a claim. With it, that is in the hand-over queue already,
+                    // and a claim per finished delivery would scan the whole backlog for
+                    // nothing (in a surge, most of the process's CPU): the slow poll is enough.
+                    claim_on_wake && flight.tasks.len() + 1 >= MAX_IN_FLIGHT
                 }
                 () = this.wake.notified() => claim_on_wake,
                 () = tokio::time::sleep(POLL_EVERY) => true,
@@ -140,8 +144,8 @@ impl OutboxWorker {
         // Entries handed over before the stop are this worker's: deliver them too, rather than
         // leave them to wait out their lease after a restart.
         if let Some(leased) = &mut leased {
-            while let Ok(entry) = leased.try_recv() {
-                flight.start(&this, entry, &done);
+            while let Ok(handed) = leased.try_recv() {
+                flight.start_handed(&this, handed, &done);
             }
         }
         while let Some(finished) = flight.tasks.join_next_with_id().await {
@@ -154,7 +158,7 @@ impl OutboxWorker {
         // for whoever claims next (after a restart, at once) instead of holding their lease.
         if let Some(leased) = &mut leased {
             leased.close();
-            while let Ok(entry) = leased.try_recv() {
+            while let Ok(HandedOver { entry, .. }) = leased.try_recv() {
                 if let Err(error) = this
                     .outbox
                     .retry_later(entry.id, "not delivered before shutdown", Duration::ZERO)
@@ -278,6 +282,25 @@ impl InFlight {
         self.ids.insert(task.id(), id);
     }
 
+    /// Starts a handed-over entry, unless its lease ran out while it waited for room: a claim
+    /// may have given it to another delivery by then, so it is left to the claims (the slow
+    /// poll finds it) rather than sent twice.
+    fn start_handed(
+        &mut self,
+        worker: &Arc<OutboxWorker>,
+        handed: HandedOver,
+        done: &mpsc::UnboundedSender<i64>,
+    ) {
+        if Instant::now() >= handed.lease_ends {
+            tracing::debug!(
+                id = handed.entry.id,
+                "handed-over entry waited past its lease; left to the claims"
+            );
+            return;
+        }
+        self.start(worker, handed.entry, done);
+    }
+
     fn finished(&mut self, result: &Result<(task::Id, ()), task::JoinError>) {
         let task = match result {
             Ok((task, ())) => *task,
@@ -289,7 +312,7 @@ impl InFlight {
 
 /// The next handed-over entry; never resolves without direct delivery or once the store is
 /// gone.
-async fn recv(leased: &mut Option<mpsc::UnboundedReceiver<ClaimedEntry>>) -> Option<ClaimedEntry> {
+async fn recv(leased: &mut Option<mpsc::UnboundedReceiver<HandedOver>>) -> Option<HandedOver> {
     match leased {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,

@@ -1,15 +1,18 @@
-//! The outbox worker over the in-memory store: the depth gauge, and what a failed delivery
-//! teaches the router being recorded before the entry is settled.
+//! The outbox worker over the in-memory store: the depth gauge, what a failed delivery
+//! teaches the router being recorded before the entry is settled, and handed-over entries
+//! whose lease ran out while they waited.
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use flexcord_core::content::{Announcement, GuildChannel, OutgoingMessage, ReportCard, Voice};
 use flexcord_core::event::{DeliveryEvent, InteractionHandle};
 use flexcord_core::ids::{ChannelId, ConversationSid, MessageId, UserId};
-use flexcord_core::outbox::OutboxMessage;
-use flexcord_core::ports::{ChatError, ChatSurface, Commit, Reply, SessionStore, StoreError};
+use flexcord_core::outbox::{HandedOver, OutboxMessage};
+use flexcord_core::ports::{
+    ChatError, ChatSurface, Commit, OutboxStore, Reply, SessionStore, StoreError,
+};
 use flexcord_core::router::{Handled, RouterError};
 use flexcord_delivery::{
     AttemptOutcome, Deliverer, DeliveryMetrics, EventSink, MessageKind, OutboxWorker,
@@ -17,7 +20,7 @@ use flexcord_delivery::{
 use flexcord_testkit::{
     EntryStatus, FakeChat, FakeContactCenter, InMemoryCases, InMemoryStore, ManualClock,
 };
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, mpsc, watch};
 
 /// A Discord whose sends wait until the test lets them through (as behind a rate limit).
 #[derive(Debug, Clone)]
@@ -131,6 +134,17 @@ fn start(
     events: Arc<dyn EventSink>,
     metrics: Arc<dyn DeliveryMetrics>,
 ) -> Running {
+    start_with(chat, store, events, metrics, None)
+}
+
+/// As [`start`], with entries handed over on `leased` (as SQLite's direct delivery does).
+fn start_with(
+    chat: Arc<dyn ChatSurface>,
+    store: &InMemoryStore,
+    events: Arc<dyn EventSink>,
+    metrics: Arc<dyn DeliveryMetrics>,
+    leased: Option<mpsc::UnboundedReceiver<HandedOver>>,
+) -> Running {
     let (stop, stopped) = watch::channel(false);
     let worker = OutboxWorker {
         deliverer: Deliverer::new(
@@ -143,7 +157,7 @@ fn start(
         wake: Arc::new(Notify::new()),
         metrics,
         worker_id: "test".into(),
-        leased: None,
+        leased,
     };
     Running {
         stop,
@@ -261,4 +275,74 @@ async fn a_closed_dm_is_reported_before_the_entry_is_dead_lettered() {
         }]
     );
     worker.stop().await;
+}
+
+/// A surge queued behind a slow Twilio can keep a handed-over entry waiting for room longer
+/// than its lease; by then the poll may have claimed and delivered it. The worker must not
+/// send that copy a second time, while an entry whose lease still holds goes out at once.
+#[tokio::test(start_paused = true)]
+async fn a_handed_over_entry_whose_lease_ran_out_is_left_to_the_claims() {
+    let store = InMemoryStore::new();
+    let chat = FakeChat::new();
+    let (hand, leased) = mpsc::unbounded_channel();
+    store
+        .commit(&Commit {
+            outbox: vec![to_dm("one", None)],
+            ..Commit::default()
+        })
+        .await
+        .unwrap();
+    let worker = start_with(
+        Arc::new(chat.clone()),
+        &store,
+        Arc::new(Reports::default()),
+        Arc::new(Recorded::default()),
+        Some(leased),
+    );
+    // The poll claims and delivers "one"; its stale hand-over copy arrives afterwards.
+    assert!(
+        eventually(|| matches!(store.entries()[0].status, EntryStatus::Delivered)).await,
+        "the claim delivered the entry"
+    );
+    let stale = store.entries()[0].clone();
+    let copy = flexcord_core::outbox::ClaimedEntry {
+        id: stale.id,
+        message: to_dm("one", None),
+        attempts: 0,
+        nonce: 1,
+    };
+    hand.send(HandedOver {
+        entry: copy,
+        lease_ends: Instant::now(),
+    })
+    .unwrap();
+    // A second entry, leased to this worker and handed over with its lease still running.
+    store
+        .commit(&Commit {
+            outbox: vec![to_dm("two", None)],
+            ..Commit::default()
+        })
+        .await
+        .unwrap();
+    let fresh = store
+        .claim("test", Duration::from_secs(30), 1)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    hand.send(HandedOver {
+        entry: fresh,
+        lease_ends: Instant::now() + Duration::from_secs(30),
+    })
+    .unwrap();
+    assert!(
+        eventually(|| chat.texts_to(ChannelId(900_000)).len() >= 2).await,
+        "the fresh entry went out"
+    );
+    worker.stop().await;
+    assert_eq!(
+        chat.texts_to(ChannelId(900_000)),
+        ["one", "two"],
+        "each sent once: the stale copy was not delivered again"
+    );
 }

@@ -102,9 +102,9 @@ async fn main() {
         tokio::spawn(async move {
             while let Some(first) = handed.recv().await {
                 tokio::time::sleep(SETTLE_WINDOW).await;
-                let mut ids = vec![first.id];
+                let mut ids = vec![first.entry.id];
                 while let Ok(more) = handed.try_recv() {
-                    ids.push(more.id);
+                    ids.push(more.entry.id);
                 }
                 store.complete_many(&ids).await.unwrap();
             }

@@ -20,9 +20,9 @@
 //! without a lock per key. Its workers claim.
 
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use flexcord_core::outbox::ClaimedEntry;
+use flexcord_core::outbox::{ClaimedEntry, HandedOver};
 use tokio::sync::mpsc;
 
 use crate::codec::duration_ms;
@@ -34,7 +34,7 @@ pub(crate) struct DirectDelivery {
     /// The worker's id, as in `claim(worker, …)`.
     pub(crate) worker: String,
     lease: Duration,
-    tx: mpsc::UnboundedSender<ClaimedEntry>,
+    tx: mpsc::UnboundedSender<HandedOver>,
 }
 
 /// The registration slot a [`Store`] and its clones share.
@@ -48,8 +48,13 @@ impl DirectDelivery {
 
     /// Hands a leased entry to the worker. When the worker is gone (shutting down), the entry
     /// stays leased in the database and is claimed again once the lease expires.
-    pub(crate) fn hand_over(&self, entry: ClaimedEntry) {
-        let _ = self.tx.send(entry);
+    ///
+    /// `leased_at` is about when the lease's wall-clock start was taken; the end told is a
+    /// tenth of the lease earlier than the one recorded, so a worker never takes a lease for
+    /// live that a claim already sees as ended.
+    pub(crate) fn hand_over(&self, entry: ClaimedEntry, leased_at: Instant) {
+        let lease_ends = leased_at + self.lease.saturating_sub(self.lease / 10);
+        let _ = self.tx.send(HandedOver { entry, lease_ends });
     }
 }
 
@@ -66,7 +71,7 @@ impl Store {
         &self,
         worker: &str,
         lease: Duration,
-    ) -> Option<mpsc::UnboundedReceiver<ClaimedEntry>> {
+    ) -> Option<mpsc::UnboundedReceiver<HandedOver>> {
         if !matches!(self.pool, Pool::Sqlite(_)) {
             return None;
         }

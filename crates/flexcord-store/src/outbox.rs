@@ -5,7 +5,7 @@
 //! whose worker crashed mid-delivery (its lease simply expires) comes back with `attempts > 0`
 //! and the adapter checks before sending again.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use flexcord_core::outbox::{ClaimedEntry, OutboxMessage, delivery_nonce};
 use flexcord_core::ports::StoreError;
@@ -144,18 +144,20 @@ impl Store {
         let (Pool::Sqlite(p), Some(direct)) = (&self.pool, self.direct()) else {
             return Ok(());
         };
+        let leased_at = Instant::now();
         let sql = successors_sql(direct, settled, now_ms());
         let mut conn = p.acquire().await.map_err(store_error)?;
         let results = sqlite_script::run(&mut conn, &sql)
             .await
             .map_err(store_error)?;
         drop(conn);
-        self.hand_over_successors(results).await
+        self.hand_over_successors(results, leased_at).await
     }
 
     async fn hand_over_successors(
         &self,
         results: Vec<sqlite_script::StatementResult>,
+        leased_at: Instant,
     ) -> Result<(), StoreError> {
         let Some(direct) = self.direct() else {
             return Ok(());
@@ -172,7 +174,7 @@ impl Store {
         let mut rows = rows;
         rows.sort_by_key(|r| r.id);
         for entry in self.decode_claimed(rows).await? {
-            direct.hand_over(entry);
+            direct.hand_over(entry, leased_at);
         }
         Ok(())
     }
@@ -233,7 +235,7 @@ impl Store {
         ids: &[i64],
         writer: Option<&mut Writer>,
     ) -> Result<(), StoreError> {
-        let now = now_ms();
+        let (now, leased_at) = (now_ms(), Instant::now());
         if let (Pool::Sqlite(p), Some(direct), Some(writer)) = (&self.pool, self.direct(), writer) {
             // One round trip per chunk: settle, then lease what that made deliverable. Two
             // statements, each its own transaction: if the second fails, the worker's poll
@@ -251,7 +253,7 @@ impl Store {
                 );
                 let conn = writer.conn(p).await.map_err(store_error)?;
                 let results = sqlite_script::run(conn, &sql).await.map_err(store_error)?;
-                self.hand_over_successors(results).await?;
+                self.hand_over_successors(results, leased_at).await?;
             }
             return Ok(());
         }

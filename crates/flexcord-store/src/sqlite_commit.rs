@@ -343,6 +343,7 @@ impl Store {
         // hung up) can neither leave the transaction open nor lose the hand-over.
         let task = tokio::spawn(async move {
             let direct = store.direct();
+            let leased_at = std::time::Instant::now();
             let lease = direct.map(|d| Lease {
                 worker: &d.worker,
                 until: d.lease_until(encoded.now),
@@ -377,12 +378,15 @@ impl Store {
             if let Some(direct) = direct {
                 for (&(id, leased), message) in entries.iter().zip(messages) {
                     if leased {
-                        direct.hand_over(ClaimedEntry {
-                            id,
-                            message,
-                            attempts: 0,
-                            nonce: flexcord_core::outbox::delivery_nonce(store.nonce_salt, id),
-                        });
+                        direct.hand_over(
+                            ClaimedEntry {
+                                id,
+                                message,
+                                attempts: 0,
+                                nonce: flexcord_core::outbox::delivery_nonce(store.nonce_salt, id),
+                            },
+                            leased_at,
+                        );
                     }
                 }
             }

@@ -12,7 +12,7 @@
 use std::time::Duration;
 
 use flexcord_core::ids::{ChannelId, ConversationSid, UserId};
-use flexcord_core::outbox::{ClaimedEntry, OutboxMessage};
+use flexcord_core::outbox::{ClaimedEntry, HandedOver, OutboxMessage};
 use flexcord_core::ports::{Commit, CommitOutcome, OutboxStore, SessionStore, StoreError};
 use flexcord_core::session::{Session, SessionState};
 use flexcord_store::{Store, StoreConfig};
@@ -41,7 +41,7 @@ async fn sqlite() -> Db {
     }
 }
 
-async fn with_worker(lease: Duration) -> (Db, UnboundedReceiver<ClaimedEntry>) {
+async fn with_worker(lease: Duration) -> (Db, UnboundedReceiver<HandedOver>) {
     let db = sqlite().await;
     let rx = db.store.lease_new_entries("me", lease).unwrap();
     (db, rx)
@@ -78,11 +78,11 @@ async fn enqueue(store: &Store, key: Option<&str>, messages: Vec<OutboxMessage>)
 }
 
 /// Everything handed over so far.
-fn handed(rx: &mut UnboundedReceiver<ClaimedEntry>) -> Vec<ClaimedEntry> {
+fn handed(rx: &mut UnboundedReceiver<HandedOver>) -> Vec<ClaimedEntry> {
     let mut out = Vec::new();
     loop {
         match rx.try_recv() {
-            Ok(entry) => out.push(entry),
+            Ok(handed) => out.push(handed.entry),
             Err(TryRecvError::Empty | TryRecvError::Disconnected) => return out,
         }
     }
