@@ -26,8 +26,8 @@ pub struct Sizes {
     /// Seconds each DM run lasts.
     pub secs: f64,
     /// Seconds of DMs at `rate` before the sustained run, reported apart: the adaptive limit
-    /// starts at 8 requests in flight and grows by about one per round trip while it is the
-    /// bottleneck, so a cold process needs a few seconds to reach what the rate needs.
+    /// starts at 8 requests in flight and (in slow start) doubles each round trip while it is
+    /// the bottleneck, so a cold process queues for its first few round trips.
     pub warm_up_secs: f64,
     /// DMs per second offered to the blocking model, a little above what it can carry, and for
     /// how long (at `rate` its backlog would take most of an hour to drain).

@@ -9,6 +9,13 @@
 //! that got no answer. One burst of `429`s halves the limit once, not once per `429`: a decrease
 //! only counts for attempts that started after the previous decrease (they carry its epoch).
 //!
+//! Until the first decrease, the limit is in *slow start*, as TCP's is: every success adds one,
+//! so a saturated limit doubles each round trip. A process that starts in a surge (a restart on
+//! launch day) would otherwise queue for seconds while the limit climbs from 8 one request per
+//! round trip; with slow start it reaches a Twilio that takes 60 in flight within three round
+//! trips. The first `429` or unanswered attempt ends slow start for the life of the process:
+//! from then on the remote's capacity is known to be near, and growth is additive.
+//!
 //! Only a success that the limit could have held back counts towards growth: one that started
 //! with at least half the limit in flight ([`AimdState::started`]). A quiet client's successes
 //! say nothing about how much more the server takes, so without this rule hours of light traffic
@@ -107,6 +114,12 @@ impl AimdState {
     pub fn next(self, bounds: &Aimd, outcome: Observation, started: Started) -> Self {
         match outcome {
             Observation::Answered if !started.busy => self,
+            // Slow start: nothing has been refused yet, so grow by one a success.
+            Observation::Answered if self.epoch == 0 => Self {
+                limit: (self.limit + 1).min(bounds.ceiling),
+                successes: 0,
+                ..self
+            },
             Observation::Answered => {
                 let successes = self.successes + 1;
                 if successes >= self.limit {
@@ -143,6 +156,18 @@ mod tests {
         state.started(state.limit)
     }
 
+    /// The state after a first `429` halved `limit * 2` to `limit`: slow start is over.
+    fn past_slow_start(bounds: &Aimd, limit: usize) -> AimdState {
+        let state = AimdState {
+            limit: limit * 2,
+            successes: 0,
+            epoch: 0,
+        };
+        let state = state.next(bounds, Observation::Overloaded, saturated(state));
+        assert_eq!((state.limit, state.epoch), (limit, 1));
+        state
+    }
+
     fn run(bounds: &Aimd, mut state: AimdState, outcomes: &[Observation]) -> AimdState {
         for &o in outcomes {
             state = state.next(bounds, o, saturated(state));
@@ -151,9 +176,47 @@ mod tests {
     }
 
     #[test]
+    fn before_anything_is_refused_the_limit_doubles_each_round_trip() {
+        let bounds = Aimd::new(1, 100);
+        let mut state = bounds.start();
+        assert_eq!(state.limit, 8);
+        // A round trip while saturated: as many successes as the limit.
+        for expected in [16, 32, 64, 100] {
+            let window = state.limit;
+            state = run(&bounds, state, &vec![Observation::Answered; window]);
+            assert_eq!(state.limit, expected);
+        }
+    }
+
+    #[test]
+    fn the_first_refusal_ends_slow_start() {
+        let bounds = Aimd::new(1, 100);
+        let state = run(&bounds, bounds.start(), &[Observation::Answered; 56]);
+        assert_eq!(state.limit, 64);
+        let state = state.next(&bounds, Observation::Overloaded, saturated(state));
+        assert_eq!(state.limit, 32);
+        let state = run(&bounds, state, &[Observation::Answered; 32]);
+        assert_eq!(state.limit, 33, "one more per window from now on");
+    }
+
+    #[test]
+    fn slow_start_grows_only_while_the_limit_is_the_bottleneck() {
+        let bounds = Aimd::new(1, 100);
+        let mut state = bounds.start();
+        for _ in 0..1_000 {
+            state = state.next(&bounds, Observation::Answered, state.started(3));
+        }
+        assert_eq!(state.limit, 8);
+    }
+
+    #[test]
     fn a_window_of_successes_grows_the_limit_by_one() {
-        let bounds = Aimd::new(1, 100).starting_at(4);
-        let state = run(&bounds, bounds.start(), &[Observation::Answered; 3]);
+        let bounds = Aimd::new(1, 100);
+        let state = run(
+            &bounds,
+            past_slow_start(&bounds, 4),
+            &[Observation::Answered; 3],
+        );
         assert_eq!(
             state.limit, 4,
             "three successes are not yet a window of four"
@@ -166,8 +229,8 @@ mod tests {
 
     #[test]
     fn successes_with_little_in_flight_do_not_grow_the_limit() {
-        let bounds = Aimd::new(1, 100).starting_at(16);
-        let mut state = bounds.start();
+        let bounds = Aimd::new(1, 100);
+        let mut state = past_slow_start(&bounds, 16);
         // Hours of light traffic: one request at a time, then seven at a time.
         for in_flight in [1, 7] {
             for _ in 0..1_000 {
@@ -226,7 +289,7 @@ mod tests {
 
     #[test]
     fn the_limit_stays_between_floor_and_ceiling() {
-        let bounds = Aimd::new(3, 6).starting_at(6);
+        let bounds = Aimd::new(3, 6).starting_at(4);
         let grown = run(&bounds, bounds.start(), &[Observation::Answered; 100]);
         assert_eq!(grown.limit, 6);
         let shrunk = run(&bounds, grown, &[Observation::Overloaded; 10]);
