@@ -194,6 +194,10 @@ impl FakeGateway {
         let accept_shared = Arc::clone(&shared);
         let server = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
+                // Events are small frames sent one by one: with Nagle's algorithm on, a frame
+                // behind an unacknowledged one waits for the client's delayed ACK (40 ms on
+                // Linux), which a latency benchmark would count against the bridge.
+                let _ = stream.set_nodelay(true);
                 tokio::spawn(serve(Arc::clone(&accept_shared), stream));
             }
         });
