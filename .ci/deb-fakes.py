@@ -29,7 +29,13 @@ def route(method, path, body):
             "/healthz": "ok",
             "/api/v10/users/@me": {"id": BOT, "username": "flexcord-ci", "discriminator": "0",
                                    "avatar": None, "bot": True, "mfa_enabled": False},
-            "/api/v10/applications/@me": {"id": APP},
+            # As Discord answers it: twilight reads the whole application (`check` reads where
+            # interactions go from it).
+            "/api/v10/applications/@me": {
+                "id": APP, "name": "flexcord", "description": "", "icon": None,
+                "bot_public": False, "bot_require_code_grant": False, "flags": 0,
+                "team": None, "verify_key": "ab" * 32, "interactions_endpoint_url": None,
+            },
             f"/api/v10/guilds/{GUILD}/members/{BOT}": {"roles": [ROLE]},
             f"/api/v10/guilds/{GUILD}/roles": [
                 {"id": GUILD, "name": "@everyone", "permissions": "0"},

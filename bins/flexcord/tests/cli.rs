@@ -212,7 +212,13 @@ impl World {
             .await;
         Mock::given(method("GET"))
             .and(path("/api/v10/applications/@me"))
-            .respond_with(ok(json!({"id": APP.to_string()})))
+            // As Discord answers it; no Interactions Endpoint URL: interactions come over the
+            // gateway.
+            .respond_with(ok(json!({
+                "id": APP.to_string(), "name": "flexcord", "description": "", "icon": null,
+                "bot_public": false, "bot_require_code_grant": false, "flags": 0,
+                "team": null, "verify_key": "ab".repeat(32), "interactions_endpoint_url": null,
+            })))
             .mount(s)
             .await;
         Mock::given(method("GET"))
@@ -331,6 +337,7 @@ async fn check_passes_against_services_set_up_as_flexcord_needs() {
         "discord permissions",
         "discord channels",
         "discord commands",
+        "interactions",
         "twilio credentials",
         "twilio conversations service",
         "twilio workspace",
@@ -339,6 +346,10 @@ async fn check_passes_against_services_set_up_as_flexcord_needs() {
     ] {
         line(&report, &format!("ok    {name}: "));
     }
+    assert!(
+        line(&report, "ok    interactions: ").contains("over the gateway"),
+        "{report}"
+    );
     // Nothing answers at the public URL before `run`: a warning, not a failure.
     assert!(
         line(&report, "warn  public url: ").contains("cannot reach 127.0.0.1:9"),
