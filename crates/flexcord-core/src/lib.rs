@@ -40,5 +40,6 @@ pub mod outbox;
 pub mod ports;
 pub mod router;
 pub mod session;
+pub mod utc;
 
 pub use router::Router;

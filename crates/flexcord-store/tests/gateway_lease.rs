@@ -10,55 +10,16 @@
     reason = "helpers outside `#[test]` functions fail the test by panicking, like `assert!`; a skipped PostgreSQL run says so on stderr"
 )]
 
-use std::sync::atomic::{AtomicU32, Ordering};
+mod common;
+
 use std::time::Duration;
 
-use flexcord_store::{GatewaySession, Store, StoreConfig};
-use sqlx::Connection as _;
+use common::Db;
+
+use flexcord_store::{GatewaySession, Store};
 
 /// Upper bound for anything the tests wait for.
 const PATIENCE: Duration = Duration::from_secs(20);
-
-struct Db {
-    url: String,
-    schema: String,
-}
-
-impl Db {
-    fn new() -> Option<Self> {
-        let Ok(url) = std::env::var("FLEXCORD_TEST_POSTGRES_URL") else {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "FLEXCORD_TEST_POSTGRES_URL must be set when CI=true"
-            );
-            eprintln!("skipping gateway lease tests: FLEXCORD_TEST_POSTGRES_URL not set");
-            return None;
-        };
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let schema = format!(
-            "flexcord_gwlease_{}_{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        Some(Self { url, schema })
-    }
-
-    async fn instance(&self) -> Store {
-        Store::open(&StoreConfig::new(self.url.clone()).schema(self.schema.clone()))
-            .await
-            .unwrap()
-    }
-
-    async fn admin(&self, sql: &str) {
-        let mut admin = sqlx::PgConnection::connect(&self.url).await.unwrap();
-        sqlx::raw_sql(sql).execute(&mut admin).await.unwrap();
-    }
-
-    async fn drop_schema(self) {
-        self.admin(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema))
-            .await;
-    }
-}
 
 fn session(sequence: u64) -> GatewaySession {
     GatewaySession {
@@ -85,7 +46,9 @@ async fn take_eventually(store: &Store, instance: &str) -> flexcord_store::Gatew
 
 #[tokio::test]
 async fn one_holder_at_a_time_and_a_dead_holders_lease_is_free_at_once() {
-    let Some(db) = Db::new() else { return };
+    let Some(db) = Db::new("flexcord_gwlease", "gateway lease tests") else {
+        return;
+    };
     let a = db.instance().await;
     let b = db.instance().await;
     let mut lease = a.try_take_gateway("host-a-1").await.unwrap().expect("free");
@@ -133,8 +96,12 @@ async fn one_holder_at_a_time_and_a_dead_holders_lease_is_free_at_once() {
 
 #[tokio::test]
 async fn deployments_in_other_schemas_do_not_share_the_gateway() {
-    let Some(one) = Db::new() else { return };
-    let Some(other) = Db::new() else { return };
+    let Some(one) = Db::new("flexcord_gwlease", "gateway lease tests") else {
+        return;
+    };
+    let Some(other) = Db::new("flexcord_gwlease", "gateway lease tests") else {
+        return;
+    };
     let a = one.instance().await;
     let b = other.instance().await;
     let first = a.try_take_gateway("one").await.unwrap();

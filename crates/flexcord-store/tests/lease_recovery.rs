@@ -11,62 +11,20 @@
     reason = "helpers outside `#[test]` functions fail the test by panicking, like `assert!`; a skipped PostgreSQL run says so on stderr"
 )]
 
-use std::sync::atomic::{AtomicU32, Ordering};
+mod common;
+
 use std::time::Duration;
+
+use common::Db;
 
 use flexcord_core::ids::ConversationSid;
 use flexcord_core::outbox::{ClaimedEntry, OutboxMessage};
 use flexcord_core::ports::{Commit, CommitOutcome, OutboxStore, SessionStore};
-use flexcord_store::{Store, StoreConfig};
-use sqlx::Connection as _;
+use flexcord_store::Store;
 
 const LEASE: Duration = Duration::from_secs(60);
 /// Upper bound for anything the tests wait for.
 const PATIENCE: Duration = Duration::from_secs(20);
-
-/// One test's schema in the test database; dropped at the end.
-struct Db {
-    url: String,
-    schema: String,
-}
-
-impl Db {
-    /// `None` (after a notice) when PostgreSQL is not configured locally; a failure in CI.
-    fn new() -> Option<Self> {
-        let Ok(url) = std::env::var("FLEXCORD_TEST_POSTGRES_URL") else {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "FLEXCORD_TEST_POSTGRES_URL must be set when CI=true"
-            );
-            eprintln!("skipping lease recovery tests: FLEXCORD_TEST_POSTGRES_URL not set");
-            return None;
-        };
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let schema = format!(
-            "flexcord_recovery_{}_{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        Some(Self { url, schema })
-    }
-
-    /// Another instance on the same data.
-    async fn instance(&self) -> Store {
-        Store::open(&StoreConfig::new(self.url.clone()).schema(self.schema.clone()))
-            .await
-            .unwrap()
-    }
-
-    async fn admin(&self, sql: &str) {
-        let mut admin = sqlx::PgConnection::connect(&self.url).await.unwrap();
-        sqlx::raw_sql(sql).execute(&mut admin).await.unwrap();
-    }
-
-    async fn drop_schema(self) {
-        self.admin(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema))
-            .await;
-    }
-}
 
 fn notice(text: &str) -> OutboxMessage {
     OutboxMessage::NoticeToConversation {
@@ -126,7 +84,9 @@ async fn released_eventually(store: &Store) -> u64 {
 
 #[tokio::test]
 async fn a_crashed_instances_lease_is_released_and_a_live_ones_kept() {
-    let Some(db) = Db::new() else { return };
+    let Some(db) = Db::new("flexcord_recovery", "lease recovery tests") else {
+        return;
+    };
     let first = db.instance().await;
     let first_name = first.register_instance().await.unwrap();
     let ids = enqueue(&first, &["in flight", "behind it"]).await;
@@ -164,7 +124,9 @@ async fn a_crashed_instances_lease_is_released_and_a_live_ones_kept() {
 
 #[tokio::test]
 async fn an_instance_that_lost_its_database_connection_takes_its_name_back() {
-    let Some(db) = Db::new() else { return };
+    let Some(db) = Db::new("flexcord_recovery", "lease recovery tests") else {
+        return;
+    };
     let first = db.instance().await;
     let name = first.register_instance().await.unwrap();
     let ids = enqueue(&first, &["in flight"]).await;
@@ -197,7 +159,9 @@ async fn an_instance_that_lost_its_database_connection_takes_its_name_back() {
 
 #[tokio::test]
 async fn leases_under_other_names_are_left_to_run_out() {
-    let Some(db) = Db::new() else { return };
+    let Some(db) = Db::new("flexcord_recovery", "lease recovery tests") else {
+        return;
+    };
     let store = db.instance().await;
     let ids = enqueue(&store, &["claimed by an older flexcord"]).await;
     assert_eq!(

@@ -26,7 +26,6 @@ use crate::api::interactions::{ChatRouting, CreateInteraction, InteractionChanne
 use crate::client::Client;
 use crate::core_ids::{customer_identity, identity_to_wire, to_core, to_twilio};
 use crate::error::{Error, ErrorKind};
-use crate::iso_time::iso8601_from_ms;
 use crate::sid::{ConversationSid, InteractionChannelSid, InteractionSid, MediaSid};
 
 /// The events the bridge's webhook subscribes to.
@@ -631,7 +630,7 @@ impl ContactCenter for FlexContactCenter {
                 webhook_enabled: true,
                 // The player's own time of writing, so a message relayed late (caught up after
                 // an outage) sits at the right time in the agent's transcript.
-                date_created: content.sent_at_ms.map(iso8601_from_ms),
+                date_created: content.sent_at_ms.map(flexcord_core::utc::iso8601_seconds),
             }
         };
         let text = (!content.text.trim().is_empty()).then(|| content.text.clone());

@@ -75,7 +75,6 @@ mod error;
 mod form;
 #[cfg(feature = "flexcord")]
 pub mod handoff;
-pub mod iso_time;
 mod page;
 pub mod sid;
 pub mod webhook;

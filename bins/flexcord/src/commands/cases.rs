@@ -16,10 +16,10 @@ use flexcord_core::ids::{CaseId, UserId};
 use flexcord_core::ports::CaseManagement;
 use flexcord_store::Store;
 
-use super::dates::utc_minute;
 use crate::adapters;
 use crate::cli::CasesAction;
 use crate::config::Settings;
+use flexcord_core::utc::minute as utc_minute;
 
 /// Runs a `cases` action.
 ///

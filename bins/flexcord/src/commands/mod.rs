@@ -4,7 +4,6 @@
 
 pub mod cases;
 pub mod check;
-pub mod dates;
 pub mod kb;
 pub mod outbox;
 pub mod sandbox;

@@ -60,31 +60,10 @@ pub(crate) fn render_user_lines(lines: &[TranscriptLine]) -> String {
                 .map(str::trim_end)
                 .collect::<Vec<_>>()
                 .join("\n    ");
-            format!("[{}] {text}", utc_minute(l.at_ms))
+            format!("[{}] {text}", crate::utc::minute(l.at_ms))
         })
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// `at_ms` (milliseconds since the Unix epoch) as `2026-12-07 13:09 UTC`.
-pub(crate) fn utc_minute(at_ms: u64) -> String {
-    let minutes = at_ms / 60_000;
-    let (days, minute_of_day) = (minutes / 1_440, minutes % 1_440);
-    // Howard Hinnant's days-to-civil, on unsigned numbers (the epoch is in era 4).
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        minute_of_day / 60,
-        minute_of_day % 60
-    )
 }
 
 /// The virtual agent's answer for the transcript the agent reads: plain text on one line, the
@@ -215,14 +194,6 @@ mod tests {
         let skip = |t: &str| t.contains("human");
         assert_eq!(first_user_text(&v, 6, skip).as_deref(), Some("a ver…"));
         assert_eq!(first_user_text(&[], 6, |_| false), None);
-    }
-
-    #[test]
-    fn times_are_utc_minutes() {
-        assert_eq!(utc_minute(0), "1970-01-01 00:00 UTC");
-        assert_eq!(utc_minute(1_700_000_000_000), "2023-11-14 22:13 UTC");
-        assert_eq!(utc_minute(951_782_400_000), "2000-02-29 00:00 UTC");
-        assert_eq!(utc_minute(1_796_649_000_000), "2026-12-07 13:10 UTC");
     }
 
     #[test]

@@ -219,7 +219,7 @@ pub struct CreateMessage {
     pub media_sid: Option<MediaSid>,
     /// Sends `X-Twilio-Webhook-Enabled: true`, so scoped webhooks and Studio see the message.
     pub webhook_enabled: bool,
-    /// `DateCreated` (ISO 8601, [`crate::iso_time::iso8601_from_ms`]): when the message was
+    /// `DateCreated` (ISO 8601 in whole seconds, `2026-01-02T03:04:05Z`): when the message was
     /// written, for one posted later than that (Twilio uses the time of the request otherwise).
     pub date_created: Option<String>,
 }
