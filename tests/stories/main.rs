@@ -20,6 +20,7 @@ mod admin_listener;
 mod announcements;
 mod attachments;
 mod bot;
+mod case_system;
 mod crash;
 mod handoff_crash;
 mod hostile;
