@@ -32,6 +32,10 @@ pub struct Templates {
     pub case_created: String,
     /// A live agent was requested but the case system failed: routed anyway.
     pub transferring_without_case: String,
+    /// The case for such a chat, opened once the case system answered again.
+    pub case_opened_later: String,
+    /// The same, for the agent, in the conversation (the deployment's default language).
+    pub case_opened_notice: String,
     /// The agent joined.
     pub agent_joined: String,
     /// The agent left (without closing).
@@ -173,6 +177,8 @@ impl Default for Templates {
             transferring_without_case: "Transferring you to a live agent — please stay in this \
                                         chat."
                 .into(),
+            case_opened_later: "This chat is now case {case}.".into(),
+            case_opened_notice: "Case {case} is open for this chat.".into(),
             agent_joined: "{agent} joined the chat.".into(),
             agent_left: "{agent} left the chat.".into(),
             chat_ended: "The chat has ended. Thanks for contacting us!".into(),

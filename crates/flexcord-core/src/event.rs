@@ -361,6 +361,18 @@ pub enum DeliveryEvent {
         /// The Flex Interaction routing it.
         interaction: InteractionRef,
     },
+    /// The case for a hand-off that went on without one is open
+    /// ([`crate::outbox::HandOffStep::Case`]).
+    HandOffCaseOpened {
+        /// The user handed off.
+        user: UserId,
+        /// The hand-off's key.
+        key: String,
+        /// The hand-off's conversation.
+        conversation: ConversationSid,
+        /// The case.
+        case: CaseId,
+    },
     /// A hand-off step failed for good (refused, or retried until the outbox gave up).
     HandOffFailed {
         /// The user handed off.
@@ -389,6 +401,7 @@ impl DeliveryEvent {
             Self::HandOffOpened { key, .. } => format!("dl:handoff:opened:{key}"),
             Self::HandOffRouted { key, .. } => format!("dl:handoff:routed:{key}"),
             Self::HandOffFailed { key, .. } => format!("dl:handoff:failed:{key}"),
+            Self::HandOffCaseOpened { key, .. } => format!("dl:handoff:case:{key}"),
         }
     }
 }

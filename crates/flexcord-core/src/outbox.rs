@@ -14,7 +14,7 @@ use crate::content::{
     AgentMedia, Announcement, GuildChannel, MessageContent, OutgoingMessage, ReportCard,
 };
 use crate::event::UserProfile;
-use crate::ids::{ChannelId, ConversationSid, Identity, MessageId};
+use crate::ids::{ChannelId, ConversationSid, Identity, MessageId, UserId};
 use crate::ports::TaskRequest;
 use crate::session::TranscriptLine;
 
@@ -121,6 +121,20 @@ pub enum HandOffStep {
         /// What the task carries.
         task: TaskRequest,
     },
+    /// Open the case the case system could not open with [`HandOffStep::Open`] (the user went
+    /// to an agent without it), retried until it answers. Reported as
+    /// [`crate::event::DeliveryEvent::HandOffCaseOpened`]. On a queue of its own: the chat
+    /// does not wait for the case system.
+    Case {
+        /// The hand-off's key (also the case's idempotency key).
+        key: String,
+        /// The user.
+        user: UserId,
+        /// The hand-off's conversation.
+        conversation: ConversationSid,
+        /// The case to open.
+        case: NewCase,
+    },
 }
 
 impl HandOffStep {
@@ -128,7 +142,10 @@ impl HandOffStep {
     #[must_use]
     pub fn key(&self) -> &str {
         match self {
-            Self::Open { key, .. } | Self::Transcript { key, .. } | Self::Task { key, .. } => key,
+            Self::Open { key, .. }
+            | Self::Transcript { key, .. }
+            | Self::Task { key, .. }
+            | Self::Case { key, .. } => key,
         }
     }
 }
@@ -157,6 +174,9 @@ impl OutboxMessage {
             Self::HandOff {
                 step: HandOffStep::Open { user, .. },
             } => format!("handoff:{}", user.id),
+            Self::HandOff {
+                step: HandOffStep::Case { key, .. },
+            } => format!("handoff-case:{key}"),
         }
     }
 }

@@ -237,7 +237,7 @@ async fn a_conversation_that_cannot_be_opened_sends_the_user_back_to_the_bot() {
 }
 
 #[tokio::test]
-async fn a_failing_case_system_routes_without_a_case() {
+async fn a_failing_case_system_routes_without_a_case_and_opens_it_once_it_answers() {
     let h = Harness::new();
     let u = user(1);
     h.helpme(&u).await.unwrap();
@@ -247,11 +247,90 @@ async fn a_failing_case_system_routes_without_a_case() {
     h.drain().await.unwrap();
     let s = h.session(&u).unwrap();
     assert_eq!(s.case_id, None);
-    assert!(s.interaction.is_some());
+    assert!(
+        s.interaction.is_some(),
+        "the chat did not wait for the case system"
+    );
     assert_eq!(
         h.dm_texts(&u).last().unwrap(),
         &h.router.config().templates.transferring_without_case
     );
+    // The case is owed: queued on a key of its own, so the chat's relays never wait on it.
+    let pending = h.store.pending();
+    let case_step = pending
+        .iter()
+        .find(|m| {
+            matches!(
+                m,
+                OutboxMessage::HandOff {
+                    step: HandOffStep::Case { .. }
+                }
+            )
+        })
+        .expect("the case step waits for the case system");
+    let conversation = s.conversation.clone().unwrap();
+    assert_ne!(
+        case_step.ordering_key(),
+        format!("conv:{conversation}"),
+        "not behind the chat's relays"
+    );
+
+    h.cases.fail_with(None);
+    h.advance_past_retries();
+    let drained = h.drain().await.unwrap();
+    assert!(drained.reported.iter().any(|e| matches!(
+        e,
+        DeliveryEvent::HandOffCaseOpened { case, .. } if *case == CaseId(FIRST_CASE)
+    )));
+    let s = h.session(&u).unwrap();
+    assert_eq!(
+        s.case_id,
+        Some(CaseId(FIRST_CASE)),
+        "kept for the rating and the transcript"
+    );
+    assert_eq!(s.state, SessionState::AwaitingAgent);
+    assert_eq!(
+        h.dm_texts(&u).last().unwrap(),
+        &format!("This chat is now case #{FIRST_CASE}.")
+    );
+    assert!(
+        h.contact_center.notices().contains(&(
+            conversation,
+            format!("Case #{FIRST_CASE} is open for this chat.")
+        )),
+        "{:?}",
+        h.contact_center.notices()
+    );
+    assert_eq!(h.cases.creates(), 1, "one case");
+}
+
+#[tokio::test]
+async fn a_case_opened_after_the_chat_ended_changes_nothing_in_it() {
+    let h = Harness::new();
+    let u = user(1);
+    h.helpme(&u).await.unwrap();
+    h.cases
+        .fail_with(Some(CaseError::Unavailable("503".into())));
+    h.dm(&u, "agent").await.unwrap();
+    h.drain().await.unwrap();
+    let conversation = h.conversation(&u).unwrap();
+    h.closed(&conversation).await.unwrap();
+    let told = h.dm_texts(&u).len();
+
+    let handled = h
+        .router
+        .handle_delivery(DeliveryEvent::HandOffCaseOpened {
+            user: u.id,
+            key: "dc:msg:1".into(),
+            conversation,
+            case: CaseId(77),
+        })
+        .await
+        .unwrap();
+    assert_eq!(handled.outcome, Outcome::Ignored);
+    let s = h.session(&u).unwrap();
+    assert_eq!(s.case_id, None);
+    assert_eq!(h.dm_texts(&u).len(), told, "nothing more to the user");
 }
 
 #[tokio::test]

@@ -177,6 +177,27 @@ impl Deliverer {
                     interaction,
                 }))
             }
+            // The case the hand-off went on without. Failures are retried with the outbox's
+            // backoff (a case system down for minutes), and never end the chat: a dead letter
+            // here is the operator's (`flexcord outbox retry`), not the user's.
+            HandOffStep::Case {
+                key,
+                user,
+                conversation,
+                case,
+            } => {
+                let created = self
+                    .cases
+                    .create(case)
+                    .await
+                    .map_err(|e| DeliveryError::from(&e))?;
+                Ok(Some(DeliveryEvent::HandOffCaseOpened {
+                    user: *user,
+                    key: key.clone(),
+                    conversation: conversation.clone(),
+                    case: created.id,
+                }))
+            }
         }
     }
 
@@ -252,7 +273,7 @@ pub fn report(entry: &ClaimedEntry, error: &DeliveryError) -> Option<DeliveryEve
                 HandOffStep::Task {
                     task, conversation, ..
                 } => (task.user.id, Some(conversation.clone())),
-                HandOffStep::Transcript { .. } => return None,
+                HandOffStep::Transcript { .. } | HandOffStep::Case { .. } => return None,
             };
             Some(DeliveryEvent::HandOffFailed {
                 user,

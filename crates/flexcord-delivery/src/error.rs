@@ -1,6 +1,6 @@
 //! Why one delivery attempt failed, in the classes the retry decision tells apart.
 
-use flexcord_core::ports::{ChatError, ContactCenterError};
+use flexcord_core::ports::{CaseError, ChatError, ContactCenterError};
 use thiserror::Error;
 
 /// Why an outbox entry was not delivered this time.
@@ -48,6 +48,15 @@ impl From<&ContactCenterError> for DeliveryError {
         match e {
             ContactCenterError::ConversationGone(_) => Self::ConversationGone(e.to_string()),
             _ if e.is_transient() => Self::Transient(e.to_string()),
+            _ => Self::Rejected(e.to_string()),
+        }
+    }
+}
+
+impl From<&CaseError> for DeliveryError {
+    fn from(e: &CaseError) -> Self {
+        match e {
+            CaseError::Unavailable(_) => Self::Transient(e.to_string()),
             _ => Self::Rejected(e.to_string()),
         }
     }

@@ -69,6 +69,15 @@ impl Router {
                 self.on_handoff_routed(user, key, &conversation, &interaction)
                     .await
             }
+            DeliveryEvent::HandOffCaseOpened {
+                user,
+                conversation,
+                case,
+                ..
+            } => {
+                self.on_handoff_case_opened(user, key, &conversation, case)
+                    .await
+            }
             DeliveryEvent::HandOffFailed {
                 user, conversation, ..
             } => {

@@ -6,7 +6,7 @@ use crate::event::UserProfile;
 use crate::ids::{ConversationSid, Identity, MessageId};
 use crate::outbox::OutboxMessage;
 use crate::ports::{Commit, CommitOutcome};
-use crate::session::SessionState;
+use crate::session::{Session, SessionState};
 
 use super::discord::case_label;
 use super::step::Plan;
@@ -33,6 +33,39 @@ pub(crate) enum Trigger {
 }
 
 impl Router {
+    /// The case a hand-off opens for the session `s`: titled with the first real question,
+    /// described with what the user said; `key` (the event that asked for the agent) is its
+    /// idempotency key, so opening it again finds the same case.
+    pub(crate) fn handoff_case(&self, s: &Session, user: &UserProfile, key: &str) -> NewCase {
+        let keywords = &self.config.handoff_keywords;
+        let title = transcript::first_user_text(&s.transcript, TITLE_MAX, |t| {
+            crate::agent_request::is_agent_request(t, keywords)
+        })
+        .unwrap_or_else(|| format!("Live chat with {}", user.name));
+        let said = transcript::render_user_lines(&s.transcript);
+        let description = if said.trim().is_empty() {
+            title.clone()
+        } else {
+            said
+        };
+        NewCase {
+            kind: CaseKind::Support,
+            title,
+            description,
+            fields: Vec::new(),
+            reporter: Reporter {
+                user_id: user.id,
+                name: user.name.clone(),
+            },
+            source: CaseSource {
+                channel: s.dm_channel,
+                direct_message: true,
+            },
+            priority: Priority::Normal,
+            idempotency_key: key.to_owned(),
+        }
+    }
+
     /// Plans a hand-off for the session in `plan`. `key` identifies the triggering event and
     /// becomes the case's idempotency key.
     pub(crate) async fn hand_off(
@@ -57,35 +90,7 @@ impl Router {
             return;
         }
 
-        let keywords = &self.config.handoff_keywords;
-        let question = transcript::first_user_text(&s.transcript, TITLE_MAX, |t| {
-            crate::agent_request::is_agent_request(t, keywords)
-        });
-        let title = question
-            .clone()
-            .unwrap_or_else(|| format!("Live chat with {}", user.name));
-        let said = transcript::render_user_lines(&s.transcript);
-        let description = if said.trim().is_empty() {
-            title.clone()
-        } else {
-            said
-        };
-        let new_case = NewCase {
-            kind: CaseKind::Support,
-            title: title.clone(),
-            description,
-            fields: Vec::new(),
-            reporter: Reporter {
-                user_id: user.id,
-                name: user.name.clone(),
-            },
-            source: CaseSource {
-                channel: dm,
-                direct_message: true,
-            },
-            priority: Priority::Normal,
-            idempotency_key: key.to_owned(),
-        };
+        let new_case = self.handoff_case(s, user, key);
         if let Trigger::Bridge = trigger {
             // Every remote step runs from the outbox, keyed: see `handoff_steps`.
             self.plan_handoff(plan, user, key, new_case);

@@ -12,6 +12,13 @@
 //!    conversation's ordering key, so they reach Flex before anything the user writes next.
 //! 3. Routed ([`DeliveryEvent::HandOffRouted`]): the Flex interaction is kept for "End chat".
 //!
+//! When the case system failed in step 1, the chat goes on without a case and
+//! [`HandOffStep::Case`] is queued on a key of its own, retried from the outbox until the case
+//! system answers (the same idempotency key, so never two cases). Opened
+//! ([`DeliveryEvent::HandOffCaseOpened`]) while the chat is still on, the case is kept for it
+//! (the rating and the transcript are filed on it at the end) and the user and the agent are
+//! told its number.
+//!
 //! A step that fails for good ([`DeliveryEvent::HandOffFailed`]) sends the user back to the
 //! bot with `relay_failed`, as the inline hand-off did; they can ask again.
 //!
@@ -22,6 +29,7 @@
 //! [`DeliveryEvent::HandOffOpened`]: crate::event::DeliveryEvent::HandOffOpened
 //! [`DeliveryEvent::HandOffRouted`]: crate::event::DeliveryEvent::HandOffRouted
 //! [`DeliveryEvent::HandOffFailed`]: crate::event::DeliveryEvent::HandOffFailed
+//! [`DeliveryEvent::HandOffCaseOpened`]: crate::event::DeliveryEvent::HandOffCaseOpened
 
 use crate::case::NewCase;
 use crate::content::{OutgoingMessage, Voice};
@@ -134,8 +142,20 @@ impl Router {
         .unwrap_or_else(|| format!("Live chat with {}", profile.name));
         let lines = s.transcript.clone();
         let dm = s.dm_channel;
+        // The case system failed: the chat goes on, and the case is opened once it answers.
+        let case_later = case.is_none().then(|| self.handoff_case(&s, &profile, key));
         let mut plan = Plan::with_session(Some(dedupe.to_owned()), s);
         plan.send(dm, OutgoingMessage::new(Voice::System, text));
+        if let Some(new_case) = case_later {
+            plan.outbox.push(OutboxMessage::HandOff {
+                step: HandOffStep::Case {
+                    key: key.to_owned(),
+                    user,
+                    conversation: conversation.clone(),
+                    case: new_case,
+                },
+            });
+        }
         if !lines.is_empty() {
             plan.outbox.push(OutboxMessage::HandOff {
                 step: HandOffStep::Transcript {
@@ -183,6 +203,50 @@ impl Router {
             }
             s.interaction = Some(interaction.clone());
             Ok::<_, RouterError>(Plan::with_session(Some(dedupe.clone()), s))
+        })
+    }
+
+    /// The case a hand-off went on without is open: kept for the chat (its rating and
+    /// transcript go on it at the end), and the user and the agent are told its number. A chat
+    /// that has ended, or moved on to another conversation, is left as it is: the case exists
+    /// with what was said before the hand-off.
+    pub(crate) async fn on_handoff_case_opened(
+        &self,
+        user: UserId,
+        dedupe: String,
+        conversation: &ConversationSid,
+        case: CaseId,
+    ) -> Result<Handled, RouterError> {
+        let _held = self.locks.lock(user).await;
+        run_step!(self, async {
+            let Some(mut s) = self.ports.store.session(user).await? else {
+                return Ok(recorded(&dedupe));
+            };
+            if !(s.state.is_live()
+                && s.conversation.as_ref() == Some(conversation)
+                && s.case_id.is_none())
+            {
+                return Ok(recorded(&dedupe));
+            }
+            s.case_id = Some(case);
+            let t = self.t(s.locale.as_deref());
+            let number = case.to_string();
+            let text = self.text(
+                &t.case_opened_later,
+                &[("user", &s.user_name), ("case", &number)],
+            );
+            let notice = self.text(
+                &self.config.default_templates().case_opened_notice,
+                &[("case", &number)],
+            );
+            let dm = s.dm_channel;
+            let mut plan = Plan::with_session(Some(dedupe.clone()), s);
+            plan.send(dm, OutgoingMessage::new(Voice::System, text));
+            plan.outbox.push(OutboxMessage::NoticeToConversation {
+                conversation: conversation.clone(),
+                text: notice,
+            });
+            Ok::<_, RouterError>(plan)
         })
     }
 

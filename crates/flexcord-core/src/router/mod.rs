@@ -54,7 +54,9 @@
 //! - A second `/helpme` while waiting for or talking to an agent changes nothing and answers
 //!   `already_with_agent`; in `Ended` it returns to `Bot` and greets again.
 //! - When the case system fails, the user is routed anyway (`transferring_without_case`,
-//!   [`Incident::CaseSystem`]). When the contact center fails (for good, in bridge mode: after
+//!   [`Incident::CaseSystem`]); in bridge mode the case is then opened from the outbox once
+//!   the case system answers, and the user and the agent are told its number
+//!   (`case_opened_later`, `case_opened_notice`). When the contact center fails (for good, in bridge mode: after
 //!   the outbox's retries), the user is told `relay_failed` and stays with the bot.
 //! - Bridge-mode hand-off: the user sees `case_created` (or `transferring_without_case`) once
 //!   the case and the conversation exist, normally a moment after asking; until then what they
