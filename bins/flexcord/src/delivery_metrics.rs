@@ -1,5 +1,5 @@
 //! The outbox worker's measurements (`flexcord_delivery::DeliveryMetrics`) into the Prometheus
-//! registry: relays by direction and outcome, their latency, Discord/Twilio errors, and the
+//! registry: relays by direction and outcome, their latency, Discord/Twilio/case-system errors, and the
 //! outbox depth.
 
 use std::time::Duration;
@@ -26,6 +26,7 @@ impl DeliveryMetrics for Metrics {
             let errors = match kind.side() {
                 Side::Discord => &self.discord_errors,
                 Side::Twilio => &self.twilio_errors,
+                Side::CaseSystem => &self.case_system_errors,
             };
             errors.get_or_create(&ReasonLabels { reason }).inc();
         }

@@ -62,6 +62,8 @@ pub struct Metrics {
     pub discord_errors: Family<ReasonLabels, Counter>,
     /// Twilio errors seen while delivering.
     pub twilio_errors: Family<ReasonLabels, Counter>,
+    /// Case-system errors seen while delivering (a hand-off's case opened after the chat).
+    pub case_system_errors: Family<ReasonLabels, Counter>,
     /// Queued outbox entries (in flight or waiting), sampled every second.
     pub outbox_depth: Gauge<i64, AtomicI64>,
     /// The Twilio request limit now (adaptive: it grows with successes and halves on a 429).
@@ -128,6 +130,7 @@ impl Metrics {
         let incidents = Family::<ReasonLabels, Counter>::default();
         let discord_errors = Family::<ReasonLabels, Counter>::default();
         let twilio_errors = Family::<ReasonLabels, Counter>::default();
+        let case_system_errors = Family::<ReasonLabels, Counter>::default();
         let outbox_depth = Gauge::<i64, AtomicI64>::default();
         let twilio_concurrency_limit = Gauge::<i64, AtomicI64>::default();
         let twilio_overloaded = Counter::default();
@@ -179,6 +182,11 @@ impl Metrics {
             "twilio_errors",
             "Failed deliveries to Twilio, by outcome (retried, dead)",
             twilio_errors.clone(),
+        );
+        registry.register(
+            "case_system_errors",
+            "Failed deliveries to the case system, by outcome (retried, dead)",
+            case_system_errors.clone(),
         );
         registry.register(
             "outbox_depth",
@@ -244,6 +252,7 @@ impl Metrics {
             incidents,
             discord_errors,
             twilio_errors,
+            case_system_errors,
             outbox_depth,
             twilio_concurrency_limit,
             twilio_overloaded,

@@ -1,6 +1,6 @@
 //! What kind of message an entry is, for metrics and logs.
 
-use flexcord_core::outbox::OutboxMessage;
+use flexcord_core::outbox::{HandOffStep, OutboxMessage};
 
 /// The kind of an outbox entry. Exhaustive on purpose: a new [`OutboxMessage`] variant does not
 /// compile until it is given a kind and a side here, instead of being counted as "other".
@@ -18,6 +18,8 @@ pub enum MessageKind {
     ReportCard,
     /// A step of a hand-off to a live agent (case, conversation, transcript, Flex task).
     HandOff,
+    /// The case a hand-off went on without, opened once the case system answers.
+    HandOffCase,
 }
 
 /// Which remote system an entry goes to (whose failures it counts as).
@@ -27,6 +29,8 @@ pub enum Side {
     Discord,
     /// Twilio.
     Twilio,
+    /// The case system (`CASES_URL`, or the embedded one).
+    CaseSystem,
 }
 
 impl MessageKind {
@@ -39,6 +43,9 @@ impl MessageKind {
             OutboxMessage::NoticeToConversation { .. } => Self::NoticeToFlex,
             OutboxMessage::Announce { .. } => Self::Announcement,
             OutboxMessage::Report { .. } => Self::ReportCard,
+            OutboxMessage::HandOff {
+                step: HandOffStep::Case { .. },
+            } => Self::HandOffCase,
             OutboxMessage::HandOff { .. } => Self::HandOff,
         }
     }
@@ -53,6 +60,7 @@ impl MessageKind {
             Self::Announcement => "announcement",
             Self::ReportCard => "report_card",
             Self::HandOff => "handoff",
+            Self::HandOffCase => "handoff_case",
         }
     }
 
@@ -63,6 +71,7 @@ impl MessageKind {
             Self::ToDiscord | Self::Announcement | Self::ReportCard => Side::Discord,
             // A hand-off step is mostly Twilio calls (the case system's failures do not fail it).
             Self::ToFlex | Self::NoticeToFlex | Self::HandOff => Side::Twilio,
+            Self::HandOffCase => Side::CaseSystem,
         }
     }
 }
