@@ -8,7 +8,7 @@
 #   bins/flexcord-bench/run.sh --skip-original
 #   bins/flexcord-bench/run.sh --rtt-ms 50 --twilio-concurrency 30
 #                                         # the suite at real latency instead (docs/benchmarks.md,
-#                                         # "At real latency"; about 6 minutes after the build)
+#                                         # "At real latency"; about 8 minutes after the build)
 #
 # Extra arguments go to flexcord-bench. FLEXCORD_BENCH_RUST_LOG sets RUST_LOG for the process
 # under test (default: its own default, `info`).
