@@ -32,7 +32,9 @@ async fn main() -> ExitCode {
             telemetry::COMMAND_FILTER
         },
     );
-    match run(cli).await {
+    // Boxed: the command's future holds the whole configuration (templates of every locale
+    // included), more than is worth keeping on the stack.
+    match Box::pin(run(cli)).await {
         Ok(code) => code,
         Err(error) => {
             // Once, for the person or script that ran the command: no timestamp, no level.

@@ -125,6 +125,24 @@ pub struct Templates {
     pub command_case_id_name: String,
     /// The description of `/case`'s option.
     pub command_case_id: String,
+    /// `/block`'s name in this language.
+    pub command_block_name: String,
+    /// `/block`'s description.
+    pub command_block: String,
+    /// `/unblock`'s name in this language.
+    pub command_unblock_name: String,
+    /// `/unblock`'s description.
+    pub command_unblock: String,
+    /// The name of the user option of `/block` and `/unblock` in this language.
+    pub command_user_name: String,
+    /// The description of `/block`'s user option.
+    pub command_block_user: String,
+    /// The description of `/unblock`'s user option.
+    pub command_unblock_user: String,
+    /// The name of `/block`'s reason option in this language.
+    pub command_reason_name: String,
+    /// The description of `/block`'s reason option.
+    pub command_reason: String,
     /// `{reason}` of `file_not_delivered`: the file is empty.
     pub file_reason_empty: String,
     /// `{reason}`: the file is too large.
@@ -235,6 +253,15 @@ impl Default for Templates {
             command_case: "Look a case up (staff only)".into(),
             command_case_id_name: "id".into(),
             command_case_id: "Case number, like 1042 or #1042".into(),
+            command_block_name: "block".into(),
+            command_block: "Keep a user out of support (staff only)".into(),
+            command_unblock_name: "unblock".into(),
+            command_unblock: "Let a blocked user use support again (staff only)".into(),
+            command_user_name: "user".into(),
+            command_block_user: "Who to block".into(),
+            command_unblock_user: "Who to unblock".into(),
+            command_reason_name: "reason".into(),
+            command_reason: "Why (staff see it; the user does not)".into(),
             file_reason_empty: "it is empty".into(),
             file_reason_too_large: "it is too large".into(),
             file_reason_unavailable: "it could not be downloaded".into(),

@@ -116,6 +116,22 @@ fn command(
     .description_localizations(localized(locales, description, valid_description))
 }
 
+/// The user option of `/block` and `/unblock`, described by `description`.
+fn user_option(
+    locales: &Locales,
+    default: &Templates,
+    description: fn(&Templates) -> &str,
+) -> UserBuilder {
+    UserBuilder::new(USER_OPTION, cut_description(description(default)))
+        .name_localizations(localized(
+            locales,
+            |t| &t.command_user_name,
+            |n| n != USER_OPTION && valid_name(n),
+        ))
+        .description_localizations(localized(locales, description, valid_description))
+        .required(true)
+}
+
 /// Descriptions at Discord's limit: a too long default would fail the registration.
 fn cut_description(text: &str) -> String {
     let text = text.trim();
@@ -126,8 +142,7 @@ fn cut_description(text: &str) -> String {
     }
 }
 
-/// The six commands, as registered, localized into every locale of `locales` Discord knows
-/// (`/block` and `/unblock`, staff-only, in English).
+/// The six commands, as registered, localized into every locale of `locales` Discord knows.
 #[must_use]
 pub fn definitions(locales: &Locales) -> Vec<Command> {
     let fallback = Templates::default();
@@ -187,28 +202,42 @@ pub fn definitions(locales: &Locales) -> Vec<Command> {
         )
         .build(),
         // Guild-only like `/case`; who may use them is the router's decision (StaffPolicy).
-        CommandBuilder::new(
+        command(
+            locales,
+            default,
             BLOCK,
-            "Keep a user out of support (staff only)",
-            CommandType::ChatInput,
+            |t| &t.command_block_name,
+            |t| &t.command_block,
         )
         .contexts([InteractionContextType::Guild])
         .integration_types(guild_install)
-        .option(UserBuilder::new(USER_OPTION, "Who to block").required(true))
+        .option(user_option(locales, default, |t| &t.command_block_user))
         .option(
-            StringBuilder::new(REASON_OPTION, "Why (staff see it; the user does not)")
+            StringBuilder::new(REASON_OPTION, cut_description(&default.command_reason))
+                .name_localizations(localized(
+                    locales,
+                    |t| &t.command_reason_name,
+                    |n| n != REASON_OPTION && valid_name(n),
+                ))
+                .description_localizations(localized(
+                    locales,
+                    |t| &t.command_reason,
+                    valid_description,
+                ))
                 .max_length(500)
                 .required(true),
         )
         .build(),
-        CommandBuilder::new(
+        command(
+            locales,
+            default,
             UNBLOCK,
-            "Let a blocked user use support again (staff only)",
-            CommandType::ChatInput,
+            |t| &t.command_unblock_name,
+            |t| &t.command_unblock,
         )
         .contexts([InteractionContextType::Guild])
         .integration_types(guild_install)
-        .option(UserBuilder::new(USER_OPTION, "Who to unblock").required(true))
+        .option(user_option(locales, default, |t| &t.command_unblock_user))
         .build(),
     ]
 }
@@ -357,6 +386,10 @@ mod tests {
             command_helpme: "निजी संदेश में सहायता से बात करें".into(),
             command_bug_name: "Bad Name".into(),
             command_case_id_name: "संख्या".into(),
+            command_block_name: "रोकें".into(),
+            command_block: "किसी उपयोगकर्ता को सहायता से बाहर रखें".into(),
+            command_user_name: "उपयोगकर्ता".into(),
+            command_reason: "क्यों".into(),
             form_bug_title: "बग की रिपोर्ट करें".into(),
             ..Templates::default()
         };
@@ -410,6 +443,27 @@ mod tests {
                 .map(String::as_str),
             Some("संख्या")
         );
+        // The staff commands too: a Hindi-speaking moderator reads /रोकें.
+        let block = &defs[4];
+        let hi = |map: &Option<std::collections::HashMap<String, String>>| {
+            map.as_ref().and_then(|m| m.get("hi")).cloned()
+        };
+        assert_eq!(block.name, BLOCK, "the name the router matches stays");
+        assert_eq!(hi(&block.name_localizations).as_deref(), Some("रोकें"));
+        assert_eq!(
+            hi(&block.description_localizations).as_deref(),
+            Some("किसी उपयोगकर्ता को सहायता से बाहर रखें")
+        );
+        assert_eq!(block.options[0].name, USER_OPTION);
+        assert_eq!(
+            hi(&block.options[0].name_localizations).as_deref(),
+            Some("उपयोगकर्ता")
+        );
+        assert_eq!(
+            hi(&block.options[1].description_localizations).as_deref(),
+            Some("क्यों")
+        );
+        assert_eq!(defs[5].options[0].name, USER_OPTION);
     }
 
     #[test]
