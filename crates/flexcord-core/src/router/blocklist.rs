@@ -8,7 +8,6 @@ use crate::event::{Command, DiscordEvent, InteractionHandle, UserProfile};
 use crate::ids::UserId;
 use crate::limits::{BLOCK_NOTICE_EVERY_MS, Block, Refusal};
 use crate::outbox::OutboxMessage;
-use crate::ports::ContactCenterError;
 use crate::session::Session;
 
 use super::step::{Effect, MAX_ATTEMPTS, Plan, run_step};
@@ -175,17 +174,7 @@ impl Router {
             return Ok(Plan::outcome(Outcome::Ignored));
         }
         let mut plan = Plan::default();
-        if let Some(conversation) = &s.conversation {
-            match self
-                .ports
-                .contact_center
-                .close(conversation, s.interaction.as_ref())
-                .await
-            {
-                Ok(()) | Err(ContactCenterError::ConversationGone(_)) => {}
-                Err(e) => plan.incidents.push(Incident::ContactCenter(e)),
-            }
-        }
+        self.close_flex_side(&mut plan, &s).await;
         let case = s.case_id;
         self.end_chat(&mut s, &mut plan);
         plan.outbox.retain(|m| !is_rating_prompt(m));

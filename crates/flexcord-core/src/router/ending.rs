@@ -61,6 +61,24 @@ impl Router {
         }
     }
 
+    /// Closes the session's conversation (and interaction) on the Flex side, for a chat ended
+    /// from our side: one already gone is fine; any other failure is reported as an incident
+    /// and the chat ends here all the same.
+    pub(super) async fn close_flex_side(&self, plan: &mut Plan, s: &Session) {
+        let Some(conversation) = &s.conversation else {
+            return;
+        };
+        match self
+            .ports
+            .contact_center
+            .close(conversation, s.interaction.as_ref())
+            .await
+        {
+            Ok(()) | Err(ContactCenterError::ConversationGone(_)) => {}
+            Err(e) => plan.incidents.push(Incident::ContactCenter(e)),
+        }
+    }
+
     /// "End chat": closes the Flex side (an already closed conversation is fine) and ends.
     /// Pressed outside a live chat (a stale button), it does nothing.
     pub(crate) async fn decide_end_by_user(
@@ -79,18 +97,8 @@ impl Router {
         }
         super::discord::remember_locale(&mut s, user);
         let mut plan = Plan::default();
-        if let Some(conversation) = &s.conversation {
-            match self
-                .ports
-                .contact_center
-                .close(conversation, s.interaction.as_ref())
-                .await
-            {
-                Ok(()) | Err(ContactCenterError::ConversationGone(_)) => {}
-                // The user asked to leave: end on our side anyway and report it.
-                Err(e) => plan.incidents.push(Incident::ContactCenter(e)),
-            }
-        }
+        // The user asked to leave: a close that fails ends on our side anyway.
+        self.close_flex_side(&mut plan, &s).await;
         self.end_chat(&mut s, &mut plan);
         plan.dedupe_key = Some(format!("dc:int:{}", interaction.id));
         plan.session = Some(s);
